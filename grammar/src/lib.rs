@@ -1,0 +1,20 @@
+//! lsys-grammar: the configuration schema and everything that reads or writes configuration.
+//!
+//! ```text
+//!  schema/lsys.schema ──► Schema (arena) ──┬─► path walking (set/edit/delete paths, completion, help)
+//!                                          ├─► text::curly   (parse + print curly-brace text)
+//!                                          ├─► text::set     (parse + print `set` form)
+//!                                          ├─► json          (print + parse)
+//!                                          ├─► compare       (`show | compare` diff)
+//!                                          └─► validate      (commit checks, Junos error layout)
+//! ```
+//! The configuration itself is a [`tree::Node`] tree whose nodes point into the schema. Every value
+//! is stored in canonical text form (see [`types`]), so two trees that mean the same are equal.
+
+pub mod edit;
+pub mod path;
+pub mod schema;
+pub mod secret;
+pub mod text;
+pub mod tree;
+pub mod types;

@@ -1,0 +1,229 @@
+//! The schema: one declarative description of the configuration hierarchy.
+//!
+//! `grammar/schema/lsys.schema` is parsed once (pest, `dsl.pest`) into an arena of
+//! [`SchemaNode`]s. Parsing of `set` paths, curly text, completion, help, display order, secret
+//! masking, operator-only checks, references for validation and the generated man page all
+//! read this arena; nothing else spells out the hierarchy.
+
+mod load;
+
+use std::sync::OnceLock;
+
+use crate::types::ValueType;
+
+/// Index of a node in the schema arena.
+pub type SchemaId = u32;
+
+/// The root of the hierarchy.
+pub const ROOT: SchemaId = 0;
+
+/// What kind of statement a schema node describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `word { ... }` or `word;`.
+    Container,
+    /// `word value;`.
+    Leaf,
+    /// `word [ v1 v2 ];` (or `word v;` with one value).
+    LeafList,
+    /// `word;` with no value and no children.
+    Flag,
+    /// `word key { ... }`, or with no keyword just `key { ... }`.
+    List,
+}
+
+/// One node of the schema.
+#[derive(Debug, Clone)]
+pub struct SchemaNode {
+    pub id: SchemaId,
+    pub parent: Option<SchemaId>,
+    pub kind: Kind,
+    /// The keyword; for a list without keyword, the placeholder name (e.g. `interface-name`).
+    pub word: String,
+    /// A list whose entries are written with their key alone (`interfaces { eth1 {..} }`).
+    pub keyless: bool,
+    /// Value type of a leaf / leaf-list, key type of a list.
+    pub vtype: Option<ValueType>,
+    pub help: String,
+    pub operator_only: bool,
+    pub secret: bool,
+    pub ordered: bool,
+    pub oneliner: bool,
+    pub inline: bool,
+    /// Children print with this keyword in front (`family inet {`).
+    pub join: bool,
+    pub mandatory: bool,
+    pub choice: Option<String>,
+    /// `@ref(PATH)`: the value names an entry of the list at PATH (relative to the scope root).
+    pub reference: Option<Vec<String>>,
+    /// `@unitref(PATH)`: the value `X.N` names `PATH X unit N`.
+    pub unit_reference: Option<Vec<String>>,
+    pub children: Vec<SchemaId>,
+}
+
+impl SchemaNode {
+    /// Whether this node can hold children.
+    pub fn has_children(&self) -> bool {
+        matches!(self.kind, Kind::Container | Kind::List)
+    }
+
+    /// The marker column of a `Possible completions:` row.
+    pub fn marker(&self) -> char {
+        match self.kind {
+            Kind::Container | Kind::List if !self.children.is_empty() => '>',
+            Kind::LeafList => '+',
+            _ => ' ',
+        }
+    }
+}
+
+/// The whole schema.
+#[derive(Debug)]
+pub struct Schema {
+    nodes: Vec<SchemaNode>,
+    /// `logical-systems <name>`: the root of a tenant's view.
+    logical_system: SchemaId,
+}
+
+/// The schema source, embedded at build time.
+pub const SOURCE: &str = include_str!("../../schema/lsys.schema");
+
+impl Schema {
+    /// The schema built from [`SOURCE`], loaded once per process.
+    pub fn get() -> &'static Schema {
+        static SCHEMA: OnceLock<Schema> = OnceLock::new();
+        SCHEMA.get_or_init(|| Schema::parse(SOURCE).expect("the embedded schema is valid"))
+    }
+
+    /// Builds a schema from DSL text.
+    pub fn parse(text: &str) -> Result<Schema, String> {
+        let nodes = load::load(text)?;
+        let mut schema = Schema {
+            nodes,
+            logical_system: ROOT,
+        };
+        let ls = schema
+            .child_by_word(ROOT, "logical-systems")
+            .ok_or("no logical-systems")?;
+        schema.logical_system = schema
+            .keyless_child(ls)
+            .ok_or("logical-systems has no entries")?;
+        Ok(schema)
+    }
+
+    pub fn node(&self, id: SchemaId) -> &SchemaNode {
+        &self.nodes[id as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn nodes(&self) -> &[SchemaNode] {
+        &self.nodes
+    }
+
+    /// The list node of logical-system entries.
+    pub fn logical_system(&self) -> SchemaId {
+        self.logical_system
+    }
+
+    /// The child of `parent` with keyword `word` (exact).
+    pub fn child_by_word(&self, parent: SchemaId, word: &str) -> Option<SchemaId> {
+        self.node(parent)
+            .children
+            .iter()
+            .copied()
+            .find(|&c| !self.node(c).keyless && self.node(c).word == word)
+    }
+
+    /// The keyless list under `parent`, if it has one.
+    pub fn keyless_child(&self, parent: SchemaId) -> Option<SchemaId> {
+        self.node(parent)
+            .children
+            .iter()
+            .copied()
+            .find(|&c| self.node(c).keyless)
+    }
+
+    /// Keyword children of `parent` whose word starts with `prefix`.
+    pub fn children_with_prefix<'a>(
+        &'a self,
+        parent: SchemaId,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = SchemaId> + 'a {
+        self.node(parent)
+            .children
+            .iter()
+            .copied()
+            .filter(move |&c| !self.node(c).keyless && self.node(c).word.starts_with(prefix))
+    }
+
+    /// Position of `id` among its parent's children (display order).
+    pub fn order(&self, id: SchemaId) -> usize {
+        match self.node(id).parent {
+            Some(p) => self
+                .node(p)
+                .children
+                .iter()
+                .position(|&c| c == id)
+                .unwrap_or(usize::MAX),
+            None => 0,
+        }
+    }
+
+    /// The keyword path from the root to `id` (`protocols bgp group`).
+    pub fn path_words(&self, id: SchemaId) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            if c != ROOT {
+                out.push(self.node(c).word.as_str());
+            }
+            cur = self.node(c).parent;
+        }
+        out.reverse();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_schema_loads() {
+        let s = Schema::get();
+        assert!(s.len() > 100, "{} nodes", s.len());
+        let ls = s.node(s.logical_system());
+        assert!(ls.keyless);
+        assert!(s
+            .child_by_word(s.logical_system(), "routing-instances")
+            .is_some());
+        let bd = s
+            .child_by_word(s.logical_system(), "bridge-domains")
+            .unwrap();
+        assert!(s.node(bd).operator_only);
+    }
+
+    #[test]
+    fn fragments_are_copied_not_shared() {
+        let s = Schema::get();
+        let root_ro = s.child_by_word(ROOT, "routing-options").unwrap();
+        let ls_ro = s
+            .child_by_word(s.logical_system(), "routing-options")
+            .unwrap();
+        assert_ne!(root_ro, ls_ro);
+        assert_eq!(s.node(ls_ro).parent, Some(s.logical_system()));
+    }
+
+    #[test]
+    fn bad_schema_is_reported() {
+        assert!(Schema::parse("root { leaf x nosuchtype \"h\"; }").is_err());
+        assert!(Schema::parse("root { use missing; }").is_err());
+    }
+}

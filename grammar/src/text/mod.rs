@@ -1,0 +1,55 @@
+//! Configuration text in and out: curly braces, set form, and the words they are made of.
+
+pub mod curly;
+pub mod print;
+pub mod set;
+
+use std::fmt;
+
+/// A configuration text could not be read; `line`/`col` are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for TextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:({}) {}", self.line, self.col, self.message)
+    }
+}
+
+impl std::error::Error for TextError {}
+
+/// Undoes `\"` and `\\` escapes of a quoted word.
+pub(crate) fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Converts a pest error to a [`TextError`] with a readable expectation.
+pub(crate) fn pest_error<R: pest::RuleType>(e: pest::error::Error<R>) -> TextError {
+    let (line, col) = match e.line_col {
+        pest::error::LineColLocation::Pos(p) => p,
+        pest::error::LineColLocation::Span(p, _) => p,
+    };
+    let message = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } if !positives.is_empty() => {
+            let wanted: Vec<String> = positives.iter().map(|r| format!("{r:?}")).collect();
+            format!("syntax error, expecting {}", wanted.join(" or "))
+        }
+        _ => "syntax error".to_string(),
+    };
+    TextError { line, col, message }
+}

@@ -1,0 +1,463 @@
+//! Value types of leaves, leaf-lists and list keys, with parsing into a canonical text form.
+//!
+//! Every value in the tree is stored as its canonical text: parsing is where validation happens,
+//! so a tree built through this crate never holds a value its type would refuse.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+use crate::secret;
+
+/// A value type named in the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueType {
+    /// Free text (descriptions, keys); quoted when printed if needed.
+    Text,
+    /// A configuration name: no blanks, no `;{}[]"#()`.
+    Name,
+    /// Policy names (as `Name`, at most 255 characters).
+    PolicyName,
+    /// A Unix user name.
+    Username,
+    /// A host name.
+    Hostname,
+    /// A logical-system name (at most 63 characters).
+    LsName,
+    /// A routing-instance name: at most 128 characters, not `default`, none of `!@#$%^&*,+<>:;`.
+    InstanceName,
+    /// A Linux network device name (at most 15 characters, no `.`, `/`, `:`).
+    Ifname,
+    /// An interface unit `NAME.UNIT`.
+    UnitName,
+    Ipv4,
+    Ip,
+    /// An IPv4 interface address `A/P` (host bits kept).
+    Ipv4IfAddr,
+    /// An IPv6 interface address `A/P` (host bits kept).
+    Ipv6IfAddr,
+    /// An IPv4 or IPv6 prefix (host bits cleared).
+    IpPrefix,
+    Asn,
+    U32 {
+        min: u32,
+        max: u32,
+    },
+    Preference,
+    HoldTime,
+    Vlan,
+    Enum(Vec<String>),
+    /// Route distinguisher `ASN:N` or `A.B.C.D:N`.
+    Rd,
+    /// `target:X:Y`.
+    VrfTarget,
+    /// A BGP community `N:N`, `target:X:Y` or a well-known name.
+    Community,
+    /// `/N`.
+    PrefixLength,
+    /// `/A-/B`.
+    PrefixLengthRange,
+    /// AS numbers separated by blanks.
+    AsPath,
+    /// `self` or an address.
+    NextHop,
+}
+
+impl ValueType {
+    /// Reads a type as written in the schema (`u32(1..255)`, `enum(a|b)`).
+    pub fn from_schema(name: &str, arg: Option<&str>) -> Result<ValueType, String> {
+        Ok(match (name, arg) {
+            ("text", None) => ValueType::Text,
+            ("name", None) => ValueType::Name,
+            ("policy-name", None) => ValueType::PolicyName,
+            ("username", None) => ValueType::Username,
+            ("hostname", None) => ValueType::Hostname,
+            ("ls-name", None) => ValueType::LsName,
+            ("instance-name", None) => ValueType::InstanceName,
+            ("ifname", None) => ValueType::Ifname,
+            ("unit-name", None) => ValueType::UnitName,
+            ("ipv4", None) => ValueType::Ipv4,
+            ("ip", None) => ValueType::Ip,
+            ("ipv4-ifaddr", None) => ValueType::Ipv4IfAddr,
+            ("ipv6-ifaddr", None) => ValueType::Ipv6IfAddr,
+            ("ip-prefix", None) => ValueType::IpPrefix,
+            ("asn", None) => ValueType::Asn,
+            ("preference", None) => ValueType::Preference,
+            ("hold-time", None) => ValueType::HoldTime,
+            ("vlan", None) => ValueType::Vlan,
+            ("rd", None) => ValueType::Rd,
+            ("vrf-target", None) => ValueType::VrfTarget,
+            ("community", None) => ValueType::Community,
+            ("prefix-length", None) => ValueType::PrefixLength,
+            ("prefix-length-range", None) => ValueType::PrefixLengthRange,
+            ("as-path", None) => ValueType::AsPath,
+            ("next-hop", None) => ValueType::NextHop,
+            ("u32", Some(range)) => {
+                let (a, b) = range
+                    .split_once("..")
+                    .ok_or_else(|| format!("bad range {range}"))?;
+                let min = a.trim().parse().map_err(|_| format!("bad range {range}"))?;
+                let max = b.trim().parse().map_err(|_| format!("bad range {range}"))?;
+                ValueType::U32 { min, max }
+            }
+            ("enum", Some(list)) => {
+                ValueType::Enum(list.split('|').map(|s| s.trim().to_string()).collect())
+            }
+            _ => return Err(format!("unknown type {name}")),
+        })
+    }
+
+    /// The placeholder shown in help listings (`<name>`, `<address>`).
+    pub fn placeholder(&self) -> &'static str {
+        match self {
+            ValueType::Text => "<text>",
+            ValueType::Name | ValueType::PolicyName | ValueType::LsName => "<name>",
+            ValueType::Username => "<username>",
+            ValueType::Hostname => "<hostname>",
+            ValueType::InstanceName => "<instance-name>",
+            ValueType::Ifname => "<interface-name>",
+            ValueType::UnitName => "<interface>",
+            ValueType::Ipv4 | ValueType::Ip => "<address>",
+            ValueType::Ipv4IfAddr | ValueType::Ipv6IfAddr => "<address>",
+            ValueType::IpPrefix => "<prefix>",
+            ValueType::Asn => "<as-number>",
+            ValueType::U32 { .. } | ValueType::Preference | ValueType::HoldTime => "<number>",
+            ValueType::Vlan => "<vlan-id>",
+            ValueType::Enum(_) => "<type>",
+            ValueType::Rd => "<route-distinguisher>",
+            ValueType::VrfTarget => "<target>",
+            ValueType::Community => "<community>",
+            ValueType::PrefixLength => "</prefix-length>",
+            ValueType::PrefixLengthRange => "</lower-length-/upper-length>",
+            ValueType::AsPath => "<as-path>",
+            ValueType::NextHop => "<next-hop>",
+        }
+    }
+
+    /// Parses `raw` into canonical text, or says what is wrong in the words Junos would use.
+    pub fn parse(&self, raw: &str) -> Result<String, String> {
+        match self {
+            ValueType::Text => {
+                if raw.len() > 900 {
+                    return Err("text is longer than 900 characters".into());
+                }
+                if raw.chars().any(|c| c.is_control() && c != '\t') {
+                    return Err("text contains control characters".into());
+                }
+                Ok(raw.to_string())
+            }
+            ValueType::Name | ValueType::PolicyName => name(raw, 255),
+            ValueType::LsName => name(raw, 63),
+            ValueType::Username => {
+                let ok = !raw.is_empty()
+                    && raw.len() <= 32
+                    && raw
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                    && raw.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
+                    });
+                ok.then(|| raw.to_string())
+                    .ok_or_else(|| format!("invalid user name: {raw}"))
+            }
+            ValueType::Hostname => {
+                let ok = !raw.is_empty()
+                    && raw.len() <= 255
+                    && raw
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+                ok.then(|| raw.to_string())
+                    .ok_or_else(|| format!("invalid host name: {raw}"))
+            }
+            ValueType::InstanceName => instance_name(raw),
+            ValueType::Ifname => ifname(raw),
+            ValueType::UnitName => {
+                let (dev, unit) = raw
+                    .rsplit_once('.')
+                    .ok_or_else(|| format!("invalid interface unit (expected NAME.UNIT): {raw}"))?;
+                let dev = ifname(dev)?;
+                let unit = number(unit, 0, 16385)?;
+                Ok(format!("{dev}.{unit}"))
+            }
+            ValueType::Ipv4 => raw
+                .parse::<Ipv4Addr>()
+                .map(|a| a.to_string())
+                .map_err(|_| format!("invalid ip address: {raw}")),
+            ValueType::Ip => raw
+                .parse::<IpAddr>()
+                .map(|a| a.to_string())
+                .map_err(|_| format!("invalid ip address: {raw}")),
+            ValueType::Ipv4IfAddr => raw
+                .parse::<Ipv4Net>()
+                .map(|n| n.to_string())
+                .map_err(|_| format!("invalid ip address or prefix: {raw}")),
+            ValueType::Ipv6IfAddr => raw
+                .parse::<Ipv6Net>()
+                .map(|n| n.to_string())
+                .map_err(|_| format!("invalid ipv6 address or prefix: {raw}")),
+            ValueType::IpPrefix => raw
+                .parse::<IpNet>()
+                .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
+                .map(|n| n.trunc().to_string())
+                .map_err(|_| format!("invalid prefix: {raw}")),
+            ValueType::Asn => number(raw, 1, u32::MAX)
+                .map_err(|_| format!("invalid autonomous system number: {raw} (1..4294967295)")),
+            ValueType::U32 { min, max } => number(raw, *min, *max),
+            ValueType::Preference => number(raw, 0, u32::MAX),
+            ValueType::HoldTime => {
+                let n = number(raw, 0, 65535)?;
+                if n == "1" || n == "2" {
+                    return Err(format!("hold-time {raw} is invalid: use 0 or 3..65535"));
+                }
+                Ok(n)
+            }
+            ValueType::Vlan => number(raw, 1, 4094),
+            ValueType::Enum(options) => {
+                if options.iter().any(|o| o == raw) {
+                    Ok(raw.to_string())
+                } else {
+                    Err(format!(
+                        "invalid value: {raw} (expecting one of: {})",
+                        options.join(", ")
+                    ))
+                }
+            }
+            ValueType::Rd => {
+                let (admin, local) = raw
+                    .rsplit_once(':')
+                    .ok_or_else(|| format!("invalid route distinguisher: {raw}"))?;
+                let admin_ok =
+                    admin.parse::<Ipv4Addr>().is_ok() || number(admin, 0, u32::MAX).is_ok();
+                let local_ok = number(local, 0, u32::MAX).is_ok();
+                (admin_ok && local_ok)
+                    .then(|| raw.to_string())
+                    .ok_or_else(|| format!("invalid route distinguisher: {raw}"))
+            }
+            ValueType::VrfTarget => target(raw).ok_or_else(|| format!("invalid target: {raw}")),
+            ValueType::Community => community(raw),
+            ValueType::PrefixLength => raw
+                .strip_prefix('/')
+                .and_then(|n| number(n, 0, 128).ok())
+                .map(|n| format!("/{n}"))
+                .ok_or_else(|| format!("invalid prefix length: {raw} (expecting /N)")),
+            ValueType::PrefixLengthRange => {
+                let bad = || format!("invalid prefix length range: {raw} (expecting /A-/B)");
+                let (a, b) = raw.split_once('-').ok_or_else(bad)?;
+                let a: u32 = a
+                    .strip_prefix('/')
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(bad)?;
+                let b: u32 = b
+                    .strip_prefix('/')
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(bad)?;
+                if a > b || b > 128 {
+                    return Err(bad());
+                }
+                Ok(format!("/{a}-/{b}"))
+            }
+            ValueType::AsPath => {
+                let parts: Vec<_> = raw.split_whitespace().collect();
+                if parts.is_empty() {
+                    return Err("empty AS path".into());
+                }
+                let mut out = Vec::with_capacity(parts.len());
+                for p in parts {
+                    out.push(ValueType::Asn.parse(p)?);
+                }
+                Ok(out.join(" "))
+            }
+            ValueType::NextHop => {
+                if raw == "self" {
+                    Ok(raw.to_string())
+                } else {
+                    ValueType::Ip.parse(raw)
+                }
+            }
+        }
+    }
+
+    /// Fixed values a user can complete to (enum members, `self`).
+    pub fn choices(&self) -> Vec<&str> {
+        match self {
+            ValueType::Enum(options) => options.iter().map(String::as_str).collect(),
+            ValueType::NextHop => vec!["self"],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Parses a secret: `$9$` text is kept when it decodes, clear text is encoded.
+pub fn parse_secret(raw: &str) -> Result<String, String> {
+    if raw.starts_with("$9$") {
+        secret::decode(raw).map_err(|e| format!("invalid encrypted secret: {e}"))?;
+        Ok(raw.to_string())
+    } else {
+        if raw.is_empty() {
+            return Err("empty secret".into());
+        }
+        if raw.len() > 80 {
+            return Err("authentication key is longer than 80 characters".into());
+        }
+        Ok(secret::encode(raw))
+    }
+}
+
+fn number(raw: &str, min: u32, max: u32) -> Result<String, String> {
+    let n: u64 = raw.parse().map_err(|_| format!("number expected: {raw}"))?;
+    if n < min as u64 || n > max as u64 {
+        return Err(format!("value {raw} is not within range ({min}..{max})"));
+    }
+    Ok(n.to_string())
+}
+
+fn name(raw: &str, max: usize) -> Result<String, String> {
+    if raw.is_empty() {
+        return Err("empty name".into());
+    }
+    if raw.len() > max {
+        return Err(format!("name is longer than {max} characters: {raw}"));
+    }
+    if raw
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || ";{}[]\"#()".contains(c))
+    {
+        return Err(format!("invalid name: {raw}"));
+    }
+    Ok(raw.to_string())
+}
+
+fn instance_name(raw: &str) -> Result<String, String> {
+    if raw.len() > 128 {
+        return Err(format!(
+            "routing instance name is longer than 128 characters: {raw}"
+        ));
+    }
+    if raw == "default" {
+        return Err("routing instance name 'default' is reserved".into());
+    }
+    if let Some(c) = raw.chars().find(|c| "!@#$%^&*,+<>:;".contains(*c)) {
+        return Err(format!(
+            "routing instance name must not contain '{c}': {raw}"
+        ));
+    }
+    name(raw, 128)
+}
+
+fn ifname(raw: &str) -> Result<String, String> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 15
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    ok.then(|| raw.to_string()).ok_or_else(|| {
+        format!("invalid interface name: {raw} (at most 15 letters, digits, '-' or '_')")
+    })
+}
+
+fn target(raw: &str) -> Option<String> {
+    let rest = raw.strip_prefix("target:")?;
+    let (admin, local) = rest.rsplit_once(':')?;
+    let admin_ok = admin.parse::<Ipv4Addr>().is_ok() || number(admin, 0, u32::MAX).is_ok();
+    (admin_ok && number(local, 0, u32::MAX).is_ok()).then(|| raw.to_string())
+}
+
+fn community(raw: &str) -> Result<String, String> {
+    const WELL_KNOWN: [&str; 4] = [
+        "no-export",
+        "no-advertise",
+        "no-export-subconfed",
+        "llgr-stale",
+    ];
+    if WELL_KNOWN.contains(&raw) {
+        return Ok(raw.to_string());
+    }
+    if let Some(t) = target(raw) {
+        return Ok(t);
+    }
+    let bad =
+        || format!("invalid community: {raw} (expecting N:N, target:X:Y or a well-known name)");
+    let (a, b) = raw.split_once(':').ok_or_else(bad)?;
+    let a = number(a, 0, 65535).map_err(|_| bad())?;
+    let b = number(b, 0, 65535).map_err(|_| bad())?;
+    Ok(format!("{a}:{b}"))
+}
+
+/// True when `s` can be printed without quotes in configuration text.
+pub fn is_bare_word(s: &str) -> bool {
+    !s.is_empty()
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || ";{}[]\"#()'\\".contains(c))
+}
+
+/// Quotes a word for configuration text when it needs it.
+pub fn quote(s: &str) -> String {
+    if is_bare_word(s) {
+        s.to_string()
+    } else {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        for c in s.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_forms() {
+        assert_eq!(
+            ValueType::IpPrefix.parse("10.1.2.3/8").unwrap(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            ValueType::IpPrefix.parse("10.1.2.3").unwrap(),
+            "10.1.2.3/32"
+        );
+        assert_eq!(
+            ValueType::Ipv4IfAddr.parse("10.0.0.13/30").unwrap(),
+            "10.0.0.13/30"
+        );
+        assert_eq!(ValueType::UnitName.parse("irb.4").unwrap(), "irb.4");
+        assert_eq!(ValueType::Vlan.parse("0004").unwrap(), "4");
+        assert_eq!(
+            ValueType::AsPath.parse("65000  65000").unwrap(),
+            "65000 65000"
+        );
+        assert_eq!(ValueType::PrefixLength.parse("/24").unwrap(), "/24");
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        assert_eq!(
+            ValueType::Vlan.parse("5000").unwrap_err(),
+            "value 5000 is not within range (1..4094)"
+        );
+        assert!(ValueType::Asn.parse("0").is_err());
+        assert!(ValueType::InstanceName.parse("default").is_err());
+        assert!(ValueType::InstanceName.parse("a:b").is_err());
+        assert!(ValueType::InstanceName.parse(&"x".repeat(129)).is_err());
+        assert!(ValueType::Ifname.parse("averyveryverylongname").is_err());
+        assert!(ValueType::HoldTime.parse("2").is_err());
+        assert!(ValueType::Community.parse("70000:1").is_err());
+        assert!(ValueType::Rd.parse("65000").is_err());
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote("abc"), "abc");
+        assert_eq!(quote("a b"), "\"a b\"");
+        assert_eq!(quote("a\"b"), "\"a\\\"b\"");
+        assert_eq!(quote(""), "\"\"");
+    }
+}
