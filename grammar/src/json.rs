@@ -1,0 +1,1 @@
+//! JSON display and parsing (filled in).

@@ -1,0 +1,1 @@
+//! Typed views of a validated configuration (filled in by the validation work).

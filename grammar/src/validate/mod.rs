@@ -1,0 +1,1 @@
+//! Commit checks (filled in by the validation work).

@@ -1,0 +1,1 @@
+//! Views: the operator root and a tenant confined to its logical system (filled in).
