@@ -1,1 +1,557 @@
-//! Views: the operator root and a tenant confined to its logical system (filled in).
+//! Views: the operator sees the whole configuration; a tenant sees its logical system as if it
+//! were the root of a router.
+//!
+//! A tenant's paths resolve below `logical-systems <LS>`, so nothing outside it can even be
+//! named. Statements marked `@operator` (the physical units, VLAN tags, bridge domains) can be
+//! read but not changed by a tenant: every tenant edit runs against the tree and is undone when
+//! it touched an operator-only statement (or the inactive flag of one of its ancestors).
+
+use std::fmt;
+
+use crate::edit::{self, EditError};
+use crate::path::{resolve, Match, PathError, Target, Values, Word};
+use crate::schema::{Schema, SchemaId, ROOT};
+use crate::text::{curly, set, TextError};
+use crate::tree::{Node, Step};
+
+/// Who is looking: the operator (root) or a tenant confined to a logical system.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct View {
+    logical_system: Option<String>,
+}
+
+/// How `load` combines text with the candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMode {
+    Merge,
+    Override,
+    Replace,
+    Set,
+}
+
+/// Why a `load` failed; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Text(TextError),
+    Edit(EditError),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Text(e) => write!(f, "{e}"),
+            LoadError::Edit(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl View {
+    pub fn operator() -> View {
+        View::default()
+    }
+
+    pub fn tenant(logical_system: impl Into<String>) -> View {
+        View {
+            logical_system: Some(logical_system.into()),
+        }
+    }
+
+    pub fn logical_system(&self) -> Option<&str> {
+        self.logical_system.as_deref()
+    }
+
+    pub fn is_tenant(&self) -> bool {
+        self.logical_system.is_some()
+    }
+
+    /// The absolute path of this view's root.
+    pub fn base(&self) -> Vec<Step> {
+        match &self.logical_system {
+            None => Vec::new(),
+            Some(ls) => ls_path(ls),
+        }
+    }
+
+    /// The words of [`View::base`] (`logical-systems l2`).
+    pub fn base_words(&self) -> Vec<String> {
+        match &self.logical_system {
+            None => Vec::new(),
+            Some(ls) => vec!["logical-systems".to_string(), ls.clone()],
+        }
+    }
+
+    /// The schema node of this view's root.
+    pub fn start(&self) -> SchemaId {
+        match self.logical_system {
+            None => ROOT,
+            Some(_) => Schema::get().logical_system(),
+        }
+    }
+
+    /// The absolute path of an edit level given relative to this view.
+    pub fn abs(&self, edit: &[Step]) -> Vec<Step> {
+        let mut p = self.base();
+        p.extend_from_slice(edit);
+        p
+    }
+
+    /// The schema node at an edit level.
+    pub fn schema_at(&self, edit: &[Step]) -> SchemaId {
+        edit.last().map_or(self.start(), |s| s.schema)
+    }
+
+    /// This view's part of the configuration.
+    pub fn scope<'a>(&self, root: &'a Node) -> Option<&'a Node> {
+        root.at(&self.base())
+    }
+
+    /// Resolves `words` at edit level `edit` (relative to the view).
+    pub fn resolve(
+        &self,
+        edit: &[Step],
+        words: &[Word],
+        mode: Match,
+        values: Values,
+    ) -> Result<Vec<Target>, PathError> {
+        resolve(Schema::get(), self.schema_at(edit), words, mode, values)
+    }
+
+    /// Runs an edit on `root`; for a tenant, undoes it and refuses when it changed an
+    /// operator-only statement. `f` gets the absolute path of the view's root.
+    pub fn edit<F>(&self, root: &mut Node, f: F) -> Result<(), EditError>
+    where
+        F: FnOnce(&mut Node, &[Step]) -> Result<(), EditError>,
+    {
+        let base = self.base();
+        if !self.is_tenant() {
+            return f(root, &base);
+        }
+        let before = root.at(&base).cloned();
+        let result = f(root, &base);
+        let after = root.at(&base);
+        let changed = match (&before, after) {
+            (Some(b), Some(a)) => operator_change(b, a, &mut Vec::new()),
+            (Some(b), None) => {
+                operator_change(b, &Node::new(b.schema, b.key.clone()), &mut Vec::new())
+            }
+            (None, Some(a)) => {
+                operator_change(&Node::new(a.schema, a.key.clone()), a, &mut Vec::new())
+            }
+            (None, None) => None,
+        };
+        if result.is_err() || changed.is_some() {
+            restore(root, &base, before);
+        }
+        result?;
+        match changed {
+            Some(path) => Err(EditError::OperatorOnly(path)),
+            None => Ok(()),
+        }
+    }
+
+    /// `load merge|override|replace|set terminal|FILE [relative]` with the text already read.
+    pub fn load(
+        &self,
+        root: &mut Node,
+        edit_level: &[Step],
+        mode: LoadMode,
+        text: &str,
+        relative: bool,
+    ) -> Result<(), LoadError> {
+        let level: Vec<Step> = if relative {
+            edit_level.to_vec()
+        } else {
+            Vec::new()
+        };
+        let start = self.schema_at(&level);
+        // A tenant's edit is undone by `edit`; the operator's load is undone from a snapshot.
+        let snapshot = (!self.is_tenant()).then(|| root.clone());
+        let mut failure = None;
+        let result = self.edit(root, |root, base| {
+            let mut at = base.to_vec();
+            at.extend_from_slice(&level);
+            let r = match mode {
+                LoadMode::Merge | LoadMode::Replace => curly::parse(text).and_then(|stmts| {
+                    let m = if mode == LoadMode::Merge {
+                        curly::Mode::Merge
+                    } else {
+                        curly::Mode::Replace
+                    };
+                    curly::apply(root, &at, start, &stmts, m)
+                }),
+                LoadMode::Set => {
+                    set::parse(text).and_then(|cmds| set::apply(root, &at, start, &cmds))
+                }
+                LoadMode::Override => curly::parse(text).and_then(|stmts| {
+                    let target = root.at_or_insert(&at);
+                    let old =
+                        std::mem::replace(target, Node::new(target.schema, target.key.clone()));
+                    let r = curly::apply(root, &at, start, &stmts, curly::Mode::Merge);
+                    if r.is_ok() && self.is_tenant() {
+                        // What a tenant cannot change stays as the operator left it.
+                        if let Some(new) = root.at_mut(&at) {
+                            keep_operator_part(new, &old);
+                        }
+                    }
+                    r
+                }),
+            };
+            r.map_err(|e| {
+                failure = Some(e);
+                EditError::Invalid(String::new())
+            })
+        });
+        if result.is_err() {
+            if let Some(snapshot) = snapshot {
+                *root = snapshot;
+            }
+        }
+        match (result, failure) {
+            (_, Some(e)) => Err(LoadError::Text(e)),
+            (Err(e), None) => Err(LoadError::Edit(e)),
+            (Ok(()), None) => Ok(()),
+        }
+    }
+}
+
+/// The absolute path of logical system `ls`.
+pub fn ls_path(ls: &str) -> Vec<Step> {
+    let schema = Schema::get();
+    let lss = schema.logical_system();
+    let container = schema.node(lss).parent.unwrap_or(ROOT);
+    vec![
+        Step::new(container, None),
+        Step::new(lss, Some(ls.to_string())),
+    ]
+}
+
+fn restore(root: &mut Node, base: &[Step], before: Option<Node>) {
+    let Some((last, parent)) = base.split_last() else {
+        return;
+    };
+    let p = root.at_or_insert(parent);
+    match before {
+        Some(node) => match p.child_mut(last.schema, last.key.as_deref()) {
+            Some(slot) => *slot = node,
+            None => {
+                p.insert_child(node);
+            }
+        },
+        None => {
+            p.remove_child(last.schema, last.key.as_deref());
+        }
+    }
+}
+
+/// True when an operator-only statement sits at or below `n`.
+fn holds_operator_only(n: &Node) -> bool {
+    Schema::get().node(n.schema).operator_only || n.children.iter().any(holds_operator_only)
+}
+
+/// The path (words) of the first operator-only statement that differs between `a` and `b`, or
+/// of an ancestor of one whose inactive flag differs.
+fn operator_change(a: &Node, b: &Node, words: &mut Vec<String>) -> Option<String> {
+    let schema = Schema::get();
+    let here = |words: &Vec<String>| words.join(" ");
+    if schema.node(a.schema).operator_only {
+        return (a != b).then(|| here(words));
+    }
+    if a.inactive != b.inactive && (holds_operator_only(a) || holds_operator_only(b)) {
+        return Some(here(words));
+    }
+    let mut check = |x: &Node, other: &Node| -> Option<String> {
+        if !holds_operator_only(x) {
+            return None;
+        }
+        let node = schema.node(x.schema);
+        let depth = words.len();
+        if !node.keyless {
+            words.push(node.word.clone());
+        }
+        if let Some(k) = &x.key {
+            words.push(k.clone());
+        }
+        let empty = Node::new(x.schema, x.key.clone());
+        let counterpart = other.child(x.schema, x.key.as_deref()).unwrap_or(&empty);
+        let r = operator_change(x, counterpart, words);
+        words.truncate(depth);
+        r
+    };
+    for x in &a.children {
+        if let Some(p) = check(x, b) {
+            return Some(p);
+        }
+    }
+    for y in &b.children {
+        if let Some(p) = check(y, a) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// Makes the operator-only statements of `new` exactly those of `old`.
+fn keep_operator_part(new: &mut Node, old: &Node) {
+    let schema = Schema::get();
+    new.children
+        .retain(|c| !schema.node(c.schema).operator_only);
+    for c in &old.children {
+        if schema.node(c.schema).operator_only {
+            new.insert_child(c.clone());
+        } else if holds_operator_only(c) {
+            let step = Step::new(c.schema, c.key.clone());
+            let n = new.child_or_insert(&step);
+            n.inactive = c.inactive;
+            keep_operator_part(n, c);
+        }
+    }
+}
+
+/// Convenience for callers: `set` words at an edit level, through the view's guard.
+pub fn set_words(
+    view: &View,
+    root: &mut Node,
+    edit_level: &[Step],
+    words: &[Word],
+    mode: Match,
+) -> Result<(), ViewError> {
+    let targets = view
+        .resolve(edit_level, words, mode, Values::Required)
+        .map_err(ViewError::Path)?;
+    view.edit(root, |root, base| {
+        let mut at = base.to_vec();
+        at.extend_from_slice(edit_level);
+        edit::set(root, &at, &targets)
+    })
+    .map_err(ViewError::Edit)
+}
+
+/// An error from a path or an edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewError {
+    Path(PathError),
+    Edit(EditError),
+}
+
+impl fmt::Display for ViewError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ViewError::Path(e) => write!(f, "{e}"),
+            ViewError::Edit(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ViewError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::print;
+
+    const SEED: &str = include_str!("../tests/fixtures/seed.conf");
+
+    fn seed() -> Node {
+        curly::read(SEED, ROOT).unwrap()
+    }
+
+    #[test]
+    fn tenant_paths_start_at_the_logical_system() {
+        let mut root = seed();
+        let v = View::tenant("l2");
+        set_words(
+            &v,
+            &mut root,
+            &[],
+            &Word::split("routing-options router-id 10.0.0.13"),
+            Match::Exact,
+        )
+        .unwrap();
+        let ls = v.scope(&root).unwrap();
+        assert_eq!(
+            ls.get("routing-options").unwrap().leaf("router-id"),
+            Some("10.0.0.13")
+        );
+        // `system` does not exist inside a logical system.
+        assert!(set_words(
+            &v,
+            &mut root,
+            &[],
+            &Word::split("system host-name x"),
+            Match::Exact
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn tenants_cannot_touch_operator_statements() {
+        let mut root = seed();
+        let before = root.clone();
+        let v = View::tenant("l2");
+        for line in [
+            "interfaces eth1 unit 4 vlan-id 7",
+            "bridge-domains bd-x routing-interface irb.9",
+            "interfaces eth1 unit 9 encapsulation vlan-bridge",
+        ] {
+            let e = set_words(&v, &mut root, &[], &Word::split(line), Match::Exact).unwrap_err();
+            assert!(
+                matches!(e, ViewError::Edit(EditError::OperatorOnly(_))),
+                "{line}: {e}"
+            );
+            assert_eq!(root, before, "{line} left a change behind");
+        }
+        // Deleting or deactivating what holds operator statements is refused too.
+        let t = v
+            .resolve(
+                &[],
+                &Word::split("interfaces eth1 unit 4"),
+                Match::Exact,
+                Values::Optional,
+            )
+            .unwrap();
+        let e = v
+            .edit(&mut root, |r, b| edit::delete(r, b, &t[0]))
+            .unwrap_err();
+        assert!(matches!(e, EditError::OperatorOnly(_)));
+        let e = v
+            .edit(&mut root, |r, b| edit::set_active(r, b, &t[0], false))
+            .unwrap_err();
+        assert!(matches!(e, EditError::OperatorOnly(_)));
+        assert_eq!(root, before);
+        // The tenant's own statements are fine, including a description on the circuit.
+        set_words(
+            &v,
+            &mut root,
+            &[],
+            &Word::split("interfaces eth1 unit 4 description mine"),
+            Match::Exact,
+        )
+        .unwrap();
+        let t = v
+            .resolve(
+                &[],
+                &Word::split("interfaces irb unit 4"),
+                Match::Exact,
+                Values::Optional,
+            )
+            .unwrap();
+        v.edit(&mut root, |r, b| edit::set_active(r, b, &t[0], false))
+            .unwrap();
+    }
+
+    #[test]
+    fn tenant_override_keeps_operator_part() {
+        let mut root = seed();
+        let v = View::tenant("l2");
+        v.load(
+            &mut root,
+            &[],
+            LoadMode::Override,
+            "routing-options { autonomous-system 65001; }",
+            false,
+        )
+        .unwrap();
+        let ls = v.scope(&root).unwrap();
+        let text = print::curly(ls);
+        assert!(text.contains("autonomous-system 65001;"), "{text}");
+        assert!(text.contains("vlan-tags outer 1000 inner 100;"), "{text}");
+        assert!(text.contains("bridge-domains"), "{text}");
+        assert!(!text.contains("routing-instances"), "{text}");
+        // The rest of the router is untouched.
+        assert_eq!(root.get("system"), seed().get("system"));
+        // Override of nothing empties the tenant's part only.
+        v.load(&mut root, &[], LoadMode::Override, "", false)
+            .unwrap();
+        let text = print::curly(v.scope(&root).unwrap());
+        assert!(!text.contains("autonomous-system"), "{text}");
+        assert!(text.contains("vlan-id 4;"), "{text}");
+        // Changing an operator statement through load is refused, nothing changes.
+        let before = root.clone();
+        let e = v
+            .load(
+                &mut root,
+                &[],
+                LoadMode::Merge,
+                "interfaces { eth1 { unit 4 { vlan-id 9; } } }",
+                false,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(e, LoadError::Edit(EditError::OperatorOnly(_))),
+            "{e}"
+        );
+        assert_eq!(root, before);
+    }
+
+    #[test]
+    fn load_set_and_errors_leave_nothing_behind() {
+        let mut root = seed();
+        let before = root.clone();
+        let v = View::operator();
+        let e = v
+            .load(
+                &mut root,
+                &[],
+                LoadMode::Set,
+                "set routing-options router-id 1.2.3.4\nset bogus\n",
+                false,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(e, LoadError::Text(TextError { line: 2, .. })),
+            "{e:?}"
+        );
+        assert_eq!(root, before);
+        v.load(
+            &mut root,
+            &[],
+            LoadMode::Set,
+            "set routing-options router-id 1.2.3.4\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            root.get("routing-options").unwrap().leaf("router-id"),
+            Some("1.2.3.4")
+        );
+    }
+
+    #[test]
+    fn relative_load_and_replace_tags() {
+        let mut root = seed();
+        let v = View::tenant("l2");
+        let level = v
+            .resolve(
+                &[],
+                &Word::split(
+                    "routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8 protocols bgp",
+                ),
+                Match::Exact,
+                Values::Optional,
+            )
+            .unwrap()
+            .remove(0)
+            .steps;
+        v.load(
+            &mut root,
+            &level,
+            LoadMode::Replace,
+            "replace: group aws { type external; peer-as 7224; }",
+            true,
+        )
+        .unwrap();
+        let bgp = v.scope(&root).unwrap().at(&level).unwrap();
+        let aws = bgp
+            .list("group")
+            .find(|g| g.key.as_deref() == Some("aws"))
+            .unwrap();
+        assert_eq!(aws.leaf("peer-as"), Some("7224"));
+        assert_eq!(
+            aws.list("neighbor").count(),
+            0,
+            "replace: drops what was there"
+        );
+    }
+}

@@ -53,6 +53,10 @@ pub struct SchemaNode {
     /// Children print with this keyword in front (`family inet {`).
     pub join: bool,
     pub mandatory: bool,
+    /// Commands: the remaining words are handed over whole (`@rest(config)`).
+    pub rest: Option<String>,
+    /// Commands: a leaf whose value may be left out.
+    pub optional: bool,
     pub choice: Option<String>,
     /// `@ref(PATH)`: the value names an entry of the list at PATH (relative to the scope root).
     pub reference: Option<Vec<String>>,
@@ -88,11 +92,22 @@ pub struct Schema {
 /// The schema source, embedded at build time.
 pub const SOURCE: &str = include_str!("../../schema/lsys.schema");
 
+/// The command schema source.
+pub const COMMANDS_SOURCE: &str = include_str!("../../schema/commands.schema");
+
 impl Schema {
     /// The schema built from [`SOURCE`], loaded once per process.
     pub fn get() -> &'static Schema {
         static SCHEMA: OnceLock<Schema> = OnceLock::new();
         SCHEMA.get_or_init(|| Schema::parse(SOURCE).expect("the embedded schema is valid"))
+    }
+
+    /// The command schema (operational, configuration-mode and pipe commands).
+    pub fn commands() -> &'static Schema {
+        static COMMANDS: OnceLock<Schema> = OnceLock::new();
+        COMMANDS.get_or_init(|| {
+            Schema::parse(COMMANDS_SOURCE).expect("the embedded command schema is valid")
+        })
     }
 
     /// Builds a schema from DSL text.
@@ -102,12 +117,12 @@ impl Schema {
             nodes,
             logical_system: ROOT,
         };
-        let ls = schema
-            .child_by_word(ROOT, "logical-systems")
-            .ok_or("no logical-systems")?;
-        schema.logical_system = schema
-            .keyless_child(ls)
-            .ok_or("logical-systems has no entries")?;
+        // The command schema has no logical systems; its `logical_system` stays ROOT.
+        if let Some(ls) = schema.child_by_word(ROOT, "logical-systems") {
+            schema.logical_system = schema
+                .keyless_child(ls)
+                .ok_or("logical-systems has no entries")?;
+        }
         Ok(schema)
     }
 
@@ -219,6 +234,13 @@ mod tests {
             .unwrap();
         assert_ne!(root_ro, ls_ro);
         assert_eq!(s.node(ls_ro).parent, Some(s.logical_system()));
+    }
+
+    #[test]
+    fn command_schema_loads() {
+        let c = Schema::commands();
+        let op = c.child_by_word(ROOT, "operational").unwrap();
+        assert!(c.child_by_word(op, "show").is_some());
     }
 
     #[test]
