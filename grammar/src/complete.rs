@@ -75,11 +75,13 @@ impl Completions {
     pub fn render(&self) -> String {
         let mut out = String::from("Possible completions:\n");
         for r in &self.rows {
-            if r.name.chars().count() < 21 {
-                out.push_str(&format!("{} {:<21}{}\n", r.marker, r.name, r.help));
+            let row = if r.name.chars().count() < 21 {
+                format!("{} {:<21}{}", r.marker, r.name, r.help)
             } else {
-                out.push_str(&format!("{} {}  {}\n", r.marker, r.name, r.help));
-            }
+                format!("{} {}  {}", r.marker, r.name, r.help)
+            };
+            out.push_str(row.trim_end());
+            out.push('\n');
         }
         while out.ends_with(' ') || out.ends_with('\n') {
             out.pop();
@@ -470,7 +472,8 @@ fn rest_rows(
 ) -> Vec<Row> {
     match kind {
         "config" => {
-            let mut rows = ctx.rows(rest, partial, true);
+            // `show` alone shows the level; `set`, `delete`, ... need a path.
+            let mut rows = ctx.rows(rest, partial, is_show || !rest.is_empty());
             if is_show {
                 rows.push(pipe());
             }
