@@ -25,3 +25,4 @@ pub mod json;
 pub mod typed;
 pub mod validate;
 pub mod view;
+pub mod scope;
