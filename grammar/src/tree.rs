@@ -52,9 +52,13 @@ impl Node {
     }
 
     pub fn position(&self, schema: SchemaId, key: Option<&str>) -> Option<usize> {
-        self.children
-            .iter()
-            .position(|c| c.schema == schema && c.key.as_deref() == key)
+        let is = |c: &Node| c.schema == schema && c.key.as_deref() == key;
+        // Text is read in order, so the statement being extended is nearly always the last
+        // child: checking it first keeps reading a large configuration linear.
+        match self.children.last() {
+            Some(last) if is(last) => Some(self.children.len() - 1),
+            _ => self.children.iter().position(is),
+        }
     }
 
     pub fn child(&self, schema: SchemaId, key: Option<&str>) -> Option<&Node> {
@@ -83,10 +87,16 @@ impl Node {
     fn insertion_point(&self, id: SchemaId) -> usize {
         let schema = Schema::get();
         let order = schema.order(id);
-        self.children
-            .iter()
-            .rposition(|c| schema.order(c.schema) <= order)
-            .map_or(0, |i| i + 1)
+        match self.children.last() {
+            Some(last) if last.schema == id || schema.order(last.schema) <= order => {
+                self.children.len()
+            }
+            _ => self
+                .children
+                .iter()
+                .rposition(|c| schema.order(c.schema) <= order)
+                .map_or(0, |i| i + 1),
+        }
     }
 
     /// Inserts a whole node in display order (after existing entries of the same list).

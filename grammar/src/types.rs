@@ -384,9 +384,12 @@ fn community(raw: &str) -> Result<String, String> {
     Ok(format!("{a}:{b}"))
 }
 
-/// True when `s` can be printed without quotes in configuration text.
+/// True when `s` can be printed without quotes in configuration text (a word that would read
+/// as a tag like `inactive:` or open a comment like `/*x` needs quotes).
 pub fn is_bare_word(s: &str) -> bool {
     !s.is_empty()
+        && !s.starts_with("/*")
+        && !matches!(s, "inactive:" | "protect:" | "replace:" | "delete:")
         && !s
             .chars()
             .any(|c| c.is_whitespace() || ";{}[]\"#()'\\".contains(c))
@@ -459,5 +462,7 @@ mod tests {
         assert_eq!(quote("a b"), "\"a b\"");
         assert_eq!(quote("a\"b"), "\"a\\\"b\"");
         assert_eq!(quote(""), "\"\"");
+        assert_eq!(quote("inactive:"), "\"inactive:\"");
+        assert_eq!(quote("/*x"), "\"/*x\"");
     }
 }

@@ -56,6 +56,7 @@ pub(super) fn load(text: &str) -> Result<Vec<SchemaNode>, String> {
             reference: None,
             unit_reference: None,
             children: Vec::new(),
+            position: 0,
         }],
     };
     loader.block(0, root, 0)?;
@@ -121,6 +122,7 @@ impl<'i> Loader<'i> {
             reference: None,
             unit_reference: None,
             children: Vec::new(),
+            position: 0,
         };
         let mut block = None;
         for part in pair.into_inner() {
@@ -201,6 +203,7 @@ impl<'i> Loader<'i> {
         if block.is_some() && !matches!(node.kind, Kind::Container | Kind::List) {
             return Err(err(format!("'{}' cannot have children", node.word)));
         }
+        node.position = self.nodes[parent as usize].children.len();
         self.nodes.push(node);
         self.nodes[parent as usize].children.push(id);
         if let Some(block) = block {

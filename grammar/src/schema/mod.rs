@@ -63,6 +63,8 @@ pub struct SchemaNode {
     /// `@unitref(PATH)`: the value `X.N` names `PATH X unit N`.
     pub unit_reference: Option<Vec<String>>,
     pub children: Vec<SchemaId>,
+    /// Position among the parent's children: the display order.
+    pub position: usize,
 }
 
 impl SchemaNode {
@@ -180,15 +182,7 @@ impl Schema {
 
     /// Position of `id` among its parent's children (display order).
     pub fn order(&self, id: SchemaId) -> usize {
-        match self.node(id).parent {
-            Some(p) => self
-                .node(p)
-                .children
-                .iter()
-                .position(|&c| c == id)
-                .unwrap_or(usize::MAX),
-            None => 0,
-        }
+        self.node(id).position
     }
 
     /// The keyword path from the root to `id` (`protocols bgp group`).

@@ -4,7 +4,7 @@ use pest::iterators::Pair;
 use pest::Parser;
 use pest_derive::Parser;
 
-use super::{pest_error, unescape, TextError};
+use super::{pest_error, unescape, LineIndex, TextError};
 use crate::edit;
 use crate::path::{resolve, Match, Values, Word};
 use crate::schema::{Kind, Schema, SchemaId};
@@ -55,19 +55,20 @@ pub fn parse(text: &str) -> Result<Vec<Stmt>, TextError> {
         .map_err(pest_error)?
         .next()
         .and_then(|f| f.into_inner().next());
-    Ok(file.map(items).unwrap_or_default())
+    let lines = LineIndex::new(text);
+    Ok(file.map(|f| items(&lines, f)).unwrap_or_default())
 }
 
-fn items(pair: Pair<Rule>) -> Vec<Stmt> {
+fn items(lines: &LineIndex, pair: Pair<Rule>) -> Vec<Stmt> {
     pair.into_inner()
         .filter(|p| p.as_rule() == Rule::stmt)
-        .map(stmt)
+        .map(|p| stmt(lines, p))
         .collect()
 }
 
-fn word(pair: Pair<Rule>) -> Word {
+fn word(lines: &LineIndex, pair: Pair<Rule>) -> Word {
     let (line_col, inner) = (
-        pair.as_span().start_pos().line_col(),
+        lines.line_col(pair.as_span().start()),
         pair.into_inner().next(),
     );
     let col = line_col.1 - 1;
@@ -82,8 +83,8 @@ fn word(pair: Pair<Rule>) -> Word {
     }
 }
 
-fn stmt(pair: Pair<Rule>) -> Stmt {
-    let line = pair.as_span().start_pos().line_col().0;
+fn stmt(lines: &LineIndex, pair: Pair<Rule>) -> Stmt {
+    let line = lines.line_col(pair.as_span().start()).0;
     let mut s = Stmt {
         annotation: None,
         tags: Vec::new(),
@@ -102,17 +103,20 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
                 "replace" => Tag::Replace,
                 _ => Tag::Delete,
             }),
-            Rule::word => s.words.push(word(p)),
+            Rule::word => s.words.push(word(lines, p)),
             Rule::body => {
                 if let Some(b) = p.into_inner().next() {
                     s.body = match b.as_rule() {
-                        Rule::block => {
-                            Body::Block(b.into_inner().next().map(items).unwrap_or_default())
-                        }
+                        Rule::block => Body::Block(
+                            b.into_inner()
+                                .next()
+                                .map(|i| items(lines, i))
+                                .unwrap_or_default(),
+                        ),
                         Rule::list => Body::List(
                             b.into_inner()
                                 .filter(|w| w.as_rule() == Rule::word)
-                                .map(word)
+                                .map(|w| word(lines, w))
                                 .collect(),
                         ),
                         _ => Body::End,
@@ -156,10 +160,17 @@ pub fn apply(
             .map_err(|e| err(e.word, e.kind.to_string()))?;
         let first = targets
             .first()
-            .and_then(|t| t.steps.first().cloned())
+            .filter(|t| !t.steps.is_empty())
             .ok_or_else(|| err(0, "syntax error.".into()))?;
+        // Tags and annotations belong to the statement the words open: past any @join
+        // keyword in front (`inactive: family inet {` is about `inet`, not `family`).
+        let head = first
+            .steps
+            .iter()
+            .position(|st| !schema.node(st.schema).join)
+            .map_or(1, |i| i + 1);
         let mut stmt_path = at.to_vec();
-        stmt_path.push(first.clone());
+        stmt_path.extend(first.steps[..head].iter().cloned());
         if s.tags.contains(&Tag::Delete) {
             let last = targets
                 .last()

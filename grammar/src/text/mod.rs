@@ -22,6 +22,27 @@ impl fmt::Display for TextError {
 
 impl std::error::Error for TextError {}
 
+/// Line starts of a text, for turning byte offsets into line and column in O(log n).
+/// (pest's own `line_col` scans from the start of the input on every call, which made reading
+/// a large configuration quadratic.)
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line and byte column of `offset`.
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        (line, offset - self.starts[line - 1] + 1)
+    }
+}
+
 /// Undoes `\"` and `\\` escapes of a quoted word.
 pub(crate) fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -3,7 +3,7 @@
 use pest::Parser;
 use pest_derive::Parser;
 
-use super::{pest_error, unescape, TextError};
+use super::{pest_error, unescape, LineIndex, TextError};
 use crate::edit;
 use crate::path::{resolve, resolve_one, Match, Values, Word};
 use crate::schema::{Schema, SchemaId};
@@ -24,9 +24,10 @@ pub struct Command {
 /// Parses set-form text into commands (blank and comment lines dropped).
 pub fn parse(text: &str) -> Result<Vec<Command>, TextError> {
     let file = SetText::parse(Rule::file, text).map_err(pest_error)?;
+    let lines = LineIndex::new(text);
     let mut out = Vec::new();
     for line in file.flatten().filter(|p| p.as_rule() == Rule::command) {
-        let lineno = line.as_span().start_pos().line_col().0;
+        let lineno = lines.line_col(line.as_span().start()).0;
         let mut it = line.into_inner();
         let verb = it
             .next()
@@ -34,7 +35,7 @@ pub fn parse(text: &str) -> Result<Vec<Command>, TextError> {
             .unwrap_or_default();
         let words = it
             .map(|w| {
-                let col = w.as_span().start_pos().line_col().1 - 1;
+                let col = lines.line_col(w.as_span().start()).1 - 1;
                 let inner = w.into_inner().next();
                 match inner {
                     Some(q) if q.as_rule() == Rule::quoted => Word {

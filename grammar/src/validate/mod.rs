@@ -1,1 +1,246 @@
-//! Commit checks (filled in by the validation work).
+//! Commit checks, reported in the Junos layout.
+//!
+//! ```text
+//!  validate(root) ──► for each scope (root, every logical system):
+//!                       refs::check      generic walk of the tree: @ref / @unitref / @mandatory
+//!                       typed::scope ──► semantic::check   routing instances, bridge domains,
+//!                                                          BGP, interface addresses
+//!                     global::check      index built once: logical interfaces and VLANs
+//!                                        claimed across all logical systems
+//!  validate_scope(root, ls) ──► the same for one scope; global::check only reports that scope
+//! ```
+//! Inactive statements are ignored everywhere. Every error found is reported (sorted by path,
+//! statement and message), so a full `validate` reports exactly the union of what
+//! `validate_scope` reports for each scope.
+
+mod global;
+mod refs;
+mod semantic;
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::schema::Schema;
+use crate::tree::Node;
+use crate::types::quote;
+
+/// One failed check: where (`[edit <path>]`), which statement, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CheckError {
+    /// Edit-path words of the statement's parent (keys quoted as in `[edit ...]`).
+    pub path: Vec<String>,
+    /// The statement, e.g. `neighbor 10.0.0.1`.
+    pub statement: String,
+    /// One or more lines.
+    pub message: String,
+}
+
+/// All failed checks of one commit, in a stable order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CheckErrors(pub Vec<CheckError>);
+
+impl CheckErrors {
+    /// The same errors with `prefix` (e.g. `["logical-systems", "l2"]`) stripped from every
+    /// path that starts with it: what a tenant sees from inside its logical system.
+    pub fn relative_to(&self, prefix: &[String]) -> CheckErrors {
+        CheckErrors(
+            self.0
+                .iter()
+                .map(|e| {
+                    let mut e = e.clone();
+                    if e.path.starts_with(prefix) {
+                        e.path.drain(..prefix.len());
+                    }
+                    e
+                })
+                .collect(),
+        )
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            writeln!(f, "[edit]")?;
+        } else {
+            writeln!(f, "[edit {}]", self.path.join(" "))?;
+        }
+        write!(f, "  '{}'", self.statement)?;
+        for line in self.message.lines() {
+            write!(f, "\n    {line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for CheckErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.0 {
+            writeln!(f, "{e}")?;
+        }
+        write!(f, "error: configuration check-out failed")
+    }
+}
+
+impl std::error::Error for CheckErrors {}
+
+/// Checks the whole configuration.
+pub fn validate(root: &Node) -> Result<(), CheckErrors> {
+    let mut errs = Vec::new();
+    check_scope(root, &[], true, &mut errs);
+    for (name, ls) in logical_systems(root) {
+        check_scope(ls, &ls_prefix(name), false, &mut errs);
+    }
+    global::check(root, None, &mut errs);
+    finish(errs)
+}
+
+/// Checks the root's own statements (`None`) or one logical system, plus the global
+/// cross-logical-system uniqueness checks as far as they concern that scope. For incremental
+/// commits where every other scope is known to be valid. A logical system that is not
+/// configured (or inactive) has nothing to check.
+pub fn validate_scope(root: &Node, logical_system: Option<&str>) -> Result<(), CheckErrors> {
+    let mut errs = Vec::new();
+    match logical_system {
+        None => check_scope(root, &[], true, &mut errs),
+        Some(name) => {
+            if let Some((_, ls)) = logical_systems(root).find(|(n, _)| *n == name) {
+                check_scope(ls, &ls_prefix(name), false, &mut errs);
+            }
+        }
+    }
+    global::check(root, Some(logical_system), &mut errs);
+    finish(errs)
+}
+
+fn finish(mut errs: Vec<CheckError>) -> Result<(), CheckErrors> {
+    if errs.is_empty() {
+        return Ok(());
+    }
+    errs.sort_by(|a, b| {
+        let path = a.path.iter().map(String::as_str);
+        path.cmp_by_natural(b.path.iter().map(String::as_str))
+            .then_with(|| natural(&a.statement, &b.statement))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    errs.dedup();
+    Err(CheckErrors(errs))
+}
+
+/// Compares words with digit runs taken as numbers (`unit 4` before `unit 33`).
+fn natural(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (i, j) = (run(x), run(y));
+                let (m, n) = (trim_zeros(&x[..i]), trim_zeros(&y[..j]));
+                let o = m.len().cmp(&n.len()).then_with(|| m.cmp(n));
+                if o != Ordering::Equal {
+                    return o;
+                }
+                x = &x[i..];
+                y = &y[j..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(s: &[u8]) -> &[u8] {
+    let z = s.iter().take_while(|&&c| c == b'0').count();
+    &s[z..]
+}
+
+/// Natural order of edit paths, word by word.
+trait NaturalPath<'a>: Iterator<Item = &'a str> + Sized {
+    fn cmp_by_natural(mut self, mut other: impl Iterator<Item = &'a str>) -> Ordering {
+        loop {
+            match (self.next(), other.next()) {
+                (None, None) => return Ordering::Equal,
+                (None, Some(_)) => return Ordering::Less,
+                (Some(_), None) => return Ordering::Greater,
+                (Some(a), Some(b)) => match natural(a, b) {
+                    Ordering::Equal => {}
+                    o => return o,
+                },
+            }
+        }
+    }
+}
+
+impl<'a, I: Iterator<Item = &'a str>> NaturalPath<'a> for I {}
+
+/// Active logical systems with their names, in configuration order.
+fn logical_systems(root: &Node) -> impl Iterator<Item = (&str, &Node)> {
+    root.get("logical-systems")
+        .filter(|n| !n.inactive)
+        .into_iter()
+        .flat_map(|n| n.children.iter())
+        .filter(|n| !n.inactive)
+        .map(|n| (n.key.as_deref().unwrap_or_default(), n))
+}
+
+fn ls_prefix(name: &str) -> Vec<String> {
+    vec!["logical-systems".to_string(), quote(name)]
+}
+
+/// The checks confined to one scope (`node` is the root or a logical-system entry).
+fn check_scope(node: &Node, prefix: &[String], is_root: bool, errs: &mut Vec<CheckError>) {
+    let skip = is_root
+        .then(|| Schema::get().child_by_word(node.schema, "logical-systems"))
+        .flatten();
+    refs::check(node, prefix, skip, errs);
+    match crate::typed::scope(node) {
+        Ok(scope) => semantic::check(&scope, prefix, errs),
+        Err(e) => {
+            let mut path = prefix.to_vec();
+            path.extend(e.path);
+            errs.push(CheckError {
+                path,
+                statement: e.statement,
+                message: e.message,
+            });
+        }
+    }
+}
+
+/// Builds an error; `path` words are joined with the scope prefix by the caller.
+fn error(
+    path: Vec<String>,
+    statement: impl Into<String>,
+    message: impl Into<String>,
+) -> CheckError {
+    CheckError {
+        path,
+        statement: statement.into(),
+        message: message.into(),
+    }
+}
+
+/// `prefix` followed by `words`.
+fn at(prefix: &[String], words: &[&str]) -> Vec<String> {
+    let mut p = prefix.to_vec();
+    p.extend(words.iter().map(|w| w.to_string()));
+    p
+}

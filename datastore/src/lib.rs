@@ -1,0 +1,57 @@
+//! lsys-datastore: committed configuration per scope (root or logical system), 50 rollbacks
+//! with commit metadata, shared and private candidates, exclusive locks, pending
+//! `commit confirmed` deadlines and the VRF routing-table id allocator.
+//!
+//! Configuration is stored as opaque text: the grammar crate renders and parses it.
+//!
+//! ```text
+//!   Datastore  ── serializes writes (mutex), builds one Batch per operation
+//!       │           apply(batch)  = all-or-nothing, also across a crash
+//!       ▼           flush()       = fsync; every write returns only after it
+//!   Storage trait (get, scan_prefix, keys_with_prefix, apply, flush)
+//!       │
+//!   SledStorage (one sled tree, Tree::apply_batch)       ← redb could go here
+//! ```
+//!
+//! Key layout (components separated by NUL; scope = `R` | `L<logical-system name>`;
+//! numbers big-endian so byte order is numeric order):
+//!
+//! | key                              | value                                   |
+//! |----------------------------------|-----------------------------------------|
+//! | `meta/format`                    | format version                          |
+//! | `meta/seq`                       | last global commit sequence number      |
+//! | `head/<scope>`                   | seq of the scope's committed version    |
+//! | `hist/<scope>/<seq:u64>`         | [`Version`] {seq, meta, text} (≤ 50)    |
+//! | `cnfm/<scope>`                   | pending `commit confirmed` (seq, deadline) |
+//! | `cand/<scope>`                   | shared candidate text                   |
+//! | `priv/<session:u64>/<scope>`     | private candidate text                  |
+//! | `lock/<scope>`                   | exclusive lock owner                    |
+//! | `tbl/own/<owner>`                | allocated table id                      |
+//! | `tbl/state`                      | allocator: next id, count, quarantine   |
+//!
+//! Every value is `[format version u8][crc32 u32 BE][JSON]`; every read verifies the
+//! checksum and reports a mismatch as [`Error::Corrupt`], never as wrong text.
+//!
+//! A commit is ONE batch: for each scope the new `hist` entry, the `head` pointer, the
+//! deletion of entries beyond 50, the `cnfm` entry; plus `meta/seq`. After a crash the store
+//! shows either the whole commit or none of it, so the committed version of every scope is
+//! always the newest history entry of the same commit. The batch is flushed (fsync) before
+//! `commit` returns, so an acknowledged commit survives a crash. [`Datastore::open`] checks
+//! the format and verifies every committed version (head → history entry → checksum).
+//! `tests/crash.rs` kills a committing process with SIGKILL hundreds of times to hold sled
+//! to that promise.
+
+mod alloc;
+mod codec;
+mod error;
+mod keys;
+mod model;
+mod storage;
+mod store;
+
+pub use codec::FORMAT_VERSION;
+pub use error::{Error, Result};
+pub use keys::Scope;
+pub use model::{Client, CommitMeta, HistoryEntry, Version, HISTORY_DEPTH};
+pub use storage::{Batch, KeyValue, SledStorage, Storage, StorageError, LOCK_RETRY};
+pub use store::{Datastore, Options};

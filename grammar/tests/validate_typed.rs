@@ -1,0 +1,271 @@
+//! The typed view (`typed::intent`) of the seed scenario and of BGP inheritance.
+
+use std::net::IpAddr;
+
+use lsys_grammar::schema::ROOT;
+use lsys_grammar::text::curly;
+use lsys_grammar::typed::{
+    intent, Afi, Family, InstanceType, Multihop, NextHop, PeerType, PolicyAction, Protocol,
+    RouteFilterMatch, StaticAction, UnitRef, Vlan,
+};
+
+const SEED: &str = include_str!("fixtures/seed.conf");
+
+#[test]
+fn seed_intent() {
+    let root = curly::read(SEED, ROOT).unwrap();
+    let i = intent(&root).unwrap();
+    assert_eq!(i.hostname.as_deref(), Some("nxp-fra-01"));
+    assert_eq!(i.users.len(), 1);
+    let u = &i.users[0];
+    assert_eq!(
+        (
+            u.name.as_str(),
+            u.class.as_deref(),
+            u.logical_system.as_deref(),
+            u.uid
+        ),
+        ("jvetter", Some("l2-tenant"), Some("l2"), Some(2001))
+    );
+    assert_eq!(u.permissions, vec!["all"]);
+    assert_eq!(i.root.interfaces[0].mtu, Some(9000));
+    assert!(i.root.interfaces[0].flexible_vlan_tagging);
+
+    let l2 = &i.logical_systems["l2"];
+    assert_eq!(l2.routing_options.autonomous_system, Some(65000));
+    let eth1 = &l2.interfaces[0];
+    assert_eq!(eth1.name, "eth1");
+    assert_eq!(eth1.units[0].vlan, Some(Vlan::Id(4)));
+    assert_eq!(
+        eth1.units[1].vlan,
+        Some(Vlan::Tags {
+            outer: Some(1000),
+            inner: Some(100)
+        })
+    );
+    assert_eq!(eth1.units[1].encapsulation.as_deref(), Some("vlan-bridge"));
+    let irb = &l2.interfaces[1];
+    assert_eq!(irb.units[1].inet, vec!["10.0.0.13/30".parse().unwrap()]);
+
+    let ri = &l2.routing_instances[0];
+    assert_eq!(ri.instance_type, Some(InstanceType::Vrf));
+    assert_eq!(
+        ri.interfaces,
+        vec![
+            UnitRef {
+                interface: "irb".into(),
+                unit: 4
+            },
+            UnitRef {
+                interface: "irb".into(),
+                unit: 2
+            }
+        ]
+    );
+    assert_eq!(ri.route_distinguisher.as_deref(), Some("65000:1"));
+    let aws = &ri.bgp.groups[0];
+    let n = &aws.neighbors[0];
+    assert_eq!(n.address, "10.0.0.1".parse::<IpAddr>().unwrap());
+    assert_eq!(n.settings.peer_type, Some(PeerType::External));
+    assert_eq!(n.settings.peer_as, Some(64512));
+    assert_eq!(n.settings.authentication_key.as_deref(), Some("abcdefgh"));
+    assert_eq!(
+        n.settings.description.as_deref(),
+        Some("AWS Direct Connect")
+    );
+    let azure = &ri.bgp.groups[1].neighbors[0];
+    assert_eq!(
+        azure.settings.authentication_key.as_deref(),
+        Some("abcdefg")
+    );
+    assert_eq!(azure.settings.peer_as, Some(12076));
+
+    let bd = &l2.bridge_domains[0];
+    assert_eq!((bd.name.as_str(), bd.vlan_id), ("bd-aws", Some(4)));
+    assert_eq!(bd.routing_interface, Some("irb.4".parse().unwrap()));
+
+    // serde round trip
+    let json = serde_json::to_string(&i).unwrap();
+    let back: lsys_grammar::typed::Intent = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, i);
+}
+
+const BGP: &str = r#"
+routing-options {
+    autonomous-system 65000;
+    router-id 192.0.2.1;
+    static {
+        route 0.0.0.0/0 next-hop [ 10.0.0.1 10.0.0.2 ];
+        route 10.9.0.0/16 discard;
+        route 10.8.0.0/16 {
+            qualified-next-hop 10.0.0.3 {
+                preference 7;
+            }
+        }
+    }
+}
+protocols {
+    bgp {
+        group g {
+            type external;
+            peer-as 64512;
+            hold-time 90;
+            import [ A B ];
+            multihop {
+                ttl 3;
+            }
+            family inet {
+                unicast;
+            }
+            neighbor 192.0.2.10;
+            neighbor 192.0.2.11 {
+                type internal;
+                peer-as 65000;
+                hold-time 30;
+                import C;
+                passive;
+                family inet6 {
+                    unicast;
+                }
+            }
+            inactive: neighbor 192.0.2.12;
+        }
+    }
+}
+policy-options {
+    prefix-list PL {
+        10.0.0.0/8;
+        192.168.0.0/16;
+    }
+    community C1 members [ 65000:1 no-export ];
+    policy-statement A {
+        term t1 {
+            from {
+                protocol [ bgp static ];
+                prefix-list PL;
+                route-filter 10.0.0.0/8 upto /24;
+                route-filter 172.16.0.0/12 prefix-length-range /16-/24;
+                community C1;
+            }
+            then {
+                local-preference 200;
+                community add C1;
+                as-path-prepend "65000 65000";
+                next-hop self;
+                accept;
+            }
+        }
+        term t2 {
+            then {
+                next term;
+            }
+        }
+        then reject;
+    }
+    policy-statement B {
+        then accept;
+    }
+    policy-statement C {
+        then accept;
+    }
+}
+"#;
+
+#[test]
+fn neighbor_statements_override_group_statements() {
+    let i = intent(&curly::read(BGP, ROOT).unwrap()).unwrap();
+    let g = &i.root.bgp.groups[0];
+    assert_eq!(g.neighbors.len(), 2, "the inactive neighbor is dropped");
+    let inherits = &g.neighbors[0].settings;
+    assert_eq!(inherits.peer_type, Some(PeerType::External));
+    assert_eq!(inherits.peer_as, Some(64512));
+    assert_eq!(inherits.hold_time, Some(90));
+    assert_eq!(inherits.import, vec!["A", "B"]);
+    assert_eq!(inherits.multihop, Some(Multihop { ttl: Some(3) }));
+    assert_eq!(
+        inherits.families,
+        vec![Family {
+            afi: Afi::Inet,
+            unicast: true
+        }]
+    );
+    assert!(!inherits.passive);
+    let own = &g.neighbors[1].settings;
+    assert_eq!(own.peer_type, Some(PeerType::Internal));
+    assert_eq!(own.peer_as, Some(65000));
+    assert_eq!(own.hold_time, Some(30));
+    assert_eq!(own.import, vec!["C"]);
+    assert!(own.passive);
+    assert_eq!(own.multihop, Some(Multihop { ttl: Some(3) }));
+    assert_eq!(
+        own.families,
+        vec![Family {
+            afi: Afi::Inet6,
+            unicast: true
+        }]
+    );
+    assert_eq!(g.settings.peer_as, Some(64512));
+}
+
+#[test]
+fn routing_options_and_policies() {
+    let i = intent(&curly::read(BGP, ROOT).unwrap()).unwrap();
+    let ro = &i.root.routing_options;
+    assert_eq!(ro.router_id, Some("192.0.2.1".parse().unwrap()));
+    assert_eq!(
+        ro.static_routes[0].action,
+        Some(StaticAction::NextHop(vec![
+            "10.0.0.1".parse().unwrap(),
+            "10.0.0.2".parse().unwrap()
+        ]))
+    );
+    assert_eq!(ro.static_routes[1].action, Some(StaticAction::Discard));
+    assert_eq!(ro.static_routes[2].action, None);
+    assert_eq!(
+        ro.static_routes[2].qualified_next_hops[0].preference,
+        Some(7)
+    );
+    let po = &i.root.policy_options;
+    assert_eq!(po.prefix_lists[0].prefixes.len(), 2);
+    assert_eq!(po.communities[0].members, vec!["65000:1", "no-export"]);
+    let a = &po.policy_statements[0];
+    let t1 = &a.terms[0];
+    assert_eq!(t1.from.protocols, vec![Protocol::Bgp, Protocol::Static]);
+    assert_eq!(
+        t1.from.route_filters[0].match_type,
+        Some(RouteFilterMatch::Upto(24))
+    );
+    assert_eq!(
+        t1.from.route_filters[1].match_type,
+        Some(RouteFilterMatch::PrefixLengthRange(16, 24))
+    );
+    assert_eq!(t1.then.action, Some(PolicyAction::Accept));
+    assert_eq!(t1.then.local_preference, Some(200));
+    assert_eq!(t1.then.community_add.as_deref(), Some("C1"));
+    assert_eq!(t1.then.as_path_prepend, vec![65000, 65000]);
+    assert_eq!(t1.then.next_hop, Some(NextHop::SelfAddress));
+    assert_eq!(a.terms[1].then.action, Some(PolicyAction::NextTerm));
+    assert_eq!(a.then.action, Some(PolicyAction::Reject));
+}
+
+#[test]
+fn garbage_in_a_hand_made_tree_is_an_error_not_skipped() {
+    let mut root = curly::read(SEED, ROOT).unwrap();
+    // Corrupt the AWS neighbor's key behind the parsers' back.
+    fn corrupt(n: &mut lsys_grammar::tree::Node) -> bool {
+        if n.values.first().is_some_and(|v| v.starts_with("$9$JBG")) {
+            n.values[0] = "$9$".into();
+            return true;
+        }
+        n.children.iter_mut().any(corrupt)
+    }
+    assert!(corrupt(&mut root));
+    let e = intent(&root).unwrap_err();
+    assert_eq!(
+        e.path[..2],
+        ["logical-systems".to_string(), "l2".to_string()]
+    );
+    assert!(e.statement.starts_with("authentication-key"), "{e}");
+    let v = lsys_grammar::validate::validate(&root).unwrap_err();
+    assert!(v.to_string().contains("'authentication-key"), "{v}");
+}
