@@ -1,0 +1,216 @@
+//! The shell ↔ daemon protocol.
+//!
+//! ```text
+//!  lsys (shell)                          lsysd
+//!    Hello { version, client, tty } ───►
+//!                                   ◄─── Welcome { prompt } | Refused { reason }
+//!    Execute { id, line } ───────────►
+//!                                   ◄─── Output { id, text }*   (streamed)
+//!                                   ◄─── Question { id, text, default }  ─► Answer { id, yes }
+//!                                   ◄─── Done { id, ok, error, prompt }
+//!    Complete { line } ──────────────►
+//!                                   ◄─── Completions { rows, tab, col }
+//!    Cancel { id } ──────────────────►   (Ctrl-C: the daemon stops streaming and answers Done)
+//! ```
+//! Frames are a 4-byte big-endian length followed by that many bytes of JSON. A frame longer
+//! than [`MAX_FRAME`] is refused without reading it. Every message carries no more than the
+//! shell needs; the daemon owns all state.
+
+use std::io::{self, Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+/// Protocol version; the daemon refuses a Hello with another one.
+pub const VERSION: u32 = 1;
+
+/// The largest frame either side accepts (1 MiB).
+pub const MAX_FRAME: usize = 1 << 20;
+
+/// Where the shell's commands come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Client {
+    /// An interactive terminal.
+    Cli,
+    /// Commands from -c, -f or standard input.
+    Batch,
+    /// An interactive login over ssh.
+    Ssh,
+}
+
+/// Messages from the shell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    Hello {
+        version: u32,
+        client: Client,
+        /// Terminal name for `status` / `show system users` (`pts/3`), if any.
+        tty: Option<String>,
+    },
+    /// Run one command line (pipes included; text pipes are applied by the shell).
+    Execute { id: u64, line: String },
+    /// Answer to a [`Response::Question`].
+    Answer { id: u64, yes: bool },
+    /// Completion / help for the text before the cursor.
+    Complete { line: String },
+    /// Stop the command `id` (Ctrl-C).
+    Cancel { id: u64 },
+}
+
+/// What the shell shows before its cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Prompt {
+    /// `jvetter@nxp-fra-01:l2` (the part before `>` / `#`).
+    pub head: String,
+    /// In configuration mode: the `[edit ...]` banner line.
+    pub banner: Option<String>,
+}
+
+impl Prompt {
+    /// The prompt string: `head>` or `head#`.
+    pub fn line(&self) -> String {
+        format!("{}{} ", self.head, if self.banner.is_some() { '#' } else { '>' })
+    }
+}
+
+/// One row of `Possible completions:`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    pub marker: char,
+    pub name: String,
+    pub help: String,
+}
+
+/// Messages from the daemon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    Welcome { prompt: Prompt },
+    /// The daemon will not serve this client (unknown user, wrong version).
+    Refused { reason: String },
+    /// Output of command `id`, streamed in order.
+    Output { id: u64, text: String },
+    /// The command asks the user (`Exit with uncommitted changes? [yes,no] (yes)`).
+    Question { id: u64, text: String, default: bool },
+    /// Command `id` finished. `error` holds the message (already in Junos layout) on failure;
+    /// `exit` asks the shell to end the session. Text pipes (`match`, `count`, ...) are the
+    /// shell's to apply; the daemon applies `display` and `compare`.
+    Done {
+        id: u64,
+        ok: bool,
+        error: Option<String>,
+        /// For syntax errors: the column of the command line the caret points at.
+        caret: Option<usize>,
+        prompt: Prompt,
+        exit: bool,
+    },
+    Completions {
+        rows: Vec<Row>,
+        /// What TAB inserts, if anything.
+        tab: Option<String>,
+        /// Column where the completed word starts.
+        col: usize,
+    },
+    /// A protocol-level error (malformed frame, unknown message); the connection stays usable
+    /// when possible.
+    Error { message: String },
+}
+
+/// Framing errors.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("connection closed")]
+    Closed,
+    #[error("frame of {0} bytes exceeds the {MAX_FRAME}-byte limit")]
+    TooLarge(usize),
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Encodes a message as one frame.
+pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    let body = serde_json::to_vec(msg).unwrap_or_default();
+    let mut out = Vec::with_capacity(body.len() + 4);
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Reads the length prefix of a frame and checks it against the limit.
+pub fn frame_len(header: [u8; 4]) -> Result<usize, FrameError> {
+    let len = u32::from_be_bytes(header) as usize;
+    if len > MAX_FRAME {
+        return Err(FrameError::TooLarge(len));
+    }
+    Ok(len)
+}
+
+/// Decodes a frame body.
+pub fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, FrameError> {
+    serde_json::from_slice(body).map_err(|e| FrameError::Malformed(e.to_string()))
+}
+
+/// Blocking write of one message (the shell side).
+pub fn write<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), FrameError> {
+    w.write_all(&encode(msg))?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Blocking read of one message (the shell side).
+pub fn read<T: for<'de> Deserialize<'de>>(r: &mut impl Read) -> Result<T, FrameError> {
+    let mut header = [0u8; 4];
+    match r.read_exact(&mut header) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(FrameError::Closed),
+        Err(e) => return Err(e.into()),
+    }
+    let len = frame_len(header)?;
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body)?;
+    decode(&body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip() {
+        let msgs = vec![
+            Request::Hello { version: VERSION, client: Client::Batch, tty: None },
+            Request::Execute { id: 7, line: "show configuration | match \"a b\"".into() },
+            Request::Complete { line: "set prot".into() },
+        ];
+        let mut buf = Vec::new();
+        for m in &msgs {
+            write(&mut buf, m).unwrap();
+        }
+        let mut r = buf.as_slice();
+        for m in &msgs {
+            assert_eq!(&read::<Request>(&mut r).unwrap(), m);
+        }
+        assert!(matches!(read::<Request>(&mut r), Err(FrameError::Closed)));
+    }
+
+    #[test]
+    fn oversized_and_malformed_frames_are_errors() {
+        let mut big = ((MAX_FRAME + 1) as u32).to_be_bytes().to_vec();
+        big.extend_from_slice(b"{}");
+        assert!(matches!(read::<Request>(&mut big.as_slice()), Err(FrameError::TooLarge(_))));
+        let mut bad = 5u32.to_be_bytes().to_vec();
+        bad.extend_from_slice(b"nope!");
+        assert!(matches!(read::<Request>(&mut bad.as_slice()), Err(FrameError::Malformed(_))));
+    }
+
+    #[test]
+    fn prompt_layout() {
+        let p = Prompt { head: "jvetter@nxp-fra-01:l2".into(), banner: None };
+        assert_eq!(p.line(), "jvetter@nxp-fra-01:l2> ");
+        let p = Prompt { banner: Some("[edit]".into()), ..p };
+        assert_eq!(p.line(), "jvetter@nxp-fra-01:l2# ");
+    }
+}
