@@ -18,6 +18,8 @@ use crate::tree::{Node, Step};
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct View {
     logical_system: Option<String>,
+    /// Operator-only statements are hidden from completion and cannot be changed.
+    confined: bool,
 }
 
 /// How `load` combines text with the candidate.
@@ -55,6 +57,16 @@ impl View {
     pub fn tenant(logical_system: impl Into<String>) -> View {
         View {
             logical_system: Some(logical_system.into()),
+            confined: true,
+        }
+    }
+
+    /// The operator working inside a logical system (`set cli logical-system LS`): paths are
+    /// relative to it, but nothing is off limits.
+    pub fn operator_in(logical_system: impl Into<String>) -> View {
+        View {
+            logical_system: Some(logical_system.into()),
+            confined: false,
         }
     }
 
@@ -62,8 +74,9 @@ impl View {
         self.logical_system.as_deref()
     }
 
+    /// True for a tenant: confined to its logical system, operator-only statements guarded.
     pub fn is_tenant(&self) -> bool {
-        self.logical_system.is_some()
+        self.confined
     }
 
     /// The absolute path of this view's root.
@@ -293,7 +306,7 @@ fn operator_change(a: &Node, b: &Node, words: &mut Vec<String>) -> Option<String
 }
 
 /// Makes the operator-only statements of `new` exactly those of `old`.
-fn keep_operator_part(new: &mut Node, old: &Node) {
+pub fn keep_operator_part(new: &mut Node, old: &Node) {
     let schema = Schema::get();
     new.children
         .retain(|c| !schema.node(c.schema).operator_only);

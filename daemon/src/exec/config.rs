@@ -1,0 +1,410 @@
+//! Configuration-mode commands.
+
+use lsys_datastore::{Client as StoreClient, CommitMeta};
+use lsys_grammar::cli::{Invocation, Mode};
+use lsys_grammar::edit::{self, EditError};
+use lsys_grammar::json;
+use lsys_grammar::path::{words_of, Match, Target, Values, Word};
+use lsys_grammar::schema::{Kind, Schema};
+use lsys_grammar::text::print;
+use lsys_grammar::tree::{Node, Step};
+use lsys_grammar::view::{LoadMode, View};
+use lsys_protocol::Client;
+
+use super::{now, path_caret, rest_text, Display, Reply};
+use crate::router::{replace_part, scope_of, CommitError, Router};
+use crate::session::{Candidate, Pending, Session};
+
+pub(super) fn run(router: &mut Router, s: &mut Session, inv: &Invocation, display: &Display, line: &str) -> Reply {
+    let words = &inv.rest;
+    match inv.name().as_str() {
+        "set" => modify(router, s, line, |view, root, at, edit_level| {
+            let targets = view.resolve(edit_level, words, Match::Prefix, Values::Required).map_err(|e| Reply::caret(e.to_string(), path_caret(&e, words, line)))?;
+            view.edit(root, |r, base| edit::set(r, &join(base, at), &targets)).map_err(edit_error)
+        }),
+        "delete" if words.is_empty() => {
+            s.pending = Some(Pending::DeleteAll);
+            Reply::ask("", "Delete everything under this level? [yes,no] (no) ", false)
+        }
+        "delete" => modify(router, s, line, |view, root, at, edit_level| {
+            let t = one(view, edit_level, words, line)?;
+            view.edit(root, |r, base| edit::delete(r, &join(base, at), &t)).map_err(edit_error)
+        }),
+        "activate" | "deactivate" => {
+            let active = inv.name() == "activate";
+            modify(router, s, line, |view, root, at, edit_level| {
+                let t = one(view, edit_level, words, line)?;
+                view.edit(root, |r, base| edit::set_active(r, &join(base, at), &t, active)).map_err(edit_error)
+            })
+        }
+        "annotate" => {
+            let Some((text, path)) = words.split_last() else { return Reply::caret("missing argument.", line.len()) };
+            let text = text.text.clone();
+            modify(router, s, line, |view, root, at, edit_level| {
+                let t = one(view, edit_level, path, line)?;
+                view.edit(root, |r, base| edit::annotate(r, &join(base, at), &t, &text)).map_err(edit_error)
+            })
+        }
+        "rename" | "copy" => {
+            let Some(split) = words.iter().position(|w| !w.quoted && w.text == "to") else {
+                return Reply::caret("syntax error, expecting 'to'.", line.trim_end().len() + 1);
+            };
+            let rename = inv.name() == "rename";
+            modify(router, s, line, |view, root, at, edit_level| {
+                let from = one(view, edit_level, &words[..split], line)?;
+                let to = relative_to_parent(view, edit_level, &from, &words[split + 1..], line)?;
+                view.edit(root, |r, base| {
+                    let at = join(base, at);
+                    if rename { edit::rename(r, &at, &from, &to) } else { edit::copy(r, &at, &from, &to) }
+                })
+                .map_err(edit_error)
+            })
+        }
+        "insert" => {
+            let Some(split) = words.iter().position(|w| !w.quoted && (w.text == "before" || w.text == "after")) else {
+                return Reply::caret("syntax error, expecting 'before' or 'after'.", line.trim_end().len() + 1);
+            };
+            let before = words[split].text == "before";
+            modify(router, s, line, |view, root, at, edit_level| {
+                let what = one(view, edit_level, &words[..split], line)?;
+                let anchor = relative_to_parent(view, edit_level, &what, &words[split + 1..], line)?;
+                view.edit(root, |r, base| edit::insert(r, &join(base, at), &what, before, &anchor)).map_err(edit_error)
+            })
+        }
+        "edit" => {
+            if words.is_empty() {
+                return Reply::caret("missing argument.", line.trim_end().len() + 1);
+            }
+            let t = match one(&s.view, &s.edit, words, line) {
+                Ok(t) => t,
+                Err(r) => return r,
+            };
+            let schema = Schema::get();
+            let kind = t.schema().map(|id| schema.node(id).kind);
+            if t.values.is_some() || !matches!(kind, Some(Kind::Container | Kind::List)) {
+                return Reply::caret("syntax error.", words.last().map_or(0, |w| w.col));
+            }
+            if let Some(r) = locked(router, s) {
+                return r;
+            }
+            s.edit_stack.push(s.edit.clone());
+            s.edit.extend(t.steps);
+            crate::server::note_session(router, s);
+            Reply::ok("")
+        }
+        "up" => {
+            let n: usize = inv.arg("number").and_then(|n| n.parse().ok()).unwrap_or(1);
+            let keep = s.edit.len().saturating_sub(n);
+            s.edit.truncate(keep);
+            crate::server::note_session(router, s);
+            Reply::ok("")
+        }
+        "top" => {
+            if words.is_empty() {
+                s.edit_stack.clear();
+                s.edit.clear();
+                crate::server::note_session(router, s);
+                return Reply::ok("");
+            }
+            let saved = std::mem::take(&mut s.edit);
+            let reply = super::execute(router, s, rest_text(inv, line));
+            if s.edit.is_empty() && s.configuring() && !rest_text(inv, line).trim_start().starts_with("ed") {
+                s.edit = saved;
+            }
+            reply
+        }
+        "exit" | "quit" => {
+            // `exit` retraces `edit` commands; at [edit] it leaves configuration mode.
+            if !inv.has("configuration-mode") && !s.edit.is_empty() {
+                s.edit = s.edit_stack.pop().unwrap_or_default();
+                crate::server::note_session(router, s);
+                return Reply::ok("");
+            }
+            let uncommitted = match &s.candidate {
+                Some(Candidate::Private { tree, .. }) => router.changed(&s.view, tree),
+                Some(_) => router.changed(&s.view, &router.shared),
+                None => false,
+            };
+            if uncommitted {
+                s.pending = Some(Pending::ExitConfiguration);
+                return Reply::ask(
+                    "The configuration has been changed but not committed\n",
+                    "Exit with uncommitted changes? [yes,no] (yes) ",
+                    true,
+                );
+            }
+            leave(router, s)
+        }
+        "show" => show(router, s, inv, display, line),
+        "commit" => commit(router, s, inv),
+        "rollback" => {
+            let n: usize = inv.arg("number").and_then(|n| n.parse().ok()).unwrap_or(0);
+            if let Some(r) = locked(router, s) {
+                return r;
+            }
+            let current = candidate(router, s).clone();
+            match router.rollback_part(&s.view, n, &current) {
+                Ok(part) => {
+                    let view = s.view.clone();
+                    replace_part(candidate_mut(router, s), &view, part);
+                    Reply::ok("load complete\n")
+                }
+                Err(e) => Reply::error(e),
+            }
+        }
+        name if name.starts_with("load ") => load(router, s, inv),
+        "status" => status(router, s),
+        "run" => {
+            let text = rest_text(inv, line);
+            let saved = s.candidate.take();
+            let reply = match lsys_grammar::cli::parse(text, Mode::Operational) {
+                Ok(p) => super::oper::run(router, s, &p.command, &super::display_of(&p), text),
+                Err(e) => Reply::caret(e.to_string(), e.col + (line.len() - text.len())),
+            };
+            if s.candidate.is_none() {
+                s.candidate = saved;
+            }
+            reply
+        }
+        "help" => Reply::ok(super::oper::run(router, s, inv, display, line).output),
+        other => Reply::error(format!("error: '{other}' is not supported yet")),
+    }
+}
+
+fn join(base: &[Step], at: &[Step]) -> Vec<Step> {
+    let mut v = base.to_vec();
+    v.extend_from_slice(at);
+    v
+}
+
+fn edit_error(e: EditError) -> Reply {
+    match e {
+        EditError::NotFound => Reply::error("warning: statement not found"),
+        EditError::OperatorOnly(p) => Reply::error(format!("error: '{p}': this statement is managed by the operator and cannot be changed")),
+        EditError::Invalid(m) => Reply::error(format!("error: {m}")),
+    }
+}
+
+/// Resolves words that must name one statement at the session's edit level.
+fn one(view: &View, edit_level: &[Step], words: &[Word], line: &str) -> Result<Target, Reply> {
+    if words.is_empty() {
+        return Err(Reply::caret("missing argument.", line.trim_end().len() + 1));
+    }
+    let mut targets = view.resolve(edit_level, words, Match::Prefix, Values::Optional).map_err(|e| Reply::caret(e.to_string(), path_caret(&e, words, line)))?;
+    if targets.len() != 1 {
+        return Err(Reply::caret("syntax error.", words.last().map_or(0, |w| w.col)));
+    }
+    Ok(targets.remove(0))
+}
+
+/// `B` of `rename A to B`: written relative to A's parent.
+fn relative_to_parent(view: &View, edit_level: &[Step], a: &Target, words: &[Word], line: &str) -> Result<Target, Reply> {
+    let mut parent = edit_level.to_vec();
+    parent.extend(a.steps[..a.steps.len().saturating_sub(1)].iter().cloned());
+    one(view, &parent, words, line)
+}
+
+fn locked(router: &Router, s: &Session) -> Option<Reply> {
+    if matches!(s.candidate, Some(Candidate::Shared)) {
+        if let Some(by) = router.locked_by_other(&s.view, s.id) {
+            return Some(Reply::error(format!("error: configuration database locked by: {by}")));
+        }
+    }
+    None
+}
+
+fn candidate<'a>(router: &'a Router, s: &'a Session) -> &'a Node {
+    match &s.candidate {
+        Some(Candidate::Private { tree, .. }) => tree,
+        _ => &router.shared,
+    }
+}
+
+fn candidate_mut<'a>(router: &'a mut Router, s: &'a mut Session) -> &'a mut Node {
+    match &mut s.candidate {
+        Some(Candidate::Private { tree, .. }) => tree,
+        _ => &mut router.shared,
+    }
+}
+
+/// Runs an edit on the session's candidate: `f(view, root, edit level, edit level)`.
+fn modify<F>(router: &mut Router, s: &mut Session, _line: &str, f: F) -> Reply
+where
+    F: FnOnce(&View, &mut Node, &[Step], &[Step]) -> Result<(), Reply>,
+{
+    if let Some(r) = locked(router, s) {
+        return r;
+    }
+    let view = s.view.clone();
+    let edit_level = s.edit.clone();
+    let root = candidate_mut(router, s);
+    match f(&view, root, &edit_level, &edit_level) {
+        Ok(()) => Reply::ok(""),
+        Err(r) => r,
+    }
+}
+
+/// Leaves configuration mode (after the question, if there was one).
+pub(super) fn leave(router: &mut Router, s: &mut Session) -> Reply {
+    if matches!(s.candidate, Some(Candidate::Exclusive)) {
+        // Exclusive mode: uncommitted changes are discarded with the lock.
+        let running = Router::part(&router.running, &s.view);
+        replace_part(&mut router.shared, &s.view.clone(), running);
+        let _ = router.store.unlock(&scope_of(&s.view), &s.user);
+        router.locks.remove(&crate::router::scope_key(&s.view));
+    }
+    s.candidate = None;
+    s.edit.clear();
+    s.edit_stack.clear();
+    crate::server::note_session(router, s);
+    Reply::ok("Exiting configuration mode\n")
+}
+
+pub(super) fn delete_all(router: &mut Router, s: &mut Session) -> Reply {
+    modify(router, s, "", |view, root, at, _| view.edit(root, |r, base| edit::delete_all(r, &join(base, at))).map_err(edit_error))
+}
+
+fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line: &str) -> Reply {
+    let cand = candidate(router, s);
+    let part = Router::part(cand, &s.view);
+    let schema = Schema::get();
+    let mut steps = s.edit.clone();
+    if !inv.rest.is_empty() {
+        match one(&s.view, &s.edit, &inv.rest, line) {
+            Ok(t) => steps.extend(t.steps),
+            Err(r) => return r,
+        }
+    }
+    if let Display::Compare(rollback) = display {
+        let old = match rollback {
+            None => Router::part(&router.running, &s.view),
+            Some(n) => match router.rollback_part(&s.view, *n, cand) {
+                Ok(p) => p,
+                Err(e) => return Reply::error(e),
+            },
+        };
+        let empty = Node::new(part.schema, part.key.clone());
+        let a = old.at(&steps).unwrap_or(&empty);
+        let b = part.at(&steps).unwrap_or(&empty);
+        return Reply::ok(lsys_grammar::compare::compare(a, b));
+    }
+    let Some(node) = part.at(&steps) else { return Reply::ok("") };
+    match display {
+        Display::Set { relative } => {
+            let prefix = if *relative { words_of(schema, &steps[s.edit.len()..]) } else { words_of(schema, &steps) };
+            let mut out = print::set_lines(node, &prefix).join("\n");
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            Reply::ok(out)
+        }
+        Display::Json => Reply::ok(format!("{}\n", serde_json::to_string_pretty(&json::to_json(node)).unwrap_or_default())),
+        _ => {
+            let kind = schema.node(node.schema).kind;
+            if steps.is_empty() || matches!(kind, Kind::Container | Kind::List) {
+                Reply::ok(print::curly(node))
+            } else {
+                Reply::ok(print::curly_statement(node))
+            }
+        }
+    }
+}
+
+fn commit(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
+    let view = s.view.clone();
+    let (tree, base) = match &s.candidate {
+        Some(Candidate::Private { tree, base }) => ((**tree).clone(), Some((**base).clone())),
+        _ => (router.shared.clone(), None),
+    };
+    if inv.has("check") {
+        return match router.check(&view, &tree) {
+            Ok(()) => Reply::ok("configuration check succeeds\n"),
+            Err(e) => Reply::error(e.to_string()),
+        };
+    }
+    let confirmed: Option<i64> = inv.has("confirmed").then(|| inv.arg("confirmed").and_then(|m| m.parse().ok()).unwrap_or(10));
+    let time = now();
+    let meta = CommitMeta {
+        user: s.user.clone(),
+        time_unix: time,
+        client: match s.client {
+            Client::Cli => StoreClient::Cli,
+            Client::Batch => StoreClient::Batch,
+            Client::Ssh => StoreClient::Ssh,
+        },
+        comment: inv.arg("comment").map(str::to_string),
+        confirmed_deadline_unix: confirmed.map(|m| time + m * crate::server::minute_seconds()),
+    };
+    match router.commit(&view, &tree, base.as_ref(), meta) {
+        Ok(_) => {
+            if let Some(Candidate::Private { tree, base }) = &mut s.candidate {
+                **tree = router.running.clone();
+                **base = router.running.clone();
+            }
+            let mut out = String::new();
+            if let Some(m) = confirmed {
+                out.push_str(&format!("commit confirmed will be automatically rolled back in {m} minutes unless confirmed\n"));
+            }
+            out.push_str("commit complete\n");
+            if inv.has("and-quit") {
+                out.push_str(&leave(router, s).output);
+            }
+            Reply::ok(out)
+        }
+        Err(CommitError::Check(e)) => Reply::error(e),
+        Err(e) => Reply::error(e.to_string()),
+    }
+}
+
+fn load(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
+    let mode = match inv.path.get(1).map(String::as_str) {
+        Some("merge") => LoadMode::Merge,
+        Some("override") => LoadMode::Override,
+        Some("replace") => LoadMode::Replace,
+        _ => LoadMode::Set,
+    };
+    let relative = inv.has("relative");
+    let text = if inv.path.last().map(String::as_str) == Some("terminal") {
+        return Reply::error("error: 'load ... terminal' is not supported yet: pipe the text to lsys or use a file");
+    } else {
+        let Some(file) = inv.arg("filename") else { return Reply::error("error: missing file name") };
+        if !s.operator {
+            // The daemon runs as root: it never opens files on behalf of a tenant.
+            return Reply::error("error: 'load ... FILE' is not supported yet for logical-system users");
+        }
+        match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => return Reply::error(format!("error: could not open configuration file '{file}': {e}")),
+        }
+    };
+    if let Some(r) = locked(router, s) {
+        return r;
+    }
+    let view = s.view.clone();
+    let level = s.edit.clone();
+    match view.load(candidate_mut(router, s), &level, mode, &text, relative) {
+        Ok(()) => Reply::ok("load complete\n"),
+        Err(e) => Reply::error(format!("error: {e}\nload complete (1 errors)")),
+    }
+}
+
+fn status(router: &Router, s: &Session) -> Reply {
+    let mut out = String::from("Users currently editing the configuration:\n");
+    for info in router.sessions.values() {
+        if info.logical_system.as_deref() != s.view.logical_system() {
+            continue;
+        }
+        if let Some((banner, kind)) = &info.editing {
+            out.push_str(&format!(
+                "{} terminal {} (pid {}) on since {}\n    {}{}\n",
+                info.user,
+                info.tty.as_deref().unwrap_or("-"),
+                info.pid.map_or("-".to_string(), |p| p.to_string()),
+                super::utc(info.since),
+                banner,
+                if *kind == "shared" { String::new() } else { format!(" {kind}") }
+            ));
+        }
+    }
+    Reply::ok(out)
+}

@@ -1,0 +1,158 @@
+//! Running one command line for a session: parse (lsys-grammar's command schema), dispatch to
+//! the operational or configuration-mode handlers, apply `display` / `compare` pipes. Text pipes
+//! (`match`, `count`, ...) are the shell's.
+
+mod config;
+mod oper;
+
+use lsys_grammar::cli::{self, CliErrorKind, Invocation, Line, Mode};
+use lsys_grammar::complete::{self, Completions, ConfigContext};
+use lsys_grammar::path::{PathError, Word};
+
+use crate::router::Router;
+use crate::session::{Candidate, Pending, Session};
+
+/// What a command produced.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub output: String,
+    pub error: Option<String>,
+    pub caret: Option<usize>,
+    pub exit: bool,
+    /// A yes/no question to ask before the command completes (see [`answer`]).
+    pub question: Option<(String, bool)>,
+}
+
+impl Reply {
+    pub fn ok(output: impl Into<String>) -> Reply {
+        Reply { output: output.into(), ..Reply::default() }
+    }
+
+    pub fn error(message: impl Into<String>) -> Reply {
+        Reply { error: Some(message.into()), ..Reply::default() }
+    }
+
+    fn caret(message: impl Into<String>, col: usize) -> Reply {
+        Reply { error: Some(message.into()), caret: Some(col), ..Reply::default() }
+    }
+
+    fn ask(output: impl Into<String>, question: &str, default: bool) -> Reply {
+        Reply { output: output.into(), question: Some((question.to_string(), default)), ..Reply::default() }
+    }
+}
+
+/// How a command's output is to be displayed (`| display set`, `| display json`, `| compare`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Display {
+    #[default]
+    Text,
+    Set { relative: bool },
+    Json,
+    Compare(Option<usize>),
+}
+
+fn display_of(line: &Line) -> Display {
+    let mut d = Display::Text;
+    for p in &line.pipes {
+        match p.name().as_str() {
+            "display set" => d = Display::Set { relative: p.has("relative") },
+            "display json" => d = Display::Json,
+            "compare" => d = Display::Compare(p.arg("rollback").and_then(|n| n.parse().ok())),
+            _ => {}
+        }
+    }
+    d
+}
+
+/// Caret column for a path error in `words` (the end of the line when a word is missing).
+fn path_caret(e: &PathError, words: &[Word], line: &str) -> usize {
+    words.get(e.word).map_or(line.trim_end().len() + 1, |w| w.col)
+}
+
+/// Runs `line` for session `s`.
+pub fn execute(router: &mut Router, s: &mut Session, line: &str) -> Reply {
+    if line.trim().is_empty() {
+        return Reply::ok("");
+    }
+    s.pending = None;
+    let mode = if s.configuring() { Mode::Configuration } else { Mode::Operational };
+    let parsed = match cli::parse(line, mode) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut msg = e.to_string();
+            if let CliErrorKind::Ambiguous { candidates, .. } = &e.kind {
+                msg.push_str("\nPossible completions:");
+                for c in candidates {
+                    msg.push_str(&format!("\n  {c}"));
+                }
+            }
+            return Reply::caret(msg, e.col);
+        }
+    };
+    let display = display_of(&parsed);
+    match mode {
+        Mode::Operational => oper::run(router, s, &parsed.command, &display, line),
+        Mode::Configuration => config::run(router, s, &parsed.command, &display, line),
+    }
+}
+
+/// Continues a command that asked a question.
+pub fn answer(router: &mut Router, s: &mut Session, yes: bool) -> Reply {
+    match s.pending.take() {
+        Some(Pending::ExitConfiguration) if yes => config::leave(router, s),
+        Some(Pending::DeleteAll) if yes => config::delete_all(router, s),
+        Some(_) | None => Reply::ok(""),
+    }
+}
+
+/// Completion for the text before the cursor.
+pub fn complete(router: &Router, s: &Session, line: &str) -> Completions {
+    let mode = if s.configuring() { Mode::Configuration } else { Mode::Operational };
+    let tree = match &s.candidate {
+        Some(Candidate::Private { tree, .. }) => tree.as_ref(),
+        Some(_) => &router.shared,
+        None => &router.running,
+    };
+    let ctx = ConfigContext { root: tree, view: &s.view, edit: &s.edit };
+    complete::line(line, mode, &ctx)
+}
+
+/// The text of a command line from `words[0]` on (for `run` and `top`).
+fn rest_text<'a>(inv: &Invocation, line: &'a str) -> &'a str {
+    inv.rest.first().map_or("", |w| &line[w.col..])
+}
+
+/// `2024-05-06 06:38:48 UTC`.
+pub fn utc(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_714_977_528), "2024-05-06 06:38:48 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+    }
+}
