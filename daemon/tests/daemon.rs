@@ -65,7 +65,7 @@ fn errors_have_carets_and_junos_words() {
     let o = c.run("delete protocols bgp group nope");
     assert_eq!(o.error.as_deref(), Some("warning: statement not found"));
     assert_eq!(c.ok("run show system commit"), "", "nothing was committed");
-    let o = c.run("show route");
+    let o = c.run("run show route");
     assert_eq!(o.error.as_deref(), Some("error: no dataplane: lsysd runs with --no-dataplane"));
 }
 

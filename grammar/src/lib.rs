@@ -26,3 +26,4 @@ pub mod typed;
 pub mod validate;
 pub mod view;
 pub mod scope;
+pub mod manpage;
