@@ -15,7 +15,11 @@ struct Args {
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { state_dir: "/var/lib/lsys".into(), socket: "/run/lsys/lsysd.sock".into(), no_dataplane: false };
+    let mut a = Args {
+        state_dir: "/var/lib/lsys".into(),
+        socket: "/run/lsys/lsysd.sock".into(),
+        no_dataplane: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -38,7 +42,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LSYSD_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LSYSD_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(a) {
@@ -54,9 +61,11 @@ fn run(a: Args) -> anyhow::Result<()> {
     if !a.no_dataplane {
         tracing::warn!("the kernel dataplane is not built yet: running as with --no-dataplane");
     }
-    std::fs::create_dir_all(&a.state_dir).with_context(|| format!("creating {}", a.state_dir.display()))?;
+    std::fs::create_dir_all(&a.state_dir)
+        .with_context(|| format!("creating {}", a.state_dir.display()))?;
     let store = Datastore::open(a.state_dir.join("config.db")).context("opening the datastore")?;
-    let router = Router::open(store, a.no_dataplane).context("loading the committed configuration")?;
+    let router =
+        Router::open(store, a.no_dataplane).context("loading the committed configuration")?;
     let router = Arc::new(Mutex::new(router));
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(server::serve(router, &a.socket, exec::execute))

@@ -76,7 +76,8 @@ pub fn scope_of(view: &View) -> Scope {
 
 /// A stable key for a scope (lock table).
 pub fn scope_key(view: &View) -> String {
-    view.logical_system().map_or("root".into(), |ls| format!("ls:{ls}"))
+    view.logical_system()
+        .map_or("root".into(), |ls| format!("ls:{ls}"))
 }
 
 impl Router {
@@ -84,14 +85,20 @@ impl Router {
     pub fn open(store: Datastore, no_dataplane: bool) -> anyhow::Result<Router> {
         let mut scopes = scope::Scopes::default();
         for s in store.scopes()? {
-            let Some(v) = store.committed(&s)? else { continue };
+            let Some(v) = store.committed(&s)? else {
+                continue;
+            };
             match &s {
-                Scope::Root => scopes.root = curly::read(&v.text, ROOT).map_err(|e| anyhow::anyhow!("root configuration: {e}"))?,
+                Scope::Root => {
+                    scopes.root = curly::read(&v.text, ROOT)
+                        .map_err(|e| anyhow::anyhow!("root configuration: {e}"))?
+                }
                 Scope::LogicalSystem(name) => {
                     if v.text.trim().is_empty() {
                         continue;
                     }
-                    let entry = ls_from_text(&v.text).map_err(|e| anyhow::anyhow!("logical system {name}: {e}"))?;
+                    let entry = ls_from_text(&v.text)
+                        .map_err(|e| anyhow::anyhow!("logical system {name}: {e}"))?;
                     scopes.order.push(name.clone());
                     scopes.logical_systems.insert(name.clone(), entry);
                 }
@@ -103,7 +110,11 @@ impl Router {
             .get("system")
             .and_then(|s| s.leaf("host-name"))
             .map(str::to_string)
-            .or_else(|| nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()))
+            .or_else(|| {
+                nix::unistd::gethostname()
+                    .ok()
+                    .and_then(|h| h.into_string().ok())
+            })
             .unwrap_or_else(|| "lsys".into());
         let mut confirms = BTreeMap::new();
         for s in store.scopes()? {
@@ -131,7 +142,10 @@ impl Router {
     pub fn part(tree: &Node, view: &View) -> Node {
         match view.logical_system() {
             None => tree.clone(),
-            Some(ls) => tree.at(&ls_path(ls)).cloned().unwrap_or_else(|| empty_ls(ls)),
+            Some(ls) => tree
+                .at(&ls_path(ls))
+                .cloned()
+                .unwrap_or_else(|| empty_ls(ls)),
         }
     }
 
@@ -139,7 +153,10 @@ impl Router {
     pub fn compare(&self, view: &View, candidate: &Node) -> String {
         match view.logical_system() {
             None => compare(&self.running, candidate),
-            Some(_) => compare(&Router::part(&self.running, view), &Router::part(candidate, view)),
+            Some(_) => compare(
+                &Router::part(&self.running, view),
+                &Router::part(candidate, view),
+            ),
         }
     }
 
@@ -158,11 +175,24 @@ impl Router {
 
     /// Commits the view's part of `candidate`. `base` is the running configuration a private
     /// candidate was copied from. Returns the commit sequence number.
-    pub fn commit(&mut self, view: &View, candidate: &Node, base: Option<&Node>, meta: CommitMeta) -> Result<u64, CommitError> {
-        self.commit_inner(view, candidate, base, Some(meta)).map(|s| s.unwrap_or(0))
+    pub fn commit(
+        &mut self,
+        view: &View,
+        candidate: &Node,
+        base: Option<&Node>,
+        meta: CommitMeta,
+    ) -> Result<u64, CommitError> {
+        self.commit_inner(view, candidate, base, Some(meta))
+            .map(|s| s.unwrap_or(0))
     }
 
-    fn commit_inner(&mut self, view: &View, candidate: &Node, base: Option<&Node>, meta: Option<CommitMeta>) -> Result<Option<u64>, CommitError> {
+    fn commit_inner(
+        &mut self,
+        view: &View,
+        candidate: &Node,
+        base: Option<&Node>,
+        meta: Option<CommitMeta>,
+    ) -> Result<Option<u64>, CommitError> {
         let deadline = meta.as_ref().map(|m| m.confirmed_deadline_unix);
         let r = match view.logical_system() {
             Some(ls) => self.commit_ls(view, ls, candidate, base, meta),
@@ -194,18 +224,21 @@ impl Router {
         let mut done = Vec::new();
         for (key, view) in due {
             self.confirms.remove(&key);
-            let result = self.rollback_part(&view, 1, &self.running.clone()).and_then(|part| {
-                let mut tree = self.running.clone();
-                replace_part(&mut tree, &view, part);
-                let meta = CommitMeta {
-                    user: "root".into(),
-                    time_unix: now,
-                    client: lsys_datastore::Client::Cli,
-                    comment: Some("automatic rollback: commit was not confirmed".into()),
-                    confirmed_deadline_unix: None,
-                };
-                self.commit(&view, &tree, None, meta).map_err(|e| e.to_string())
-            });
+            let result = self
+                .rollback_part(&view, 1, &self.running.clone())
+                .and_then(|part| {
+                    let mut tree = self.running.clone();
+                    replace_part(&mut tree, &view, part);
+                    let meta = CommitMeta {
+                        user: "root".into(),
+                        time_unix: now,
+                        client: lsys_datastore::Client::Cli,
+                        comment: Some("automatic rollback: commit was not confirmed".into()),
+                        confirmed_deadline_unix: None,
+                    };
+                    self.commit(&view, &tree, None, meta)
+                        .map_err(|e| e.to_string())
+                });
             done.push(match result {
                 Ok(_) => format!("{key}: Commit was not confirmed; automatic rollback complete."),
                 Err(e) => format!("{key}: automatic rollback failed: {e}"),
@@ -214,7 +247,14 @@ impl Router {
         done
     }
 
-    fn commit_ls(&mut self, view: &View, ls: &str, candidate: &Node, base: Option<&Node>, meta: Option<CommitMeta>) -> Result<Option<u64>, CommitError> {
+    fn commit_ls(
+        &mut self,
+        view: &View,
+        ls: &str,
+        candidate: &Node,
+        base: Option<&Node>,
+        meta: Option<CommitMeta>,
+    ) -> Result<Option<u64>, CommitError> {
         let path = ls_path(ls);
         if let Some(base) = base {
             if base.at(&path) != self.running.at(&path) {
@@ -232,14 +272,21 @@ impl Router {
         let restore = |r: &mut Router| replace_ls(&mut r.running, ls, old.clone());
         if let Err(e) = validate_scope(&self.running, Some(ls)) {
             restore(self);
-            let errors = if view.is_tenant() { e.relative_to(&view.base_words()) } else { e };
+            let errors = if view.is_tenant() {
+                e.relative_to(&view.base_words())
+            } else {
+                e
+            };
             return Err(CommitError::Check(errors.to_string()));
         }
         let Some(meta) = meta else {
             restore(self);
             return Ok(None);
         };
-        match self.store.commit(&[(Scope::LogicalSystem(ls.into()), ls_text(&new))], meta) {
+        match self
+            .store
+            .commit(&[(Scope::LogicalSystem(ls.into()), ls_text(&new))], meta)
+        {
             Ok(seq) => {
                 if shared_in_sync || base.is_none() {
                     replace_ls(&mut self.shared, ls, Some(new));
@@ -253,7 +300,12 @@ impl Router {
         }
     }
 
-    fn commit_root(&mut self, candidate: &Node, base: Option<&Node>, meta: Option<CommitMeta>) -> Result<Option<u64>, CommitError> {
+    fn commit_root(
+        &mut self,
+        candidate: &Node,
+        base: Option<&Node>,
+        meta: Option<CommitMeta>,
+    ) -> Result<Option<u64>, CommitError> {
         if base.is_some_and(|b| *b != self.running) {
             return Err(CommitError::Modified);
         }
@@ -272,7 +324,10 @@ impl Router {
                 changes.push((Scope::LogicalSystem(name.clone()), String::new()));
             }
         }
-        let seq = self.store.commit(&changes, meta).map_err(|e| CommitError::Store(e.to_string()))?;
+        let seq = self
+            .store
+            .commit(&changes, meta)
+            .map_err(|e| CommitError::Store(e.to_string()))?;
         if base.is_none() || self.shared == self.running {
             self.shared = candidate.clone();
         }
@@ -286,7 +341,10 @@ impl Router {
     /// The view's part of the configuration as of rollback `n`, ready to replace a candidate's.
     pub fn rollback_part(&self, view: &View, n: usize, current: &Node) -> Result<Node, String> {
         let scope = scope_of(view);
-        let version = self.store.rollback(&scope, n).map_err(|e| format!("error: {e}"))?;
+        let version = self
+            .store
+            .rollback(&scope, n)
+            .map_err(|e| format!("error: {e}"))?;
         let Some(version) = version else {
             return Err(format!("error: rollback {n} does not exist"));
         };
@@ -295,10 +353,14 @@ impl Router {
                 let mut entry = if version.text.trim().is_empty() {
                     empty_ls(ls)
                 } else {
-                    ls_from_text(&version.text).map_err(|e| format!("error: stored configuration: {e}"))?
+                    ls_from_text(&version.text)
+                        .map_err(|e| format!("error: stored configuration: {e}"))?
                 };
                 if view.is_tenant() {
-                    let now = current.at(&ls_path(ls)).cloned().unwrap_or_else(|| empty_ls(ls));
+                    let now = current
+                        .at(&ls_path(ls))
+                        .cloned()
+                        .unwrap_or_else(|| empty_ls(ls));
                     keep_operator_part(&mut entry, &now);
                 }
                 Ok(entry)
@@ -311,18 +373,30 @@ impl Router {
     /// system at its newest version not newer than `seq`.
     fn root_at_seq(&self, seq: u64, root_text: &str) -> Result<Node, String> {
         let mut scopes = scope::Scopes {
-            root: curly::read(root_text, ROOT).map_err(|e| format!("error: stored configuration: {e}"))?,
+            root: curly::read(root_text, ROOT)
+                .map_err(|e| format!("error: stored configuration: {e}"))?,
             ..Default::default()
         };
         for s in self.store.scopes().map_err(|e| format!("error: {e}"))? {
-            let Scope::LogicalSystem(name) = &s else { continue };
+            let Scope::LogicalSystem(name) = &s else {
+                continue;
+            };
             let history = self.store.history(&s).map_err(|e| format!("error: {e}"))?;
-            let Some(entry) = history.iter().find(|h| h.seq <= seq) else { continue };
-            let Some(v) = self.store.rollback(&s, entry.index).map_err(|e| format!("error: {e}"))? else { continue };
+            let Some(entry) = history.iter().find(|h| h.seq <= seq) else {
+                continue;
+            };
+            let Some(v) = self
+                .store
+                .rollback(&s, entry.index)
+                .map_err(|e| format!("error: {e}"))?
+            else {
+                continue;
+            };
             if v.text.trim().is_empty() {
                 continue;
             }
-            let node = ls_from_text(&v.text).map_err(|e| format!("error: stored configuration: {e}"))?;
+            let node =
+                ls_from_text(&v.text).map_err(|e| format!("error: stored configuration: {e}"))?;
             scopes.order.push(name.clone());
             scopes.logical_systems.insert(name.clone(), node);
         }
@@ -343,7 +417,9 @@ impl Router {
 
 /// An empty `logical-systems NAME` entry.
 pub fn empty_ls(ls: &str) -> Node {
-    let last = ls_path(ls).pop().unwrap_or_else(|| lsys_grammar::tree::Step::new(ROOT, None));
+    let last = ls_path(ls)
+        .pop()
+        .unwrap_or_else(|| lsys_grammar::tree::Step::new(ROOT, None));
     Node::new(last.schema, last.key)
 }
 

@@ -23,7 +23,11 @@ pub type Executor = fn(&mut Router, &mut Session, &str) -> Reply;
 
 /// Seconds in a "minute" of `commit confirmed` (LSYSD_MINUTE_SECONDS shortens it for tests).
 pub fn minute_seconds() -> i64 {
-    std::env::var("LSYSD_MINUTE_SECONDS").ok().and_then(|v| v.parse().ok()).filter(|&v| v > 0).unwrap_or(60)
+    std::env::var("LSYSD_MINUTE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&v| v > 0)
+        .unwrap_or(60)
 }
 
 /// Records a session's state in the router's table (`status`, `show system users`).
@@ -43,7 +47,11 @@ pub fn note_session(router: &mut Router, s: &Session) {
 }
 
 /// Serves clients on `socket` until the process ends.
-pub async fn serve(router: Arc<Mutex<Router>>, socket: &Path, executor: Executor) -> anyhow::Result<()> {
+pub async fn serve(
+    router: Arc<Mutex<Router>>,
+    socket: &Path,
+    executor: Executor,
+) -> anyhow::Result<()> {
     if let Some(dir) = socket.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -60,7 +68,10 @@ pub async fn serve(router: Arc<Mutex<Router>>, socket: &Path, executor: Executor
         let router = router.clone();
         tokio::spawn(async move {
             let span = info_span!("session", session = id);
-            if let Err(e) = connection(router, stream, id, executor).instrument(span).await {
+            if let Err(e) = connection(router, stream, id, executor)
+                .instrument(span)
+                .await
+            {
                 warn!(session = id, error = %e, "connection ended");
             }
         });
@@ -112,9 +123,14 @@ fn identify(router: &Router, uid: u32) -> Result<(String, bool, View), String> {
         return Ok((name, true, View::operator()));
     }
     let login = router.running.get("system").and_then(|s| s.get("login"));
-    let user = login.and_then(|l| l.list("user").find(|u| u.key.as_deref() == Some(name.as_str())));
+    let user = login.and_then(|l| {
+        l.list("user")
+            .find(|u| u.key.as_deref() == Some(name.as_str()))
+    });
     let Some(user) = user else {
-        return Err(format!("user '{name}' is not configured on this router (no 'system login user {name}')"));
+        return Err(format!(
+            "user '{name}' is not configured on this router (no 'system login user {name}')"
+        ));
     };
     let class = user.leaf("class").unwrap_or_default();
     let ls = login
@@ -126,18 +142,36 @@ fn identify(router: &Router, uid: u32) -> Result<(String, bool, View), String> {
     })
 }
 
-async fn connection(router: Arc<Mutex<Router>>, mut stream: UnixStream, id: u64, executor: Executor) -> anyhow::Result<()> {
+async fn connection(
+    router: Arc<Mutex<Router>>,
+    mut stream: UnixStream,
+    id: u64,
+    executor: Executor,
+) -> anyhow::Result<()> {
     let cred = stream.peer_cred()?;
     let hello = tokio::time::timeout(Duration::from_secs(10), read_frame(&mut stream)).await;
     let (client, tty) = match hello {
-        Ok(Ok(Request::Hello { version, client, tty })) if version == proto::VERSION => (client, tty),
+        Ok(Ok(Request::Hello {
+            version,
+            client,
+            tty,
+        })) if version == proto::VERSION => (client, tty),
         Ok(Ok(Request::Hello { version, .. })) => {
-            let reason = format!("protocol version {version} is not supported (lsysd speaks {})", proto::VERSION);
+            let reason = format!(
+                "protocol version {version} is not supported (lsysd speaks {})",
+                proto::VERSION
+            );
             send(&mut stream, &Response::Refused { reason }).await?;
             return Ok(());
         }
         _ => {
-            let _ = send(&mut stream, &Response::Refused { reason: "expected a hello".into() }).await;
+            let _ = send(
+                &mut stream,
+                &Response::Refused {
+                    reason: "expected a hello".into(),
+                },
+            )
+            .await;
             return Ok(());
         }
     };
@@ -176,7 +210,9 @@ async fn connection(router: Arc<Mutex<Router>>, mut stream: UnixStream, id: u64,
     };
     span.in_scope(|| info!("login"));
     send(&mut stream, &Response::Welcome { prompt }).await?;
-    let result = requests(&router, &mut stream, &mut session, executor).instrument(span.clone()).await;
+    let result = requests(&router, &mut stream, &mut session, executor)
+        .instrument(span.clone())
+        .await;
     {
         let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
         if session.configuring() {
@@ -198,18 +234,32 @@ fn exec_leave(r: &mut Router, s: &mut Session) -> Reply {
     exec::answer(r, s, true)
 }
 
-async fn requests(router: &Arc<Mutex<Router>>, stream: &mut UnixStream, s: &mut Session, executor: Executor) -> Result<(), FrameError> {
+async fn requests(
+    router: &Arc<Mutex<Router>>,
+    stream: &mut UnixStream,
+    s: &mut Session,
+    executor: Executor,
+) -> Result<(), FrameError> {
     loop {
         let req = match read_frame(stream).await {
             Ok(r) => r,
             Err(FrameError::Malformed(m)) => {
                 warn!(error = %m, "malformed request");
-                send(stream, &Response::Error { message: format!("malformed request: {m}") }).await?;
+                send(
+                    stream,
+                    &Response::Error {
+                        message: format!("malformed request: {m}"),
+                    },
+                )
+                .await?;
                 continue;
             }
             Err(FrameError::TooLarge(n)) => {
                 warn!(bytes = n, "oversized frame");
-                let message = format!("frame of {n} bytes exceeds the {}-byte limit", proto::MAX_FRAME);
+                let message = format!(
+                    "frame of {n} bytes exceeds the {}-byte limit",
+                    proto::MAX_FRAME
+                );
                 let _ = send(stream, &Response::Error { message }).await;
                 return Err(FrameError::TooLarge(n));
             }
@@ -227,22 +277,49 @@ async fn requests(router: &Arc<Mutex<Router>>, stream: &mut UnixStream, s: &mut 
             Request::Complete { line } => {
                 let c = {
                     let r = router.lock().unwrap_or_else(|e| e.into_inner());
-                    catch_unwind(AssertUnwindSafe(|| exec::complete(&r, s, &line))).unwrap_or_default()
+                    catch_unwind(AssertUnwindSafe(|| exec::complete(&r, s, &line)))
+                        .unwrap_or_default()
                 };
                 let tab = c.tab();
-                let rows = c.rows.into_iter().map(|r| Row { marker: r.marker, name: r.name, help: r.help }).collect();
-                send(stream, &Response::Completions { rows, tab, col: c.col }).await?;
+                let rows = c
+                    .rows
+                    .into_iter()
+                    .map(|r| Row {
+                        marker: r.marker,
+                        name: r.name,
+                        help: r.help,
+                    })
+                    .collect();
+                send(
+                    stream,
+                    &Response::Completions {
+                        rows,
+                        tab,
+                        col: c.col,
+                    },
+                )
+                .await?;
             }
             Request::Cancel { .. } => {}
             Request::Hello { .. } => {
-                send(stream, &Response::Error { message: "already logged in".into() }).await?;
+                send(
+                    stream,
+                    &Response::Error {
+                        message: "already logged in".into(),
+                    },
+                )
+                .await?;
             }
         }
     }
 }
 
 /// Runs `f` under the router lock; a panic becomes an error for this client only.
-fn guarded(router: &Arc<Mutex<Router>>, s: &mut Session, f: impl FnOnce(&mut Router, &mut Session) -> Reply) -> Reply {
+fn guarded(
+    router: &Arc<Mutex<Router>>,
+    s: &mut Session,
+    f: impl FnOnce(&mut Router, &mut Session) -> Reply,
+) -> Reply {
     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
     match catch_unwind(AssertUnwindSafe(|| f(&mut r, s))) {
         Ok(reply) => reply,
@@ -259,7 +336,13 @@ fn guarded(router: &Arc<Mutex<Router>>, s: &mut Session, f: impl FnOnce(&mut Rou
 }
 
 /// Sends a reply: output in chunks, then the question or Done.
-async fn respond(router: &Arc<Mutex<Router>>, stream: &mut UnixStream, s: &mut Session, id: u64, reply: Reply) -> Result<(), FrameError> {
+async fn respond(
+    router: &Arc<Mutex<Router>>,
+    stream: &mut UnixStream,
+    s: &mut Session,
+    id: u64,
+    reply: Reply,
+) -> Result<(), FrameError> {
     const CHUNK: usize = 64 * 1024;
     let mut rest = reply.output.as_str();
     while !rest.is_empty() {
@@ -267,7 +350,14 @@ async fn respond(router: &Arc<Mutex<Router>>, stream: &mut UnixStream, s: &mut S
         while !rest.is_char_boundary(cut) {
             cut -= 1;
         }
-        send(stream, &Response::Output { id, text: rest[..cut].to_string() }).await?;
+        send(
+            stream,
+            &Response::Output {
+                id,
+                text: rest[..cut].to_string(),
+            },
+        )
+        .await?;
         rest = &rest[cut..];
     }
     if let Some((text, default)) = reply.question {
@@ -279,7 +369,14 @@ async fn respond(router: &Arc<Mutex<Router>>, stream: &mut UnixStream, s: &mut S
         note_session(&mut r, s);
         s.prompt(&r.hostname)
     };
-    let done = Response::Done { id, ok: reply.error.is_none(), error: reply.error, caret: reply.caret, prompt, exit: reply.exit };
+    let done = Response::Done {
+        id,
+        ok: reply.error.is_none(),
+        error: reply.error,
+        caret: reply.caret,
+        prompt,
+        exit: reply.exit,
+    };
     send(stream, &done).await?;
     Ok(())
 }

@@ -28,11 +28,21 @@ fn configure_set_commit_show() {
     );
     let show = c.ok("show group aws");
     assert!(show.contains("peer-as 64512;"), "{show}");
-    assert!(show.contains("## SECRET-DATA") && !show.contains("abcdefgh"), "{show}");
+    assert!(
+        show.contains("## SECRET-DATA") && !show.contains("abcdefgh"),
+        "{show}"
+    );
     c.ok("up 2");
-    assert_eq!(c.prompt.banner.as_deref(), Some("[edit logical-systems l2 routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8]"));
+    assert_eq!(
+        c.prompt.banner.as_deref(),
+        Some("[edit logical-systems l2 routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8]")
+    );
     c.ok("exit");
-    assert_eq!(c.prompt.banner.as_deref(), Some("[edit]"), "exit retraces the edit");
+    assert_eq!(
+        c.prompt.banner.as_deref(),
+        Some("[edit]"),
+        "exit retraces the edit"
+    );
     c.ok("edit protocols");
     c.ok("top");
     assert_eq!(c.prompt.banner.as_deref(), Some("[edit]"));
@@ -40,7 +50,10 @@ fn configure_set_commit_show() {
     let conf = c.ok("show configuration");
     assert!(conf.starts_with("## Last commit: "), "{conf}");
     let history = c.ok("show system commit");
-    assert!(history.starts_with("0   ") && history.contains("via cli\n    seed\n"), "{history}");
+    assert!(
+        history.starts_with("0   ") && history.contains("via cli\n    seed\n"),
+        "{history}"
+    );
     let set = c.ok("show configuration routing-options | display set");
     assert_eq!(set, "");
 }
@@ -50,12 +63,21 @@ fn errors_have_carets_and_junos_words() {
     let d = Daemon::start();
     let mut c = d.connect();
     let o = c.run("show rute");
-    assert_eq!((o.error.as_deref(), o.caret), (Some("syntax error, expecting <command>."), Some(5)));
+    assert_eq!(
+        (o.error.as_deref(), o.caret),
+        (Some("syntax error, expecting <command>."), Some(5))
+    );
     let o = c.run("s");
-    assert!(o.error.unwrap().starts_with("'s' is ambiguous.\nPossible completions:"));
+    assert!(o
+        .error
+        .unwrap()
+        .starts_with("'s' is ambiguous.\nPossible completions:"));
     c.ok("configure");
     let o = c.run("set interfaces eth1 unit 4 vlan-id 5000");
-    assert_eq!(o.error.as_deref(), Some("value 5000 is not within range (1..4094) at '5000'"));
+    assert_eq!(
+        o.error.as_deref(),
+        Some("value 5000 is not within range (1..4094) at '5000'")
+    );
     assert_eq!(o.caret, Some(35));
     c.ok("set protocols bgp group g type external");
     c.ok("set protocols bgp group g neighbor 10.0.0.1");
@@ -66,7 +88,10 @@ fn errors_have_carets_and_junos_words() {
     assert_eq!(o.error.as_deref(), Some("warning: statement not found"));
     assert_eq!(c.ok("run show system commit"), "", "nothing was committed");
     let o = c.run("run show route");
-    assert_eq!(o.error.as_deref(), Some("error: no dataplane: lsysd runs with --no-dataplane"));
+    assert_eq!(
+        o.error.as_deref(),
+        Some("error: no dataplane: lsysd runs with --no-dataplane")
+    );
 }
 
 #[test]
@@ -76,8 +101,14 @@ fn exit_with_uncommitted_changes_asks() {
     c.ok("configure");
     c.ok("set system host-name r1");
     let o = c.run("exit");
-    assert_eq!(o.text, "The configuration has been changed but not committed\n");
-    assert_eq!(o.question.as_deref(), Some("Exit with uncommitted changes? [yes,no] (yes) "));
+    assert_eq!(
+        o.text,
+        "The configuration has been changed but not committed\n"
+    );
+    assert_eq!(
+        o.question.as_deref(),
+        Some("Exit with uncommitted changes? [yes,no] (yes) ")
+    );
     let o = c.answer(false);
     assert!(o.ok && c.prompt.banner.is_some());
     c.run("exit");
@@ -86,16 +117,25 @@ fn exit_with_uncommitted_changes_asks() {
     assert!(c.prompt.banner.is_none());
     // The shared candidate keeps the change for the next editor.
     let o = c.ok("configure");
-    assert!(o.contains("The configuration has been changed but not committed"), "{o}");
+    assert!(
+        o.contains("The configuration has been changed but not committed"),
+        "{o}"
+    );
     let o = c.run("delete");
-    assert_eq!(o.question.as_deref(), Some("Delete everything under this level? [yes,no] (no) "));
+    assert_eq!(
+        o.question.as_deref(),
+        Some("Delete everything under this level? [yes,no] (no) ")
+    );
     c.answer(true);
     assert_eq!(c.ok("show"), "");
 }
 
 #[test]
 fn rollback_and_confirmed_commit() {
-    let d = Daemon::start_in(tempfile::tempdir().unwrap(), &[("LSYSD_MINUTE_SECONDS", "1")]);
+    let d = Daemon::start_in(
+        tempfile::tempdir().unwrap(),
+        &[("LSYSD_MINUTE_SECONDS", "1")],
+    );
     let mut c = d.connect();
     c.ok("configure");
     c.ok("set system host-name r1");
@@ -103,7 +143,9 @@ fn rollback_and_confirmed_commit() {
     c.ok("set system host-name r2");
     c.ok("commit");
     c.ok("rollback 1");
-    assert!(c.ok("show | compare").contains("-    host-name r2;\n+    host-name r1;"));
+    assert!(c
+        .ok("show | compare")
+        .contains("-    host-name r2;\n+    host-name r1;"));
     c.ok("rollback");
     assert_eq!(c.ok("show | compare"), "");
     let o = c.ok("set system host-name r3");
@@ -122,7 +164,10 @@ fn rollback_and_confirmed_commit() {
 
 #[test]
 fn confirmed_commit_survives_restart() {
-    let d = Daemon::start_in(tempfile::tempdir().unwrap(), &[("LSYSD_MINUTE_SECONDS", "2")]);
+    let d = Daemon::start_in(
+        tempfile::tempdir().unwrap(),
+        &[("LSYSD_MINUTE_SECONDS", "2")],
+    );
     let mut c = d.connect();
     c.ok("configure");
     c.ok("set system host-name before");
@@ -134,5 +179,8 @@ fn confirmed_commit_survives_restart() {
     std::thread::sleep(std::time::Duration::from_millis(3500));
     let mut c = d.connect();
     let conf = c.ok("show configuration system");
-    assert!(conf.contains("host-name before;"), "re-armed after restart: {conf}");
+    assert!(
+        conf.contains("host-name before;"),
+        "re-armed after restart: {conf}"
+    );
 }

@@ -15,34 +15,56 @@ use super::{now, path_caret, rest_text, Display, Reply};
 use crate::router::{replace_part, scope_of, CommitError, Router};
 use crate::session::{Candidate, Pending, Session};
 
-pub(super) fn run(router: &mut Router, s: &mut Session, inv: &Invocation, display: &Display, line: &str) -> Reply {
+pub(super) fn run(
+    router: &mut Router,
+    s: &mut Session,
+    inv: &Invocation,
+    display: &Display,
+    line: &str,
+) -> Reply {
     let words = &inv.rest;
     match inv.name().as_str() {
         "set" => modify(router, s, line, |view, root, at, edit_level| {
-            let targets = view.resolve(edit_level, words, Match::Prefix, Values::Required).map_err(|e| Reply::caret(e.to_string(), path_caret(&e, words, line)))?;
-            view.edit(root, |r, base| edit::set(r, &join(base, at), &targets)).map_err(edit_error)
+            let targets = view
+                .resolve(edit_level, words, Match::Prefix, Values::Required)
+                .map_err(|e| Reply::caret(e.to_string(), path_caret(&e, words, line)))?;
+            view.edit(root, |r, base| edit::set(r, &join(base, at), &targets))
+                .map_err(edit_error)
         }),
         "delete" if words.is_empty() => {
             s.pending = Some(Pending::DeleteAll);
-            Reply::ask("", "Delete everything under this level? [yes,no] (no) ", false)
+            Reply::ask(
+                "",
+                "Delete everything under this level? [yes,no] (no) ",
+                false,
+            )
         }
         "delete" => modify(router, s, line, |view, root, at, edit_level| {
             let t = one(view, edit_level, words, line)?;
-            view.edit(root, |r, base| edit::delete(r, &join(base, at), &t)).map_err(edit_error)
+            view.edit(root, |r, base| edit::delete(r, &join(base, at), &t))
+                .map_err(edit_error)
         }),
         "activate" | "deactivate" => {
             let active = inv.name() == "activate";
             modify(router, s, line, |view, root, at, edit_level| {
                 let t = one(view, edit_level, words, line)?;
-                view.edit(root, |r, base| edit::set_active(r, &join(base, at), &t, active)).map_err(edit_error)
+                view.edit(root, |r, base| {
+                    edit::set_active(r, &join(base, at), &t, active)
+                })
+                .map_err(edit_error)
             })
         }
         "annotate" => {
-            let Some((text, path)) = words.split_last() else { return Reply::caret("missing argument.", line.len()) };
+            let Some((text, path)) = words.split_last() else {
+                return Reply::caret("missing argument.", line.len());
+            };
             let text = text.text.clone();
             modify(router, s, line, |view, root, at, edit_level| {
                 let t = one(view, edit_level, path, line)?;
-                view.edit(root, |r, base| edit::annotate(r, &join(base, at), &t, &text)).map_err(edit_error)
+                view.edit(root, |r, base| {
+                    edit::annotate(r, &join(base, at), &t, &text)
+                })
+                .map_err(edit_error)
             })
         }
         "rename" | "copy" => {
@@ -55,20 +77,34 @@ pub(super) fn run(router: &mut Router, s: &mut Session, inv: &Invocation, displa
                 let to = relative_to_parent(view, edit_level, &from, &words[split + 1..], line)?;
                 view.edit(root, |r, base| {
                     let at = join(base, at);
-                    if rename { edit::rename(r, &at, &from, &to) } else { edit::copy(r, &at, &from, &to) }
+                    if rename {
+                        edit::rename(r, &at, &from, &to)
+                    } else {
+                        edit::copy(r, &at, &from, &to)
+                    }
                 })
                 .map_err(edit_error)
             })
         }
         "insert" => {
-            let Some(split) = words.iter().position(|w| !w.quoted && (w.text == "before" || w.text == "after")) else {
-                return Reply::caret("syntax error, expecting 'before' or 'after'.", line.trim_end().len() + 1);
+            let Some(split) = words
+                .iter()
+                .position(|w| !w.quoted && (w.text == "before" || w.text == "after"))
+            else {
+                return Reply::caret(
+                    "syntax error, expecting 'before' or 'after'.",
+                    line.trim_end().len() + 1,
+                );
             };
             let before = words[split].text == "before";
             modify(router, s, line, |view, root, at, edit_level| {
                 let what = one(view, edit_level, &words[..split], line)?;
-                let anchor = relative_to_parent(view, edit_level, &what, &words[split + 1..], line)?;
-                view.edit(root, |r, base| edit::insert(r, &join(base, at), &what, before, &anchor)).map_err(edit_error)
+                let anchor =
+                    relative_to_parent(view, edit_level, &what, &words[split + 1..], line)?;
+                view.edit(root, |r, base| {
+                    edit::insert(r, &join(base, at), &what, before, &anchor)
+                })
+                .map_err(edit_error)
             })
         }
         "edit" => {
@@ -108,7 +144,10 @@ pub(super) fn run(router: &mut Router, s: &mut Session, inv: &Invocation, displa
             }
             let saved = std::mem::take(&mut s.edit);
             let reply = super::execute(router, s, rest_text(inv, line));
-            if s.edit.is_empty() && s.configuring() && !rest_text(inv, line).trim_start().starts_with("ed") {
+            if s.edit.is_empty()
+                && s.configuring()
+                && !rest_text(inv, line).trim_start().starts_with("ed")
+            {
                 s.edit = saved;
             }
             reply
@@ -180,7 +219,9 @@ fn join(base: &[Step], at: &[Step]) -> Vec<Step> {
 fn edit_error(e: EditError) -> Reply {
     match e {
         EditError::NotFound => Reply::error("warning: statement not found"),
-        EditError::OperatorOnly(p) => Reply::error(format!("error: '{p}': this statement is managed by the operator and cannot be changed")),
+        EditError::OperatorOnly(p) => Reply::error(format!(
+            "error: '{p}': this statement is managed by the operator and cannot be changed"
+        )),
         EditError::Invalid(m) => Reply::error(format!("error: {m}")),
     }
 }
@@ -190,15 +231,26 @@ fn one(view: &View, edit_level: &[Step], words: &[Word], line: &str) -> Result<T
     if words.is_empty() {
         return Err(Reply::caret("missing argument.", line.trim_end().len() + 1));
     }
-    let mut targets = view.resolve(edit_level, words, Match::Prefix, Values::Optional).map_err(|e| Reply::caret(e.to_string(), path_caret(&e, words, line)))?;
+    let mut targets = view
+        .resolve(edit_level, words, Match::Prefix, Values::Optional)
+        .map_err(|e| Reply::caret(e.to_string(), path_caret(&e, words, line)))?;
     if targets.len() != 1 {
-        return Err(Reply::caret("syntax error.", words.last().map_or(0, |w| w.col)));
+        return Err(Reply::caret(
+            "syntax error.",
+            words.last().map_or(0, |w| w.col),
+        ));
     }
     Ok(targets.remove(0))
 }
 
 /// `B` of `rename A to B`: written relative to A's parent.
-fn relative_to_parent(view: &View, edit_level: &[Step], a: &Target, words: &[Word], line: &str) -> Result<Target, Reply> {
+fn relative_to_parent(
+    view: &View,
+    edit_level: &[Step],
+    a: &Target,
+    words: &[Word],
+    line: &str,
+) -> Result<Target, Reply> {
     let mut parent = edit_level.to_vec();
     parent.extend(a.steps[..a.steps.len().saturating_sub(1)].iter().cloned());
     one(view, &parent, words, line)
@@ -207,7 +259,9 @@ fn relative_to_parent(view: &View, edit_level: &[Step], a: &Target, words: &[Wor
 fn locked(router: &Router, s: &Session) -> Option<Reply> {
     if matches!(s.candidate, Some(Candidate::Shared)) {
         if let Some(by) = router.locked_by_other(&s.view, s.id) {
-            return Some(Reply::error(format!("error: configuration database locked by: {by}")));
+            return Some(Reply::error(format!(
+                "error: configuration database locked by: {by}"
+            )));
         }
     }
     None
@@ -261,7 +315,10 @@ pub(super) fn leave(router: &mut Router, s: &mut Session) -> Reply {
 }
 
 pub(super) fn delete_all(router: &mut Router, s: &mut Session) -> Reply {
-    modify(router, s, "", |view, root, at, _| view.edit(root, |r, base| edit::delete_all(r, &join(base, at))).map_err(edit_error))
+    modify(router, s, "", |view, root, at, _| {
+        view.edit(root, |r, base| edit::delete_all(r, &join(base, at)))
+            .map_err(edit_error)
+    })
 }
 
 fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line: &str) -> Reply {
@@ -288,17 +345,26 @@ fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line:
         let b = part.at(&steps).unwrap_or(&empty);
         return Reply::ok(lsys_grammar::compare::compare(a, b));
     }
-    let Some(node) = part.at(&steps) else { return Reply::ok("") };
+    let Some(node) = part.at(&steps) else {
+        return Reply::ok("");
+    };
     match display {
         Display::Set { relative } => {
-            let prefix = if *relative { words_of(schema, &steps[s.edit.len()..]) } else { words_of(schema, &steps) };
+            let prefix = if *relative {
+                words_of(schema, &steps[s.edit.len()..])
+            } else {
+                words_of(schema, &steps)
+            };
             let mut out = print::set_lines(node, &prefix).join("\n");
             if !out.is_empty() {
                 out.push('\n');
             }
             Reply::ok(out)
         }
-        Display::Json => Reply::ok(format!("{}\n", serde_json::to_string_pretty(&json::to_json(node)).unwrap_or_default())),
+        Display::Json => Reply::ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json::to_json(node)).unwrap_or_default()
+        )),
         _ => {
             let kind = schema.node(node.schema).kind;
             if steps.is_empty() || matches!(kind, Kind::Container | Kind::List) {
@@ -322,7 +388,11 @@ fn commit(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
             Err(e) => Reply::error(e.to_string()),
         };
     }
-    let confirmed: Option<i64> = inv.has("confirmed").then(|| inv.arg("confirmed").and_then(|m| m.parse().ok()).unwrap_or(10));
+    let confirmed: Option<i64> = inv.has("confirmed").then(|| {
+        inv.arg("confirmed")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(10)
+    });
     let time = now();
     let meta = CommitMeta {
         user: s.user.clone(),
@@ -365,16 +435,26 @@ fn load(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
     };
     let relative = inv.has("relative");
     let text = if inv.path.last().map(String::as_str) == Some("terminal") {
-        return Reply::error("error: 'load ... terminal' is not supported yet: pipe the text to lsys or use a file");
+        return Reply::error(
+            "error: 'load ... terminal' is not supported yet: pipe the text to lsys or use a file",
+        );
     } else {
-        let Some(file) = inv.arg("filename") else { return Reply::error("error: missing file name") };
+        let Some(file) = inv.arg("filename") else {
+            return Reply::error("error: missing file name");
+        };
         if !s.operator {
             // The daemon runs as root: it never opens files on behalf of a tenant.
-            return Reply::error("error: 'load ... FILE' is not supported yet for logical-system users");
+            return Reply::error(
+                "error: 'load ... FILE' is not supported yet for logical-system users",
+            );
         }
         match std::fs::read_to_string(file) {
             Ok(t) => t,
-            Err(e) => return Reply::error(format!("error: could not open configuration file '{file}': {e}")),
+            Err(e) => {
+                return Reply::error(format!(
+                    "error: could not open configuration file '{file}': {e}"
+                ))
+            }
         }
     };
     if let Some(r) = locked(router, s) {
@@ -402,7 +482,11 @@ fn status(router: &Router, s: &Session) -> Reply {
                 info.pid.map_or("-".to_string(), |p| p.to_string()),
                 super::utc(info.since),
                 banner,
-                if *kind == "shared" { String::new() } else { format!(" {kind}") }
+                if *kind == "shared" {
+                    String::new()
+                } else {
+                    format!(" {kind}")
+                }
             ));
         }
     }

@@ -25,19 +25,33 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(output: impl Into<String>) -> Reply {
-        Reply { output: output.into(), ..Reply::default() }
+        Reply {
+            output: output.into(),
+            ..Reply::default()
+        }
     }
 
     pub fn error(message: impl Into<String>) -> Reply {
-        Reply { error: Some(message.into()), ..Reply::default() }
+        Reply {
+            error: Some(message.into()),
+            ..Reply::default()
+        }
     }
 
     fn caret(message: impl Into<String>, col: usize) -> Reply {
-        Reply { error: Some(message.into()), caret: Some(col), ..Reply::default() }
+        Reply {
+            error: Some(message.into()),
+            caret: Some(col),
+            ..Reply::default()
+        }
     }
 
     fn ask(output: impl Into<String>, question: &str, default: bool) -> Reply {
-        Reply { output: output.into(), question: Some((question.to_string(), default)), ..Reply::default() }
+        Reply {
+            output: output.into(),
+            question: Some((question.to_string(), default)),
+            ..Reply::default()
+        }
     }
 }
 
@@ -46,7 +60,9 @@ impl Reply {
 pub enum Display {
     #[default]
     Text,
-    Set { relative: bool },
+    Set {
+        relative: bool,
+    },
     Json,
     Compare(Option<usize>),
 }
@@ -55,7 +71,11 @@ fn display_of(line: &Line) -> Display {
     let mut d = Display::Text;
     for p in &line.pipes {
         match p.name().as_str() {
-            "display set" => d = Display::Set { relative: p.has("relative") },
+            "display set" => {
+                d = Display::Set {
+                    relative: p.has("relative"),
+                }
+            }
             "display json" => d = Display::Json,
             "compare" => d = Display::Compare(p.arg("rollback").and_then(|n| n.parse().ok())),
             _ => {}
@@ -66,7 +86,9 @@ fn display_of(line: &Line) -> Display {
 
 /// Caret column for a path error in `words` (the end of the line when a word is missing).
 fn path_caret(e: &PathError, words: &[Word], line: &str) -> usize {
-    words.get(e.word).map_or(line.trim_end().len() + 1, |w| w.col)
+    words
+        .get(e.word)
+        .map_or(line.trim_end().len() + 1, |w| w.col)
 }
 
 /// Runs `line` for session `s`.
@@ -75,7 +97,11 @@ pub fn execute(router: &mut Router, s: &mut Session, line: &str) -> Reply {
         return Reply::ok("");
     }
     s.pending = None;
-    let mode = if s.configuring() { Mode::Configuration } else { Mode::Operational };
+    let mode = if s.configuring() {
+        Mode::Configuration
+    } else {
+        Mode::Operational
+    };
     let parsed = match cli::parse(line, mode) {
         Ok(p) => p,
         Err(e) => {
@@ -107,13 +133,21 @@ pub fn answer(router: &mut Router, s: &mut Session, yes: bool) -> Reply {
 
 /// Completion for the text before the cursor.
 pub fn complete(router: &Router, s: &Session, line: &str) -> Completions {
-    let mode = if s.configuring() { Mode::Configuration } else { Mode::Operational };
+    let mode = if s.configuring() {
+        Mode::Configuration
+    } else {
+        Mode::Operational
+    };
     let tree = match &s.candidate {
         Some(Candidate::Private { tree, .. }) => tree.as_ref(),
         Some(_) => &router.shared,
         None => &router.running,
     };
-    let ctx = ConfigContext { root: tree, view: &s.view, edit: &s.edit };
+    let ctx = ConfigContext {
+        root: tree,
+        view: &s.view,
+        edit: &s.edit,
+    };
     complete::line(line, mode, &ctx)
 }
 
@@ -136,7 +170,12 @@ pub fn utc(unix: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 pub fn now() -> i64 {

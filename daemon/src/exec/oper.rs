@@ -11,10 +11,19 @@ use super::{path_caret, utc, Display, Reply};
 use crate::router::{scope_of, Router};
 use crate::session::{Candidate, Session};
 
-pub(super) fn run(router: &mut Router, s: &mut Session, inv: &Invocation, display: &Display, line: &str) -> Reply {
+pub(super) fn run(
+    router: &mut Router,
+    s: &mut Session,
+    inv: &Invocation,
+    display: &Display,
+    line: &str,
+) -> Reply {
     match inv.name().as_str() {
         "configure" => configure(router, s, inv),
-        "exit" | "quit" => Reply { exit: true, ..Reply::default() },
+        "exit" | "quit" => Reply {
+            exit: true,
+            ..Reply::default()
+        },
         "help" => Reply::ok(HELP),
         "show configuration" => show_configuration(router, s, inv, display, line),
         "show system commit" => show_commit(router, s),
@@ -25,11 +34,19 @@ pub(super) fn run(router: &mut Router, s: &mut Session, inv: &Invocation, displa
             env!("CARGO_PKG_VERSION")
         )),
         "set cli" if inv.has("logical-system") => {
-            let Some(ls) = inv.arg("logical-system") else { return Reply::error("error: missing argument") };
+            let Some(ls) = inv.arg("logical-system") else {
+                return Reply::error("error: missing argument");
+            };
             if !s.operator {
-                return Reply::error("error: permission denied: only the operator can enter a logical system");
+                return Reply::error(
+                    "error: permission denied: only the operator can enter a logical system",
+                );
             }
-            if router.running.at(&lsys_grammar::view::ls_path(ls)).is_none() {
+            if router
+                .running
+                .at(&lsys_grammar::view::ls_path(ls))
+                .is_none()
+            {
                 return Reply::error(format!("error: logical system '{ls}' is not configured"));
             }
             s.view = View::operator_in(ls);
@@ -37,14 +54,21 @@ pub(super) fn run(router: &mut Router, s: &mut Session, inv: &Invocation, displa
         }
         "clear cli" if inv.has("logical-system") => {
             if !s.operator {
-                return Reply::error("error: permission denied: only the operator can leave a logical system");
+                return Reply::error(
+                    "error: permission denied: only the operator can leave a logical system",
+                );
             }
             s.view = View::operator();
             Reply::ok("Cleared default logical system\n")
         }
-        name @ ("show route" | "show route forwarding-table" | "show route receive-protocol bgp"
-        | "show route advertising-protocol bgp" | "show bgp summary" | "show bgp neighbor"
-        | "show interfaces" | "ping") => {
+        name @ ("show route"
+        | "show route forwarding-table"
+        | "show route receive-protocol bgp"
+        | "show route advertising-protocol bgp"
+        | "show bgp summary"
+        | "show bgp neighbor"
+        | "show interfaces"
+        | "ping") => {
             if router.no_dataplane {
                 Reply::error("error: no dataplane: lsysd runs with --no-dataplane")
             } else {
@@ -84,7 +108,9 @@ fn configure(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
         if let Err(e) = router.store.lock(&scope, &s.user) {
             return Reply::error(format!("error: {e}"));
         }
-        router.locks.insert(crate::router::scope_key(&s.view), (s.id, s.user.clone()));
+        router
+            .locks
+            .insert(crate::router::scope_key(&s.view), (s.id, s.user.clone()));
         out.push_str("warning: uncommitted changes will be discarded on exit\n");
         s.candidate = Some(Candidate::Exclusive);
     } else if s.client == lsys_protocol::Client::Batch {
@@ -125,25 +151,40 @@ pub(super) fn editing_others(router: &Router, s: &Session) -> String {
                 info.pid.map_or("-".to_string(), |p| p.to_string()),
                 utc(info.since),
                 banner,
-                if *kind == "shared" { String::new() } else { format!(" {kind}") }
+                if *kind == "shared" {
+                    String::new()
+                } else {
+                    format!(" {kind}")
+                }
             ));
         }
     }
     out
 }
 
-fn show_configuration(router: &Router, s: &Session, inv: &Invocation, display: &Display, line: &str) -> Reply {
+fn show_configuration(
+    router: &Router,
+    s: &Session,
+    inv: &Invocation,
+    display: &Display,
+    line: &str,
+) -> Reply {
     let part = Router::part(&router.running, &s.view);
     let schema = Schema::get();
     let (node, prefix) = if inv.rest.is_empty() {
         (Some(&part), Vec::new())
     } else {
         match resolve_one(schema, s.view.start(), &inv.rest, Match::Prefix) {
-            Ok(t) => (part.at(&t.steps), lsys_grammar::path::words_of(schema, &t.steps)),
+            Ok(t) => (
+                part.at(&t.steps),
+                lsys_grammar::path::words_of(schema, &t.steps),
+            ),
             Err(e) => return Reply::caret(e.to_string(), path_caret(&e, &inv.rest, line)),
         }
     };
-    let Some(node) = node else { return Reply::ok("") };
+    let Some(node) = node else {
+        return Reply::ok("");
+    };
     match display {
         Display::Set { relative } => {
             let prefix = if *relative { Vec::new() } else { prefix };
@@ -155,7 +196,9 @@ fn show_configuration(router: &Router, s: &Session, inv: &Invocation, display: &
         }
         Display::Json => Reply::ok(format!(
             "{}\n",
-            serde_json::to_string_pretty(&if inv.rest.is_empty() && s.view.logical_system().is_none() {
+            serde_json::to_string_pretty(&if inv.rest.is_empty()
+                && s.view.logical_system().is_none()
+            {
                 json::to_json_document(node)
             } else {
                 json::to_json(node)
@@ -167,7 +210,11 @@ fn show_configuration(router: &Router, s: &Session, inv: &Invocation, display: &
             let mut out = String::new();
             if inv.rest.is_empty() {
                 if let Ok(Some(v)) = router.store.committed(&scope_of(&s.view)) {
-                    out.push_str(&format!("## Last commit: {} by {}\n", utc(v.meta.time_unix), v.meta.user));
+                    out.push_str(&format!(
+                        "## Last commit: {} by {}\n",
+                        utc(v.meta.time_unix),
+                        v.meta.user
+                    ));
                 }
             }
             let body = if inv.rest.is_empty() || node.children.is_empty() && node.key.is_none() {
@@ -194,9 +241,18 @@ fn show_commit(router: &Router, s: &Session) -> Reply {
     let mut out = String::new();
     for h in history {
         let m = &h.meta;
-        let mut line = format!("{:<3} {} by {} via {}", h.index, utc(m.time_unix), m.user, m.client);
+        let mut line = format!(
+            "{:<3} {} by {} via {}",
+            h.index,
+            utc(m.time_unix),
+            m.user,
+            m.client
+        );
         if let Some(d) = m.confirmed_deadline_unix {
-            line.push_str(&format!(" commit confirmed, rollback in {}mins", ((d - m.time_unix) + 59) / 60));
+            line.push_str(&format!(
+                " commit confirmed, rollback in {}mins",
+                ((d - m.time_unix) + 59) / 60
+            ));
         }
         out.push_str(&line);
         out.push('\n');
@@ -219,7 +275,11 @@ fn show_users(router: &Router, s: &Session) -> Reply {
             info.tty.as_deref().unwrap_or("-"),
             info.client,
             utc(info.since),
-            if info.editing.is_some() { "configure" } else { "cli" }
+            if info.editing.is_some() {
+                "configure"
+            } else {
+                "cli"
+            }
         ));
     }
     Reply::ok(out)

@@ -93,10 +93,24 @@ pub struct Out {
 impl Conn {
     pub fn open(socket: &Path, client: Client) -> Conn {
         let mut stream = UnixStream::connect(socket).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        proto::write(&mut stream, &Request::Hello { version: proto::VERSION, client, tty: None }).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        proto::write(
+            &mut stream,
+            &Request::Hello {
+                version: proto::VERSION,
+                client,
+                tty: None,
+            },
+        )
+        .unwrap();
         match proto::read::<Response>(&mut stream).unwrap() {
-            Response::Welcome { prompt } => Conn { stream, prompt, next: 1 },
+            Response::Welcome { prompt } => Conn {
+                stream,
+                prompt,
+                next: 1,
+            },
             other => panic!("not welcome: {other:?}"),
         }
     }
@@ -104,7 +118,14 @@ impl Conn {
     pub fn run(&mut self, line: &str) -> Out {
         let id = self.next;
         self.next += 1;
-        proto::write(&mut self.stream, &Request::Execute { id, line: line.into() }).unwrap();
+        proto::write(
+            &mut self.stream,
+            &Request::Execute {
+                id,
+                line: line.into(),
+            },
+        )
+        .unwrap();
         self.collect(id)
     }
 
@@ -120,11 +141,32 @@ impl Conn {
             match proto::read::<Response>(&mut self.stream).unwrap() {
                 Response::Output { id: i, text: t } if i == id => text.push_str(&t),
                 Response::Question { text: q, .. } => {
-                    return Out { text, ok: true, error: None, caret: None, question: Some(q), exit: false }
+                    return Out {
+                        text,
+                        ok: true,
+                        error: None,
+                        caret: None,
+                        question: Some(q),
+                        exit: false,
+                    }
                 }
-                Response::Done { ok, error, caret, prompt, exit, .. } => {
+                Response::Done {
+                    ok,
+                    error,
+                    caret,
+                    prompt,
+                    exit,
+                    ..
+                } => {
                     self.prompt = prompt;
-                    return Out { text, ok, error, caret, question: None, exit };
+                    return Out {
+                        text,
+                        ok,
+                        error,
+                        caret,
+                        question: None,
+                        exit,
+                    };
                 }
                 other => panic!("unexpected {other:?}"),
             }

@@ -1,0 +1,170 @@
+//! The daemon against misbehaving clients: malformed and oversized frames, a client that
+//! vanishes mid-stream, a request that panics. Each time the offender gets an error if it can
+//! still be reached, and everyone else is served.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{Conn, Daemon};
+use lsys_protocol::{self as proto, Client, Request, Response};
+
+fn raw(d: &Daemon) -> UnixStream {
+    let mut s = UnixStream::connect(&d.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    proto::write(
+        &mut s,
+        &Request::Hello {
+            version: proto::VERSION,
+            client: Client::Cli,
+            tty: None,
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        proto::read::<Response>(&mut s).unwrap(),
+        Response::Welcome { .. }
+    ));
+    s
+}
+
+#[test]
+fn malformed_frame_gets_an_error_and_the_connection_lives() {
+    let d = Daemon::start();
+    let mut s = raw(&d);
+    let body = b"{\"type\":\"no_such_thing\"}";
+    s.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    match proto::read::<Response>(&mut s).unwrap() {
+        Response::Error { message } => {
+            assert!(message.starts_with("malformed request"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    proto::write(
+        &mut s,
+        &Request::Execute {
+            id: 1,
+            line: "show version".into(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        proto::read::<Response>(&mut s).unwrap(),
+        Response::Output { .. }
+    ));
+}
+
+#[test]
+fn oversized_frame_is_refused_without_reading_it() {
+    let d = Daemon::start();
+    let mut s = raw(&d);
+    s.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    match proto::read::<Response>(&mut s).unwrap() {
+        Response::Error { message } => assert!(message.contains("exceeds"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    // That connection is closed; the daemon still serves others.
+    let mut c = d.connect();
+    assert!(c.ok("show version").contains("Model: lsys"));
+}
+
+#[test]
+fn garbage_instead_of_hello_and_wrong_version_are_refused() {
+    let d = Daemon::start();
+    let mut s = UnixStream::connect(&d.socket).unwrap();
+    s.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let mut s = UnixStream::connect(&d.socket).unwrap();
+    proto::write(
+        &mut s,
+        &Request::Hello {
+            version: 999,
+            client: Client::Cli,
+            tty: None,
+        },
+    )
+    .unwrap();
+    match proto::read::<Response>(&mut s).unwrap() {
+        Response::Refused { reason } => assert!(reason.contains("version 999"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(d.connect().ok("show version").contains("lsys"));
+}
+
+#[test]
+fn client_vanishing_mid_stream() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.ok("configure");
+    // A configuration whose display is several frames long.
+    for i in 0..3000 {
+        c.ok(&format!(
+            "set policy-options prefix-list big 10.{}.{}.0/24",
+            i / 256,
+            i % 256
+        ));
+    }
+    c.ok("commit");
+    for _ in 0..5 {
+        let mut s = raw(&d);
+        proto::write(
+            &mut s,
+            &Request::Execute {
+                id: 1,
+                line: "show configuration | display json".into(),
+            },
+        )
+        .unwrap();
+        let _ = proto::read::<Response>(&mut s);
+        drop(s);
+    }
+    let mut other = d.connect();
+    let out = other.ok("show configuration policy-options | display set");
+    assert_eq!(out.lines().count(), 3000);
+}
+
+fn panicking(
+    r: &mut lsysd::router::Router,
+    s: &mut lsysd::session::Session,
+    line: &str,
+) -> lsysd::exec::Reply {
+    if line == "panic please" {
+        panic!("asked to panic");
+    }
+    lsysd::exec::execute(r, s, line)
+}
+
+#[test]
+fn a_panicking_request_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("s.sock");
+    let store = lsys_datastore::Datastore::open(dir.path().join("db")).unwrap();
+    let router = Arc::new(Mutex::new(
+        lsysd::router::Router::open(store, true).unwrap(),
+    ));
+    let sock = socket.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(lsysd::server::serve(router, &sock, panicking))
+            .unwrap();
+    });
+    let start = std::time::Instant::now();
+    while UnixStream::connect(&socket).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut a = Conn::open(&socket, Client::Cli);
+    let mut b = Conn::open(&socket, Client::Cli);
+    let e = a.err("panic please");
+    assert!(e.contains("internal error"), "{e}");
+    // Both sessions, including the one that panicked, keep working.
+    assert!(a.ok("show version").contains("lsys"));
+    b.ok("configure");
+    b.ok("set system host-name after-panic");
+    assert_eq!(b.ok("commit"), "commit complete\n");
+}
