@@ -70,7 +70,11 @@ pub struct Prompt {
 impl Prompt {
     /// The prompt string: `head>` or `head#`.
     pub fn line(&self) -> String {
-        format!("{}{} ", self.head, if self.banner.is_some() { '#' } else { '>' })
+        format!(
+            "{}{} ",
+            self.head,
+            if self.banner.is_some() { '#' } else { '>' }
+        )
     }
 }
 
@@ -86,13 +90,24 @@ pub struct Row {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
-    Welcome { prompt: Prompt },
+    Welcome {
+        prompt: Prompt,
+    },
     /// The daemon will not serve this client (unknown user, wrong version).
-    Refused { reason: String },
+    Refused {
+        reason: String,
+    },
     /// Output of command `id`, streamed in order.
-    Output { id: u64, text: String },
+    Output {
+        id: u64,
+        text: String,
+    },
     /// The command asks the user (`Exit with uncommitted changes? [yes,no] (yes)`).
-    Question { id: u64, text: String, default: bool },
+    Question {
+        id: u64,
+        text: String,
+        default: bool,
+    },
     /// Command `id` finished. `error` holds the message (already in Junos layout) on failure;
     /// `exit` asks the shell to end the session. Text pipes (`match`, `count`, ...) are the
     /// shell's to apply; the daemon applies `display` and `compare`.
@@ -114,7 +129,9 @@ pub enum Response {
     },
     /// A protocol-level error (malformed frame, unknown message); the connection stays usable
     /// when possible.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 /// Framing errors.
@@ -181,9 +198,18 @@ mod tests {
     #[test]
     fn frames_round_trip() {
         let msgs = vec![
-            Request::Hello { version: VERSION, client: Client::Batch, tty: None },
-            Request::Execute { id: 7, line: "show configuration | match \"a b\"".into() },
-            Request::Complete { line: "set prot".into() },
+            Request::Hello {
+                version: VERSION,
+                client: Client::Batch,
+                tty: None,
+            },
+            Request::Execute {
+                id: 7,
+                line: "show configuration | match \"a b\"".into(),
+            },
+            Request::Complete {
+                line: "set prot".into(),
+            },
         ];
         let mut buf = Vec::new();
         for m in &msgs {
@@ -200,17 +226,29 @@ mod tests {
     fn oversized_and_malformed_frames_are_errors() {
         let mut big = ((MAX_FRAME + 1) as u32).to_be_bytes().to_vec();
         big.extend_from_slice(b"{}");
-        assert!(matches!(read::<Request>(&mut big.as_slice()), Err(FrameError::TooLarge(_))));
+        assert!(matches!(
+            read::<Request>(&mut big.as_slice()),
+            Err(FrameError::TooLarge(_))
+        ));
         let mut bad = 5u32.to_be_bytes().to_vec();
         bad.extend_from_slice(b"nope!");
-        assert!(matches!(read::<Request>(&mut bad.as_slice()), Err(FrameError::Malformed(_))));
+        assert!(matches!(
+            read::<Request>(&mut bad.as_slice()),
+            Err(FrameError::Malformed(_))
+        ));
     }
 
     #[test]
     fn prompt_layout() {
-        let p = Prompt { head: "jvetter@nxp-fra-01:l2".into(), banner: None };
+        let p = Prompt {
+            head: "jvetter@nxp-fra-01:l2".into(),
+            banner: None,
+        };
         assert_eq!(p.line(), "jvetter@nxp-fra-01:l2> ");
-        let p = Prompt { banner: Some("[edit]".into()), ..p };
+        let p = Prompt {
+            banner: Some("[edit]".into()),
+            ..p
+        };
         assert_eq!(p.line(), "jvetter@nxp-fra-01:l2# ");
     }
 }

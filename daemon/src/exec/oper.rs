@@ -3,7 +3,7 @@
 use lsys_grammar::cli::Invocation;
 use lsys_grammar::json;
 use lsys_grammar::path::{resolve_one, Match};
-use lsys_grammar::schema::Schema;
+use lsys_grammar::schema::{Kind, Schema};
 use lsys_grammar::text::print;
 use lsys_grammar::view::View;
 
@@ -217,11 +217,8 @@ fn show_configuration(
                     ));
                 }
             }
-            let body = if inv.rest.is_empty() || node.children.is_empty() && node.key.is_none() {
-                print::curly(node)
-            } else if lsys_grammar::schema::Kind::Container == schema.node(node.schema).kind
-                || node.key.is_some()
-            {
+            let kind = schema.node(node.schema).kind;
+            let body = if inv.rest.is_empty() || matches!(kind, Kind::Container | Kind::List) {
                 print::curly(node)
             } else {
                 print::curly_statement(node)

@@ -1,0 +1,271 @@
+//! The interactive shell: a rustyline editor with the daemon's prompt, `?` and TAB help, the
+//! pager, and Ctrl-C that cancels a running command.
+//!
+//! `?` (outside double quotes) and a TAB that has nothing to insert but several candidates are
+//! bound to a handler that asks the daemon for completions, stashes them with the line as typed
+//! and ends the edit (`AcceptLine`, which rustyline draws as a plain newline). The loop then
+//! prints `Possible completions:` and restarts the edit with the same text and cursor, so the
+//! `?` is never inserted and no terminal tricks beyond a newline are needed.
+//!
+//! SIGINT only reaches us outside the editor (rustyline reads keys in raw mode): a flag set by
+//! the signal handler is polled while a command runs, which sends `Cancel`.
+
+use std::io::{self, IsTerminal, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lsys_protocol::Row;
+use rustyline::config::Configurer;
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{
+    Cmd, ConditionalEventHandler, Config, Editor, Event, EventContext, EventHandler, KeyCode,
+    KeyEvent, Modifiers, RepeatCount,
+};
+
+use crate::pager::{Pager, Tty};
+use crate::pipes::Pipeline;
+use crate::render;
+use crate::session::{Flow, Frontend, Session};
+
+type Conn = Session<UnixStream>;
+
+/// A `?` or TAB listing waiting to be shown, with the line it was asked on.
+struct Help {
+    left: String,
+    right: String,
+    rows: Vec<Row>,
+}
+
+/// State shared between the loop and the key handlers (which rustyline owns).
+struct Shared {
+    session: Mutex<Conn>,
+    pending: Mutex<Option<Help>>,
+}
+
+/// The `?` and TAB keys.
+struct HelpKey {
+    shared: Arc<Shared>,
+    tab: bool,
+}
+
+/// True when `text` ends inside a double-quoted string (where `?` is a plain character).
+pub fn in_quotes(text: &str) -> bool {
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        }
+    }
+    quoted
+}
+
+impl ConditionalEventHandler for HelpKey {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
+        let (line, pos) = (ctx.line(), ctx.pos());
+        if !self.tab && in_quotes(&line[..pos]) {
+            return None;
+        }
+        // Locked: a command is running and this is the editor answering its question.
+        let Ok(mut session) = self.shared.session.try_lock() else {
+            return None;
+        };
+        let Ok((rows, tab)) = session.complete(&line[..pos]) else {
+            return Some(Cmd::Noop);
+        };
+        if self.tab {
+            if let Some(t) = tab {
+                return Some(Cmd::Insert(1, t));
+            }
+            if rows.len() < 2 {
+                return Some(Cmd::Noop);
+            }
+        }
+        if let Ok(mut p) = self.shared.pending.lock() {
+            *p = Some(Help {
+                left: line[..pos].to_string(),
+                right: line[pos..].to_string(),
+                rows,
+            });
+        }
+        Some(Cmd::AcceptLine)
+    }
+}
+
+/// Output and questions of a command on the terminal.
+struct TermUi<'a> {
+    editor: &'a mut Editor<(), DefaultHistory>,
+    pager: Pager,
+    sigint: &'a AtomicBool,
+    /// Ctrl-C was typed during this command (the terminal echoed `^C`).
+    ctrl_c: bool,
+}
+
+impl Frontend for TermUi<'_> {
+    fn output(&mut self, line: &str) -> Flow {
+        self.pager.line(&mut io::stdout(), &mut Tty, line)
+    }
+
+    fn question(&mut self, text: &str, default: bool) -> bool {
+        let _ = io::stdout().flush();
+        self.pager = Pager::new(false);
+        loop {
+            match self.editor.readline(text) {
+                Ok(a) => match a.trim().to_ascii_lowercase().as_str() {
+                    "" => return default,
+                    "yes" | "y" => return true,
+                    "no" | "n" => return false,
+                    _ => continue,
+                },
+                Err(_) => return false,
+            }
+        }
+    }
+
+    fn interrupted(&mut self) -> bool {
+        let hit = self.sigint.swap(false, Ordering::SeqCst);
+        self.ctrl_c |= hit;
+        hit
+    }
+}
+
+/// Runs the interactive shell until Ctrl-D, `exit` or a lost connection; returns the status.
+pub fn run(session: Conn) -> i32 {
+    // Plain ANSI only: no synchronized-output mode, and no bracketed paste, so that pasting
+    // several `set` lines runs them one by one as on a router.
+    let mut builder = Config::builder()
+        .max_history_size(1000)
+        .unwrap_or_else(|_| Config::builder())
+        .auto_add_history(false)
+        .bracketed_paste(false);
+    builder.enable_synchronized_output(false);
+    let config = builder
+        .history_ignore_dups(true)
+        .map(|b| b.build())
+        .unwrap_or_default();
+    let mut editor: Editor<(), DefaultHistory> = match Editor::with_config(config) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot set up the terminal: {e}");
+            return 2;
+        }
+    };
+    let shared = Arc::new(Shared {
+        session: Mutex::new(session),
+        pending: Mutex::new(None),
+    });
+    for (key, tab) in [
+        (KeyEvent::from('?'), false),
+        (KeyEvent(KeyCode::Tab, Modifiers::NONE), true),
+    ] {
+        editor.bind_sequence(
+            key,
+            EventHandler::Conditional(Box::new(HelpKey {
+                shared: shared.clone(),
+                tab,
+            })),
+        );
+    }
+    let sigint = Arc::new(AtomicBool::new(false));
+    if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGINT, sigint.clone()) {
+        eprintln!("error: cannot handle Ctrl-C: {e}");
+        return 2;
+    }
+    let paging = io::stdout().is_terminal();
+    let mut help: Option<Help> = None;
+    loop {
+        let prompt = match shared.session.lock() {
+            Ok(s) => s.prompt.clone(),
+            Err(_) => return 2,
+        };
+        let (before, shown) = render::prompt(&prompt);
+        let read = match help.take() {
+            Some(h) => {
+                print!("{}", render::completions(&h.rows));
+                if let Some(b) = &prompt.banner {
+                    println!("{b}");
+                }
+                editor.readline_with_initial(&shown, (&h.left, &h.right))
+            }
+            None => {
+                print!("{before}");
+                editor.readline(&shown)
+            }
+        };
+        let pending = shared.pending.lock().ok().and_then(|mut p| p.take());
+        let line = match read {
+            Ok(_) if pending.is_some() => {
+                help = pending;
+                continue;
+            }
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => return 0,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let _ = editor.add_history_entry(line.as_str());
+        let mut pipes = match Pipeline::for_line(&line) {
+            Ok(p) => p,
+            Err(e) => {
+                println!("{e}");
+                continue;
+            }
+        };
+        sigint.store(false, Ordering::SeqCst);
+        let mut ui = TermUi {
+            editor: &mut editor,
+            pager: Pager::new(paging && !pipes.no_more),
+            sigint: &sigint,
+            ctrl_c: false,
+        };
+        let outcome = match shared.session.lock() {
+            Ok(mut s) => s.execute(&line, &mut pipes, &mut ui),
+            Err(_) => return 2,
+        };
+        if ui.ctrl_c {
+            println!();
+        }
+        match outcome {
+            Ok(o) => {
+                if !o.ok && !o.cancelled {
+                    let width = shown.chars().count();
+                    let report = render::failure(width, &line, o.caret, o.error.as_deref());
+                    print!("{report}");
+                }
+                let _ = io::stdout().flush();
+                if o.exit {
+                    return 0;
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_marks_inside_quotes_are_literal() {
+        assert!(!in_quotes("show route "));
+        assert!(in_quotes("set x description \"why"));
+        assert!(!in_quotes("set x description \"why?\" "));
+        assert!(in_quotes(r#"set x "a\"b"#));
+    }
+}
