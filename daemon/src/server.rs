@@ -300,6 +300,11 @@ async fn requests(
                 )
                 .await?;
             }
+            Request::Text { id, text, error } => {
+                let text = text.ok_or_else(|| error.unwrap_or_else(|| "no text".into()));
+                let reply = guarded(router, s, |r, s| exec::text(r, s, text));
+                respond(router, stream, s, id, reply).await?;
+            }
             Request::Cancel { .. } => {}
             Request::Hello { .. } => {
                 send(
@@ -359,6 +364,10 @@ async fn respond(
         )
         .await?;
         rest = &rest[cut..];
+    }
+    if let Some(file) = reply.read_text {
+        send(stream, &Response::ReadText { id, file }).await?;
+        return Ok(());
     }
     if let Some((text, default)) = reply.question {
         send(stream, &Response::Question { id, text, default }).await?;

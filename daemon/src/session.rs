@@ -35,6 +35,11 @@ pub enum Pending {
     ExitConfiguration,
     /// Bare `delete` at an edit level.
     DeleteAll,
+    /// `load` waiting for its text.
+    Load {
+        mode: lsys_grammar::view::LoadMode,
+        relative: bool,
+    },
 }
 
 #[derive(Debug)]

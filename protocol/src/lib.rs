@@ -7,6 +7,7 @@
 //!    Execute { id, line } ───────────►
 //!                                   ◄─── Output { id, text }*   (streamed)
 //!                                   ◄─── Question { id, text, default }  ─► Answer { id, yes }
+//!                                   ◄─── ReadText { id, file }  ─► Text { id, text | error }
 //!                                   ◄─── Done { id, ok, error, prompt }
 //!    Complete { line } ──────────────►
 //!                                   ◄─── Completions { rows, tab, col }
@@ -56,6 +57,12 @@ pub enum Request {
     Complete { line: String },
     /// Stop the command `id` (Ctrl-C).
     Cancel { id: u64 },
+    /// The text a [`Response::ReadText`] asked for, or why it could not be read.
+    Text {
+        id: u64,
+        text: Option<String>,
+        error: Option<String>,
+    },
 }
 
 /// What the shell shows before its cursor.
@@ -107,6 +114,13 @@ pub enum Response {
         id: u64,
         text: String,
         default: bool,
+    },
+    /// Command `id` (`load ...`) needs text: the contents of `file`, read by the shell with the
+    /// user's own permissions (the daemon never opens files for a user), or with no file, what
+    /// the user types until ^D. Answered by [`Request::Text`].
+    ReadText {
+        id: u64,
+        file: Option<String>,
     },
     /// Command `id` finished. `error` holds the message (already in Junos layout) on failure;
     /// `exit` asks the shell to end the session. Text pipes (`match`, `count`, ...) are the

@@ -128,6 +128,25 @@ impl Frontend for TermUi<'_> {
         }
     }
 
+    fn read_text(&mut self, file: Option<&str>) -> Result<String, String> {
+        if let Some(f) = file {
+            return std::fs::read_to_string(f)
+                .map_err(|e| format!("could not open configuration file '{f}': {e}"));
+        }
+        println!("[Type ^D at a new line to end input]");
+        let mut text = String::new();
+        loop {
+            match self.editor.readline("") {
+                Ok(l) => {
+                    text.push_str(&l);
+                    text.push('\n');
+                }
+                Err(rustyline::error::ReadlineError::Eof) => return Ok(text),
+                Err(_) => return Err("input abandoned".into()),
+            }
+        }
+    }
+
     fn interrupted(&mut self) -> bool {
         let hit = self.sigint.swap(false, Ordering::SeqCst);
         self.ctrl_c |= hit;

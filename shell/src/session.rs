@@ -64,6 +64,14 @@ pub trait Frontend {
     fn question(&mut self, text: &str, default: bool) -> bool;
     /// True once per Ctrl-C typed since the last call.
     fn interrupted(&mut self) -> bool;
+    /// Text for `load`: a file read with the user's own permissions, or typed input.
+    fn read_text(&mut self, file: Option<&str>) -> Result<String, String> {
+        match file {
+            Some(f) => std::fs::read_to_string(f)
+                .map_err(|e| format!("could not open configuration file '{f}': {e}")),
+            None => Err("no terminal to read from: use 'load ... FILE'".into()),
+        }
+    }
 }
 
 /// One connection to lsysd.
@@ -210,6 +218,13 @@ impl<W: Write> Session<W> {
                 } if i == id => {
                     let yes = ui.question(&text, default);
                     self.send(&Request::Answer { id, yes })?;
+                }
+                Response::ReadText { id: i, file } if i == id => {
+                    let (text, error) = match ui.read_text(file.as_deref()) {
+                        Ok(t) => (Some(t), None),
+                        Err(e) => (None, Some(e)),
+                    };
+                    self.send(&Request::Text { id, text, error })?;
                 }
                 Response::Done {
                     id: i,

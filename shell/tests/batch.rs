@@ -101,6 +101,17 @@ impl FakeDaemon {
                         col: 0,
                     }],
                     Request::Cancel { id } => vec![done(id, true, None, None, false)],
+                    Request::Text { id, text, error } => vec![
+                        Response::Output {
+                            id,
+                            text: format!(
+                                "text {} error {}\n",
+                                text.unwrap_or_default().len(),
+                                error.unwrap_or_default()
+                            ),
+                        },
+                        done(id, true, None, None, false),
+                    ],
                 };
                 for r in replies {
                     if protocol::write(&mut conn, &r).is_err() {

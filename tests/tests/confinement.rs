@@ -172,16 +172,20 @@ fn commit_history_and_rollback_are_per_tenant() {
 #[test]
 fn load_override_cannot_wipe_anything_outside() {
     let lab = lab();
-    let empty = lab.dir.path().join("empty.conf");
-    std::fs::write(&empty, "").unwrap();
-    // Tenants cannot make the daemon read files; they feed text through the shell instead.
-    let r = lab.user(T2, &format!("configure; load override {}", empty.display()));
-    assert_eq!(r.status, 1, "{r:?}");
-    // The operator can override a logical system from inside it; a tenant-confined override is
-    // exercised in lsys-grammar's view tests. Here: a tenant deletes all it can and commits.
+    // The tenant's own file, read by its shell with its own permissions.
+    let mine = lab.dir.path().join("mine.conf");
+    // (It keeps the irb units: the operator's bridge domains name them, so dropping them would
+    // fail the commit's reference check.)
+    std::fs::write(
+        &mine,
+        "interfaces { irb { unit 4 { family inet { address 10.0.0.0/31; } } unit 2 { family inet { address 10.0.0.13/30; } } } }\n\
+         routing-options { autonomous-system 65002; }\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&mine, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     let r = lab.user(
         T2,
-        "configure; delete routing-instances; delete routing-options; commit",
+        &format!("configure; load override {}; commit", mine.display()),
     );
     assert!(r.ok(), "{r:?}");
     let r = lab.operator("show configuration");
@@ -190,9 +194,29 @@ fn load_override_cannot_wipe_anything_outside() {
         "host-name nxp-fra-01",
         "vlan-tags outer 1000 inner 100;",
         "bd-aws",
+        "autonomous-system 65002;",
     ] {
-        assert!(r.stdout.contains(kept), "{kept} was lost:\n{}", r.stdout);
+        assert!(
+            r.stdout.contains(kept),
+            "{kept} missing after a tenant's load override:\n{}",
+            r.stdout
+        );
     }
+    assert!(
+        !r.stdout.contains("d87ed303"),
+        "the tenant's own instance was overridden away"
+    );
+    // The daemon is root, but the file is read as the tenant: root-only files stay closed.
+    let r = lab.user(T2, "configure; load merge /etc/shadow");
+    assert_eq!(r.status, 1, "{r:?}");
+    assert!(r.stderr.contains("Permission denied"), "{r:?}");
+    // Overriding with text that changes an operator statement is refused; nothing changes.
+    let bad = lab.dir.path().join("bad.conf");
+    std::fs::write(&bad, "interfaces { eth1 { unit 4 { vlan-id 9; } } }\n").unwrap();
+    std::fs::set_permissions(&bad, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let r = lab.user(T2, &format!("configure; load merge {}", bad.display()));
+    assert_eq!(r.status, 1, "{r:?}");
+    assert!(r.stderr.contains("managed by the operator"), "{r:?}");
 }
 
 #[test]

@@ -434,35 +434,40 @@ fn load(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
         _ => LoadMode::Set,
     };
     let relative = inv.has("relative");
-    let text = if inv.path.last().map(String::as_str) == Some("terminal") {
-        return Reply::error(
-            "error: 'load ... terminal' is not supported yet: pipe the text to lsys or use a file",
-        );
+    if let Some(r) = locked(router, s) {
+        return r;
+    }
+    // The daemon runs as root: it never opens a file on a user's behalf. The shell reads the
+    // file (or the terminal) with the user's own permissions and sends the text.
+    let file = if inv.path.last().map(String::as_str) == Some("terminal") {
+        None
     } else {
-        let Some(file) = inv.arg("filename") else {
-            return Reply::error("error: missing file name");
-        };
-        if !s.operator {
-            // The daemon runs as root: it never opens files on behalf of a tenant.
-            return Reply::error(
-                "error: 'load ... FILE' is not supported yet for logical-system users",
-            );
-        }
-        match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(e) => {
-                return Reply::error(format!(
-                    "error: could not open configuration file '{file}': {e}"
-                ))
-            }
+        match inv.arg("filename") {
+            Some(f) => Some(f.to_string()),
+            None => return Reply::error("error: missing file name"),
         }
     };
+    s.pending = Some(Pending::Load { mode, relative });
+    Reply {
+        read_text: Some(file),
+        ..Reply::default()
+    }
+}
+
+/// The second half of `load`: apply the text to the candidate.
+pub(super) fn load_text(
+    router: &mut Router,
+    s: &mut Session,
+    mode: LoadMode,
+    relative: bool,
+    text: &str,
+) -> Reply {
     if let Some(r) = locked(router, s) {
         return r;
     }
     let view = s.view.clone();
     let level = s.edit.clone();
-    match view.load(candidate_mut(router, s), &level, mode, &text, relative) {
+    match view.load(candidate_mut(router, s), &level, mode, text, relative) {
         Ok(()) => Reply::ok("load complete\n"),
         Err(e) => Reply::error(format!("error: {e}\nload complete (1 errors)")),
     }

@@ -21,6 +21,8 @@ pub struct Reply {
     pub exit: bool,
     /// A yes/no question to ask before the command completes (see [`answer`]).
     pub question: Option<(String, bool)>,
+    /// Text to ask the shell for (`Some(None)`: the terminal; see [`text`]).
+    pub read_text: Option<Option<String>>,
 }
 
 impl Reply {
@@ -128,6 +130,17 @@ pub fn answer(router: &mut Router, s: &mut Session, yes: bool) -> Reply {
         Some(Pending::ExitConfiguration) if yes => config::leave(router, s),
         Some(Pending::DeleteAll) if yes => config::delete_all(router, s),
         Some(_) | None => Reply::ok(""),
+    }
+}
+
+/// Continues a `load` with the text the shell read (or the reason it could not).
+pub fn text(router: &mut Router, s: &mut Session, text: Result<String, String>) -> Reply {
+    match (s.pending.take(), text) {
+        (Some(Pending::Load { mode, relative }), Ok(t)) => {
+            config::load_text(router, s, mode, relative, &t)
+        }
+        (Some(Pending::Load { .. }), Err(e)) => Reply::error(format!("error: {e}")),
+        _ => Reply::error("error: no command is waiting for text"),
     }
 }
 

@@ -140,6 +140,18 @@ impl Conn {
         loop {
             match proto::read::<Response>(&mut self.stream).unwrap() {
                 Response::Output { id: i, text: t } if i == id => text.push_str(&t),
+                Response::ReadText { file, .. } => {
+                    let text = file.map(|f| std::fs::read_to_string(f).unwrap());
+                    proto::write(
+                        &mut self.stream,
+                        &Request::Text {
+                            id,
+                            text,
+                            error: None,
+                        },
+                    )
+                    .unwrap();
+                }
                 Response::Question { text: q, .. } => {
                     return Out {
                         text,
