@@ -1,0 +1,220 @@
+//! The interactive shell in a real terminal: tmux runs `lsys` as a tenant user; keys go in with
+//! send-keys, the screen comes back with capture-pane. Covers `?`, TAB, the `[edit ...]`
+//! banner, a caret error, the pager and Ctrl-C during paged output.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use lsys_tests::{bin, ensure_user, two_tenants, Lab};
+
+const USER: &str = "lsys-t2";
+
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(name: &str, cmd: &str) -> Tmux {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", name])
+            .status();
+        let st = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "110",
+                "-y",
+                "24",
+                cmd,
+            ])
+            .env("TERM", "xterm")
+            .status()
+            .expect("tmux runs (apt-get install tmux)");
+        assert!(st.success(), "tmux new-session failed");
+        Tmux {
+            name: name.to_string(),
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let st = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// Types text literally.
+    fn text(&self, text: &str) {
+        let st = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `pred`.
+    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait(text, |s| s.contains(text))
+    }
+
+    /// The last non-empty line of the screen.
+    fn last_line(&self) -> String {
+        self.screen()
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+#[test]
+fn interactive_session_in_tmux() {
+    ensure_user(USER);
+    ensure_user("lsys-t3");
+    let lab = Lab::start();
+    lab.load(&two_tenants(USER, "lsys-t3"));
+    let cmd = format!(
+        "setpriv --reuid={USER} --regid={USER} --init-groups {} --socket {}",
+        bin("lsys").display(),
+        lab.socket.display()
+    );
+    let t = Tmux::start("lsys-e2e", &cmd);
+    let prompt = format!("{USER}@nxp-fra-01:l2>"); // capture-pane trims trailing blanks
+    t.wait_for(&prompt);
+
+    // `?` lists completions and leaves the line as typed (no `?` inserted).
+    t.text("show ");
+    t.text("?");
+    let s = t.wait_for("Possible completions:");
+    assert!(
+        s.contains("> route                Show routing table information"),
+        "{s}"
+    );
+    assert!(
+        s.contains("  configuration        Show current configuration"),
+        "{s}"
+    );
+    assert!(
+        t.last_line().ends_with(&format!("{prompt} show")),
+        "line kept: {:?}",
+        t.last_line()
+    );
+    t.keys(&["C-u"]);
+
+    // TAB completes an unambiguous keyword.
+    t.text("sh");
+    t.keys(&["Tab"]);
+    t.wait("TAB completion", |_| {
+        t.last_line().ends_with(&format!("{prompt} show"))
+    });
+    t.keys(&["C-u"]);
+
+    // Configuration mode: banner, `#` prompt, TAB on a configured name, `[edit ...]`.
+    t.text("configure");
+    t.keys(&["Enter"]);
+    let s = t.wait_for(&format!("{USER}@nxp-fra-01:l2#"));
+    assert!(s.contains("Entering configuration mode\n\n[edit]\n"), "{s}");
+    t.text("edit routing-instances d8");
+    t.keys(&["Tab"]);
+    t.wait("instance name completed", |_| {
+        t.last_line()
+            .contains("d87ed303-8b9d-48a5-9f08-aa42b4b50cd8")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("[edit routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8]");
+    t.text("top");
+    t.keys(&["Enter"]);
+
+    // A caret under the failing word, counting the prompt.
+    t.text("set routing-options bogus 1");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("syntax error.");
+    let lines: Vec<&str> = s.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.contains("syntax error."))
+        .unwrap();
+    let caret = lines[i - 1];
+    let cmd_line = lines[i - 2];
+    let col = cmd_line
+        .find("bogus")
+        .expect("the command line is above the caret");
+    assert_eq!(caret.find('^'), Some(col), "caret under 'bogus':\n{s}");
+
+    // The pager: `show` of the whole logical system is taller than the 24-line screen.
+    t.keys(&["C-l"]);
+    t.text("show");
+    t.keys(&["Enter"]);
+    t.wait_for("---(more)---");
+    t.keys(&["Space"]);
+    t.wait("next page", |s| {
+        s.contains("bridge-domains") || s.contains("---(more)---")
+    });
+    // Ctrl-C during paged output returns to the prompt, and the shell lives on.
+    t.keys(&["C-c"]);
+    t.wait("prompt after Ctrl-C", |_| {
+        t.last_line()
+            .trim_end()
+            .ends_with(&format!("{USER}@nxp-fra-01:l2#"))
+    });
+    t.text("show routing-options | no-more");
+    t.keys(&["Enter"]);
+    t.wait_for("autonomous-system 65000;");
+
+    // Leaving: exit to operational mode, then the shell.
+    t.text("exit");
+    t.keys(&["Enter"]);
+    t.wait_for("Exiting configuration mode");
+    t.text("exit");
+    t.keys(&["Enter"]);
+    let start = Instant::now();
+    while Command::new("tmux")
+        .args(["has-session", "-t", "lsys-e2e"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "shell did not exit:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
