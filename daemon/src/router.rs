@@ -257,7 +257,8 @@ impl Router {
     ) -> Result<Option<u64>, CommitError> {
         let path = ls_path(ls);
         if let Some(base) = base {
-            if base.at(&path) != self.running.at(&path) {
+            let empty = empty_ls(ls);
+            if base.at(&path).unwrap_or(&empty) != self.running.at(&path).unwrap_or(&empty) {
                 return Err(CommitError::Modified);
             }
         }
@@ -288,7 +289,9 @@ impl Router {
             .commit(&[(Scope::LogicalSystem(ls.into()), ls_text(&new))], meta)
         {
             Ok(seq) => {
-                if shared_in_sync || base.is_none() {
+                // A private commit carries the shared candidate along when nobody had changed
+                // it (a shared commit's candidate is the shared candidate itself).
+                if base.is_some() && shared_in_sync {
                     replace_ls(&mut self.shared, ls, Some(new));
                 }
                 Ok(Some(seq))
@@ -328,7 +331,7 @@ impl Router {
             .store
             .commit(&changes, meta)
             .map_err(|e| CommitError::Store(e.to_string()))?;
-        if base.is_none() || self.shared == self.running {
+        if base.is_some() && self.shared == self.running {
             self.shared = candidate.clone();
         }
         self.running = candidate.clone();
@@ -412,6 +415,23 @@ impl Router {
             .or(root)
             .filter(|(s, _)| *s != session)
             .map(|(_, u)| u.as_str())
+    }
+}
+
+/// A private copy of the configuration for `view`: the whole tree for the operator at the root,
+/// only the one logical system otherwise (everything a view edits, shows or commits lives there).
+pub fn private_copy(running: &Node, view: &View) -> Node {
+    match view.logical_system() {
+        None => running.clone(),
+        Some(ls) => {
+            let mut t = Node::root();
+            let entry = running
+                .at(&ls_path(ls))
+                .cloned()
+                .unwrap_or_else(|| empty_ls(ls));
+            replace_ls(&mut t, ls, Some(entry));
+            t
+        }
     }
 }
 

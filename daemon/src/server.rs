@@ -18,6 +18,9 @@ use crate::exec::{self, Reply};
 use crate::router::{Router, SessionInfo};
 use crate::session::Session;
 
+/// The most text one `load` may send (64 MiB).
+const MAX_LOAD: usize = 64 << 20;
+
 /// Executes a command line; injectable so tests can exercise the server's panic handling.
 pub type Executor = fn(&mut Router, &mut Session, &str) -> Reply;
 
@@ -201,6 +204,7 @@ async fn connection(
         edit: Vec::new(),
         edit_stack: Vec::new(),
         pending: None,
+        text: String::new(),
     };
     let span = info_span!("login", user = %session.user, logical_system = session.view.logical_system().unwrap_or("-"));
     let prompt = {
@@ -300,8 +304,32 @@ async fn requests(
                 )
                 .await?;
             }
-            Request::Text { id, text, error } => {
-                let text = text.ok_or_else(|| error.unwrap_or_else(|| "no text".into()));
+            Request::Text {
+                id,
+                text,
+                error,
+                more,
+            } => {
+                if let Some(t) = &text {
+                    if s.text.len() + t.len() > MAX_LOAD {
+                        s.text.clear();
+                        let reply = guarded(router, s, |r, s| {
+                            exec::text(r, s, Err(format!("text longer than {MAX_LOAD} bytes")))
+                        });
+                        respond(router, stream, s, id, reply).await?;
+                        continue;
+                    }
+                    s.text.push_str(t);
+                }
+                if more {
+                    continue;
+                }
+                let whole = std::mem::take(&mut s.text);
+                let text = match (text, error) {
+                    (_, Some(e)) => Err(e),
+                    (Some(_), None) => Ok(whole),
+                    (None, None) => Err("no text".into()),
+                };
                 let reply = guarded(router, s, |r, s| exec::text(r, s, text));
                 respond(router, stream, s, id, reply).await?;
             }

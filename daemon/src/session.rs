@@ -61,6 +61,8 @@ pub struct Session {
     /// Levels to return to on `exit`.
     pub edit_stack: Vec<Vec<Step>>,
     pub pending: Option<Pending>,
+    /// Text of a `load` arriving in several frames.
+    pub text: String,
 }
 
 impl Session {

@@ -11,19 +11,19 @@
 //! The configuration itself is a [`tree::Node`] tree whose nodes point into the schema. Every value
 //! is stored in canonical text form (see [`types`]), so two trees that mean the same are equal.
 
-pub mod edit;
-pub mod path;
-pub mod schema;
-pub mod secret;
-pub mod text;
-pub mod tree;
-pub mod types;
 pub mod cli;
 pub mod compare;
 pub mod complete;
+pub mod edit;
 pub mod json;
+pub mod manpage;
+pub mod path;
+pub mod schema;
+pub mod scope;
+pub mod secret;
+pub mod text;
+pub mod tree;
 pub mod typed;
+pub mod types;
 pub mod validate;
 pub mod view;
-pub mod scope;
-pub mod manpage;

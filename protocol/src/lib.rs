@@ -57,12 +57,43 @@ pub enum Request {
     Complete { line: String },
     /// Stop the command `id` (Ctrl-C).
     Cancel { id: u64 },
-    /// The text a [`Response::ReadText`] asked for, or why it could not be read.
+    /// The text a [`Response::ReadText`] asked for, or why it could not be read. Long text
+    /// comes in several frames: every one but the last has `more: true` (see [`text_frames`]).
     Text {
         id: u64,
         text: Option<String>,
         error: Option<String>,
+        #[serde(default)]
+        more: bool,
     },
+}
+
+/// The largest piece of text one [`Request::Text`] frame carries.
+pub const TEXT_CHUNK: usize = 256 * 1024;
+
+/// `text` as [`Request::Text`] frames that each fit in [`MAX_FRAME`] (split at character
+/// boundaries; JSON escaping at most doubles the size of ASCII control characters... and a
+/// 256 KiB chunk stays far below the limit even at six bytes a character).
+pub fn text_frames(id: u64, text: &str) -> Vec<Request> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        let mut cut = rest.len().min(TEXT_CHUNK / 6);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (chunk, tail) = rest.split_at(cut);
+        out.push(Request::Text {
+            id,
+            text: Some(chunk.to_string()),
+            error: None,
+            more: !tail.is_empty(),
+        });
+        if tail.is_empty() {
+            return out;
+        }
+        rest = tail;
+    }
 }
 
 /// What the shell shows before its cursor.
@@ -250,6 +281,29 @@ mod tests {
             read::<Request>(&mut bad.as_slice()),
             Err(FrameError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn long_text_is_chunked_below_the_frame_limit() {
+        let text = "é\u{1}x".repeat(400_000);
+        let frames = text_frames(3, &text);
+        assert!(frames.len() > 1);
+        let mut joined = String::new();
+        for (i, f) in frames.iter().enumerate() {
+            assert!(encode(f).len() <= MAX_FRAME);
+            let Request::Text {
+                text: Some(t),
+                more,
+                ..
+            } = f
+            else {
+                panic!()
+            };
+            assert_eq!(*more, i + 1 < frames.len());
+            joined.push_str(t);
+        }
+        assert_eq!(joined, text);
+        assert_eq!(text_frames(1, "").len(), 1);
     }
 
     #[test]

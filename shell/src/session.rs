@@ -220,11 +220,19 @@ impl<W: Write> Session<W> {
                     self.send(&Request::Answer { id, yes })?;
                 }
                 Response::ReadText { id: i, file } if i == id => {
-                    let (text, error) = match ui.read_text(file.as_deref()) {
-                        Ok(t) => (Some(t), None),
-                        Err(e) => (None, Some(e)),
-                    };
-                    self.send(&Request::Text { id, text, error })?;
+                    match ui.read_text(file.as_deref()) {
+                        Ok(t) => {
+                            for frame in lsys_protocol::text_frames(id, &t) {
+                                self.send(&frame)?;
+                            }
+                        }
+                        Err(e) => self.send(&Request::Text {
+                            id,
+                            text: None,
+                            error: Some(e),
+                            more: false,
+                        })?,
+                    }
                 }
                 Response::Done {
                     id: i,

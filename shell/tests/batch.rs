@@ -101,7 +101,9 @@ impl FakeDaemon {
                         col: 0,
                     }],
                     Request::Cancel { id } => vec![done(id, true, None, None, false)],
-                    Request::Text { id, text, error } => vec![
+                    Request::Text {
+                        id, text, error, ..
+                    } => vec![
                         Response::Output {
                             id,
                             text: format!(

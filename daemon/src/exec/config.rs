@@ -27,7 +27,7 @@ pub(super) fn run(
         "set" => modify(router, s, line, |view, root, at, edit_level| {
             let targets = view
                 .resolve(edit_level, words, Match::Prefix, Values::Required)
-                .map_err(|e| Reply::caret(e.to_string(), path_caret(&e, words, line)))?;
+                .map_err(|e| Box::new(Reply::caret(e.to_string(), path_caret(&e, words, line))))?;
             view.edit(root, |r, base| edit::set(r, &join(base, at), &targets))
                 .map_err(edit_error)
         }),
@@ -113,7 +113,7 @@ pub(super) fn run(
             }
             let t = match one(&s.view, &s.edit, words, line) {
                 Ok(t) => t,
-                Err(r) => return r,
+                Err(r) => return *r,
             };
             let schema = Schema::get();
             let kind = t.schema().map(|id| schema.node(id).kind);
@@ -216,29 +216,32 @@ fn join(base: &[Step], at: &[Step]) -> Vec<Step> {
     v
 }
 
-fn edit_error(e: EditError) -> Reply {
-    match e {
+fn edit_error(e: EditError) -> Box<Reply> {
+    Box::new(match e {
         EditError::NotFound => Reply::error("warning: statement not found"),
         EditError::OperatorOnly(p) => Reply::error(format!(
             "error: '{p}': this statement is managed by the operator and cannot be changed"
         )),
         EditError::Invalid(m) => Reply::error(format!("error: {m}")),
-    }
+    })
 }
 
 /// Resolves words that must name one statement at the session's edit level.
-fn one(view: &View, edit_level: &[Step], words: &[Word], line: &str) -> Result<Target, Reply> {
+fn one(view: &View, edit_level: &[Step], words: &[Word], line: &str) -> Result<Target, Box<Reply>> {
     if words.is_empty() {
-        return Err(Reply::caret("missing argument.", line.trim_end().len() + 1));
+        return Err(Box::new(Reply::caret(
+            "missing argument.",
+            line.trim_end().len() + 1,
+        )));
     }
     let mut targets = view
         .resolve(edit_level, words, Match::Prefix, Values::Optional)
-        .map_err(|e| Reply::caret(e.to_string(), path_caret(&e, words, line)))?;
+        .map_err(|e| Box::new(Reply::caret(e.to_string(), path_caret(&e, words, line))))?;
     if targets.len() != 1 {
-        return Err(Reply::caret(
+        return Err(Box::new(Reply::caret(
             "syntax error.",
             words.last().map_or(0, |w| w.col),
-        ));
+        )));
     }
     Ok(targets.remove(0))
 }
@@ -250,7 +253,7 @@ fn relative_to_parent(
     a: &Target,
     words: &[Word],
     line: &str,
-) -> Result<Target, Reply> {
+) -> Result<Target, Box<Reply>> {
     let mut parent = edit_level.to_vec();
     parent.extend(a.steps[..a.steps.len().saturating_sub(1)].iter().cloned());
     one(view, &parent, words, line)
@@ -284,7 +287,7 @@ fn candidate_mut<'a>(router: &'a mut Router, s: &'a mut Session) -> &'a mut Node
 /// Runs an edit on the session's candidate: `f(view, root, edit level, edit level)`.
 fn modify<F>(router: &mut Router, s: &mut Session, _line: &str, f: F) -> Reply
 where
-    F: FnOnce(&View, &mut Node, &[Step], &[Step]) -> Result<(), Reply>,
+    F: FnOnce(&View, &mut Node, &[Step], &[Step]) -> Result<(), Box<Reply>>,
 {
     if let Some(r) = locked(router, s) {
         return r;
@@ -294,7 +297,7 @@ where
     let root = candidate_mut(router, s);
     match f(&view, root, &edit_level, &edit_level) {
         Ok(()) => Reply::ok(""),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -329,7 +332,7 @@ fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line:
     if !inv.rest.is_empty() {
         match one(&s.view, &s.edit, &inv.rest, line) {
             Ok(t) => steps.extend(t.steps),
-            Err(r) => return r,
+            Err(r) => return *r,
         }
     }
     if let Display::Compare(rollback) = display {
@@ -378,12 +381,34 @@ fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line:
 
 fn commit(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
     let view = s.view.clone();
-    let (tree, base) = match &s.candidate {
-        Some(Candidate::Private { tree, base }) => ((**tree).clone(), Some((**base).clone())),
-        _ => (router.shared.clone(), None),
+    // The candidate is lent to the commit, not copied (a copy of 1,000 logical systems costs
+    // more than the commit). The shared candidate is put back afterwards whatever happens.
+    let (tree, base, shared) = match s.candidate.take() {
+        Some(Candidate::Private { tree, base }) => (*tree, Some(*base), None),
+        other => (std::mem::take(&mut router.shared), None, other),
+    };
+    let give_back = |router: &mut Router,
+                     s: &mut Session,
+                     tree: Node,
+                     base: Option<Node>,
+                     shared: Option<Candidate>| {
+        match base {
+            Some(base) => {
+                s.candidate = Some(Candidate::Private {
+                    tree: Box::new(tree),
+                    base: Box::new(base),
+                })
+            }
+            None => {
+                router.shared = tree;
+                s.candidate = shared;
+            }
+        }
     };
     if inv.has("check") {
-        return match router.check(&view, &tree) {
+        let r = router.check(&view, &tree);
+        give_back(router, s, tree, base, shared);
+        return match r {
             Ok(()) => Reply::ok("configuration check succeeds\n"),
             Err(e) => Reply::error(e.to_string()),
         };
@@ -405,11 +430,13 @@ fn commit(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
         comment: inv.arg("comment").map(str::to_string),
         confirmed_deadline_unix: confirmed.map(|m| time + m * crate::server::minute_seconds()),
     };
-    match router.commit(&view, &tree, base.as_ref(), meta) {
+    let result = router.commit(&view, &tree, base.as_ref(), meta);
+    let private = base.is_some();
+    give_back(router, s, tree, base, shared);
+    match result {
         Ok(_) => {
-            if let Some(Candidate::Private { tree, base }) = &mut s.candidate {
-                **tree = router.running.clone();
-                **base = router.running.clone();
+            if private {
+                s.candidate = Some(super::oper::private(router, &view));
             }
             let mut out = String::new();
             if let Some(m) = confirmed {

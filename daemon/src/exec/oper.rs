@@ -96,10 +96,7 @@ fn configure(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
             ));
         }
         out.push_str("warning: uncommitted changes will be discarded on exit\n");
-        s.candidate = Some(Candidate::Private {
-            tree: Box::new(router.running.clone()),
-            base: Box::new(router.running.clone()),
-        });
+        s.candidate = Some(private(router, &s.view));
     } else if inv.has("exclusive") {
         if let Some(by) = router.locked_by_other(&s.view, s.id) {
             return Reply::error(format!("error: configuration database locked by: {by}\n"));
@@ -115,10 +112,7 @@ fn configure(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
         s.candidate = Some(Candidate::Exclusive);
     } else if s.client == lsys_protocol::Client::Batch {
         // A script never commits someone else's half-made changes: batches edit a private copy.
-        s.candidate = Some(Candidate::Private {
-            tree: Box::new(router.running.clone()),
-            base: Box::new(router.running.clone()),
-        });
+        s.candidate = Some(private(router, &s.view));
     } else {
         s.candidate = Some(Candidate::Shared);
     }
@@ -131,6 +125,15 @@ fn configure(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
     s.edit_stack.clear();
     crate::server::note_session(router, s);
     Reply::ok(out)
+}
+
+/// A private candidate for `view` and the running configuration it starts from.
+pub(super) fn private(router: &Router, view: &View) -> Candidate {
+    let tree = crate::router::private_copy(&router.running, view);
+    Candidate::Private {
+        base: Box::new(tree.clone()),
+        tree: Box::new(tree),
+    }
 }
 
 /// `Users currently editing the configuration:` for others in the same scope.

@@ -141,16 +141,10 @@ impl Conn {
             match proto::read::<Response>(&mut self.stream).unwrap() {
                 Response::Output { id: i, text: t } if i == id => text.push_str(&t),
                 Response::ReadText { file, .. } => {
-                    let text = file.map(|f| std::fs::read_to_string(f).unwrap());
-                    proto::write(
-                        &mut self.stream,
-                        &Request::Text {
-                            id,
-                            text,
-                            error: None,
-                        },
-                    )
-                    .unwrap();
+                    let text = std::fs::read_to_string(file.expect("tests load files")).unwrap();
+                    for frame in proto::text_frames(id, &text) {
+                        proto::write(&mut self.stream, &frame).unwrap();
+                    }
                 }
                 Response::Question { text: q, .. } => {
                     return Out {

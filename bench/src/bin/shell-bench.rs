@@ -1,0 +1,243 @@
+//! shell-bench: lsysd and the lsys shell with 1,000 logical systems loaded (no dataplane).
+//!
+//! Prints: time to load + commit the whole configuration, shell start to first prompt (spawn →
+//! exit of `lsys -c ""`, median), completion and `?` round trips (p50/p99), and a tenant commit
+//! through the daemon (median) and through a whole `lsys -c` batch (median).
+//!
+//! Run: `cargo build --release -p lsysd -p lsys && cargo run --release -p lsys-bench --bin shell-bench [-- --quick]`
+
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use lsys_bench::gen::{self, Tenant};
+use lsys_bench::measure::ms;
+use lsys_protocol::{self as proto, Client, Request, Response};
+
+struct Conn {
+    s: UnixStream,
+    next: u64,
+}
+
+impl Conn {
+    fn open(socket: &Path) -> anyhow::Result<Conn> {
+        let mut s = UnixStream::connect(socket)?;
+        proto::write(
+            &mut s,
+            &Request::Hello {
+                version: proto::VERSION,
+                client: Client::Cli,
+                tty: None,
+            },
+        )?;
+        match proto::read::<Response>(&mut s)? {
+            Response::Welcome { .. } => Ok(Conn { s, next: 1 }),
+            other => bail!("not welcome: {other:?}"),
+        }
+    }
+
+    fn run(&mut self, line: &str) -> anyhow::Result<String> {
+        let id = self.next;
+        self.next += 1;
+        proto::write(
+            &mut self.s,
+            &Request::Execute {
+                id,
+                line: line.into(),
+            },
+        )?;
+        let mut out = String::new();
+        loop {
+            match proto::read::<Response>(&mut self.s)? {
+                Response::Output { text, .. } => out.push_str(&text),
+                Response::ReadText { id, file } => {
+                    // What the shell does for `load ... FILE`: read it and send the text.
+                    let text = std::fs::read_to_string(file.context("no terminal here")?)?;
+                    for frame in proto::text_frames(id, &text) {
+                        proto::write(&mut self.s, &frame)?;
+                    }
+                }
+                Response::Done { ok: true, .. } => return Ok(out),
+                Response::Done { error, .. } => bail!("`{line}`: {}", error.unwrap_or_default()),
+                other => bail!("`{line}`: unexpected {other:?}"),
+            }
+        }
+    }
+
+    fn complete(&mut self, line: &str) -> anyhow::Result<usize> {
+        proto::write(&mut self.s, &Request::Complete { line: line.into() })?;
+        match proto::read::<Response>(&mut self.s)? {
+            Response::Completions { rows, .. } => Ok(rows.len()),
+            other => bail!("unexpected {other:?}"),
+        }
+    }
+}
+
+fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.parent()
+        .map(|d| d.join(name))
+        .unwrap_or_else(|| name.into())
+}
+
+fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let n = 1000;
+    let rounds = if quick { 20 } else { 200 };
+    let dir = tempfile::tempdir()?;
+    let socket = dir.path().join("lsysd.sock");
+    let conf = dir.path().join("big.conf");
+    std::fs::write(&conf, gen::config(n))?;
+    let _daemon = Daemon(
+        Command::new(binary("lsysd"))
+            .arg("--state-dir")
+            .arg(dir.path().join("state"))
+            .arg("--socket")
+            .arg(&socket)
+            .arg("--no-dataplane")
+            .env("LSYSD_LOG", "warn")
+            .stdin(Stdio::null())
+            .spawn()
+            .context("starting lsysd (build it first: cargo build --release -p lsysd -p lsys)")?,
+    );
+    let start = Instant::now();
+    while UnixStream::connect(&socket).is_err() {
+        if start.elapsed() > Duration::from_secs(20) {
+            bail!("lsysd did not start");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    println!("shell-bench: {n} logical systems, no dataplane, {rounds} rounds");
+
+    let mut op = Conn::open(&socket)?;
+    op.run("configure")?;
+    let t = Instant::now();
+    op.run(&format!("load override {}", conf.display()))?;
+    let load = t.elapsed();
+    let t = Instant::now();
+    op.run("commit")?;
+    let commit_all = t.elapsed();
+    op.run("exit")?;
+    println!("  load override (whole config)        {}", ms(load));
+    println!(
+        "  first commit (validate + 1,001 scopes) {}",
+        ms(commit_all)
+    );
+
+    // Shell start to first prompt: spawn, hello/welcome, empty batch, exit.
+    let lsys = binary("lsys");
+    let mut starts = Vec::new();
+    for _ in 0..rounds.min(50) {
+        let t = Instant::now();
+        let st = Command::new(&lsys)
+            .arg("--socket")
+            .arg(&socket)
+            .arg("-c")
+            .arg("show version")
+            .stdout(Stdio::null())
+            .status()?;
+        starts.push(t.elapsed());
+        if !st.success() {
+            bail!("lsys -c failed: {st}");
+        }
+    }
+    println!(
+        "  shell start → first prompt (lsys -c 'show version', median) {}",
+        ms(percentile(starts, 0.5))
+    );
+
+    // Completion round trips in a tenant's view (operator inside the logical system).
+    let t500 = Tenant::new(n / 2);
+    let mut c = Conn::open(&socket)?;
+    c.run(&format!("set cli logical-system {}", t500.name))?;
+    c.run("configure")?;
+    let lines = [
+        "set ".to_string(),
+        "set routing-instances ".to_string(),
+        format!(
+            "set routing-instances {} protocols bgp group ",
+            t500.instance
+        ),
+        format!(
+            "set routing-instances {} protocols bgp group aws ",
+            t500.instance
+        ),
+        "set routing-instances x interface ".to_string(),
+        "show | ".to_string(),
+        "set pol".to_string(),
+    ];
+    let mut times = Vec::new();
+    for i in 0..rounds * 5 {
+        let t = Instant::now();
+        c.complete(&lines[i % lines.len()])?;
+        times.push(t.elapsed());
+    }
+    println!(
+        "  completion / ? round trip            p50 {}  p99 {}",
+        ms(percentile(times.clone(), 0.5)),
+        ms(percentile(times, 0.99))
+    );
+
+    // A tenant commit through the daemon: change one BGP neighbor, commit.
+    let mut commits = Vec::new();
+    for i in 0..rounds {
+        c.run(&format!(
+            "set routing-instances {} protocols bgp group aws neighbor {} description \"round {i}\"",
+            t500.instance,
+            t500.aws_peer()
+        ))?;
+        let t = Instant::now();
+        c.run("commit")?;
+        commits.push(t.elapsed());
+    }
+    println!(
+        "  commit (one LS, through lsysd)       median {}  p99 {}",
+        ms(percentile(commits.clone(), 0.5)),
+        ms(percentile(commits, 0.99))
+    );
+    c.run("exit")?;
+
+    // The same through a whole shell batch (process start, private candidate, commit).
+    let mut batches = Vec::new();
+    for i in 0..rounds.min(50) {
+        let script = format!(
+            "set cli logical-system {}; configure; set routing-instances {} protocols bgp group aws neighbor {} description \"batch {i}\"; commit",
+            t500.name,
+            t500.instance,
+            t500.aws_peer()
+        );
+        let t = Instant::now();
+        let st = Command::new(&lsys)
+            .arg("--socket")
+            .arg(&socket)
+            .arg("-c")
+            .arg(&script)
+            .stdout(Stdio::null())
+            .status()?;
+        batches.push(t.elapsed());
+        if !st.success() {
+            bail!("batch failed: {st}");
+        }
+    }
+    println!(
+        "  commit through `lsys -c` batch       median {}",
+        ms(percentile(batches, 0.5))
+    );
+    Ok(())
+}

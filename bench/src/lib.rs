@@ -1,0 +1,12 @@
+//! lsys-bench: benchmarks that print figures, and the configuration generator they share.
+//!
+//! ```text
+//!  gen::config(n) ──► curly text of n logical systems (deterministic)
+//!        │
+//!        ├─► bin/config-bench: parse, print, validate, incremental commit; prints a table
+//!        └─► (other benchmarks reuse gen)
+//!  measure: medians of repeated runs, peak resident memory from /proc/self/status
+//! ```
+
+pub mod gen;
+pub mod measure;

@@ -1,0 +1,508 @@
+//! Random configuration trees drawn from the schema, for property tests.
+//!
+//! The generator walks the schema from the root and decides everything (which children, how
+//! many list entries, which values, inactive flags, annotations) by drawing numbers from a
+//! *choice stream*: a `Vec<u32>` that proptest generates and shrinks. Once the stream runs out
+//! every draw is 0, and 0 always means "the smallest thing" (leave the child out, first value),
+//! so shrinking the stream (dropping and lowering numbers) shrinks the tree — the Hypothesis
+//! trick, without writing a tree shrinker by hand.
+//!
+//! Every value goes through the same parsing the text readers use ([`path::parse_value`]), so
+//! trees hold canonical values only, and `@choice` groups get at most one member per parent, so
+//! a generated tree is one the readers could have produced.
+
+use std::fmt;
+
+use lsys_grammar::path;
+use lsys_grammar::schema::{Kind, Schema, SchemaId, ROOT};
+use lsys_grammar::secret;
+use lsys_grammar::text::print;
+use lsys_grammar::tree::Node;
+use lsys_grammar::types::ValueType;
+use proptest::prelude::*;
+
+/// Bounds on a generated tree.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Statements at most (the root not counted).
+    pub max_nodes: usize,
+    /// Levels below the root at most.
+    pub max_depth: usize,
+    /// Entries of one list at most.
+    pub max_entries: u32,
+    /// Chance in percent that an optional child is present.
+    pub child_pct: u32,
+    /// Chance in percent that a statement is inactive.
+    pub inactive_pct: u32,
+    /// Chance in percent that a statement carries an annotation.
+    pub annotation_pct: u32,
+    /// Chance in percent that a name or text is drawn from the tricky pool.
+    pub tricky_pct: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_nodes: 120,
+            max_depth: 14,
+            max_entries: 3,
+            child_pct: 40,
+            inactive_pct: 8,
+            annotation_pct: 8,
+            tricky_pct: 5,
+        }
+    }
+}
+
+/// A generated configuration; its `Debug` form is the curly text (what a failing case shows).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Tree(pub Node);
+
+impl fmt::Debug for Tree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\n{}", print::curly(&self.0))
+    }
+}
+
+/// A proptest strategy for whole configurations (rooted at the schema root).
+pub fn arb_tree() -> impl Strategy<Value = Tree> {
+    arb_tree_with(Limits::default())
+}
+
+/// As [`arb_tree`] with other bounds.
+pub fn arb_tree_with(limits: Limits) -> impl Strategy<Value = Tree> {
+    proptest::collection::vec(any::<u32>(), 0..2048).prop_map(move |c| Tree(tree(&c, &limits)))
+}
+
+/// The tree a choice stream describes.
+pub fn tree(choices: &[u32], limits: &Limits) -> Node {
+    let mut g = Gen {
+        c: Choices {
+            data: choices,
+            pos: 0,
+        },
+        limits,
+        nodes: 0,
+    };
+    let mut root = Node::root();
+    g.fill(&mut root, ROOT, 0);
+    root
+}
+
+/// A tree from a 64-bit seed (for reproducing a case outside proptest).
+pub fn tree_from_seed(seed: u64, limits: &Limits) -> Node {
+    let mut s = seed;
+    let choices: Vec<u32> = (0..2048).map(|_| splitmix(&mut s) as u32).collect();
+    tree(&choices, limits)
+}
+
+fn splitmix(s: &mut u64) -> u64 {
+    *s = s.wrapping_add(0x9e3779b97f4a7c15);
+    let mut z = *s;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+    z ^ (z >> 31)
+}
+
+/// Removes every annotation (the set form cannot carry them).
+pub fn strip_annotations(n: &mut Node) {
+    n.annotation = None;
+    n.children.iter_mut().for_each(strip_annotations);
+}
+
+/// Draws from the choice stream; 0 once it is exhausted.
+struct Choices<'a> {
+    data: &'a [u32],
+    pos: usize,
+}
+
+impl Choices<'_> {
+    fn draw(&mut self) -> u32 {
+        let v = self.data.get(self.pos).copied().unwrap_or(0);
+        self.pos += 1;
+        v
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    fn below(&mut self, n: u32) -> u32 {
+        if n == 0 {
+            0
+        } else {
+            self.draw() % n
+        }
+    }
+
+    /// A number in `lo..=hi`.
+    fn range(&mut self, lo: u32, hi: u32) -> u32 {
+        let span = (hi - lo) as u64 + 1;
+        lo + (self.draw() as u64 % span) as u32
+    }
+
+    /// True with `pct` percent; a 0 draw is always false.
+    fn chance(&mut self, pct: u32) -> bool {
+        let d = self.draw();
+        d != 0 && d % 100 < pct
+    }
+
+    fn pick<'b, T>(&mut self, items: &'b [T]) -> &'b T {
+        &items[self.below(items.len() as u32) as usize]
+    }
+}
+
+struct Gen<'a> {
+    c: Choices<'a>,
+    limits: &'a Limits,
+    nodes: usize,
+}
+
+impl Gen<'_> {
+    /// Adds random children of schema node `id` to `node`.
+    fn fill(&mut self, node: &mut Node, id: SchemaId, depth: usize) {
+        let schema = Schema::get();
+        if depth >= self.limits.max_depth {
+            return;
+        }
+        let children = &schema.node(id).children;
+        // For each @choice group, the one member allowed under this parent.
+        let mut allowed: Vec<(&str, SchemaId)> = Vec::new();
+        for &c in children {
+            if let Some(g) = schema.node(c).choice.as_deref() {
+                if allowed.iter().all(|(a, _)| *a != g) {
+                    let members: Vec<SchemaId> = children
+                        .iter()
+                        .copied()
+                        .filter(|&m| schema.node(m).choice.as_deref() == Some(g))
+                        .collect();
+                    allowed.push((g, *self.c.pick(&members)));
+                }
+            }
+        }
+        for &c in children {
+            if self.nodes >= self.limits.max_nodes {
+                return;
+            }
+            let cn = schema.node(c);
+            if let Some(g) = cn.choice.as_deref() {
+                if !allowed.contains(&(g, c)) {
+                    continue;
+                }
+            }
+            if cn.kind == Kind::List {
+                let n = if self.c.chance(self.limits.child_pct) {
+                    self.c.range(1, self.limits.max_entries.max(1))
+                } else {
+                    0
+                };
+                for _ in 0..n {
+                    let Some(key) = self.value(c) else { continue };
+                    if node.position(c, Some(&key)).is_some() {
+                        continue;
+                    }
+                    let mut entry = Node::new(c, Some(key));
+                    self.nodes += 1;
+                    self.fill(&mut entry, c, depth + 1);
+                    self.decorate(&mut entry);
+                    node.children.push(entry);
+                }
+            } else if self.c.chance(self.limits.child_pct) {
+                let mut child = Node::new(c, None);
+                match cn.kind {
+                    Kind::Leaf => match self.value(c) {
+                        Some(v) => child.values.push(v),
+                        None => continue,
+                    },
+                    Kind::LeafList => {
+                        for _ in 0..self.c.range(1, 3) {
+                            if let Some(v) = self.value(c) {
+                                if !child.values.contains(&v) {
+                                    child.values.push(v);
+                                }
+                            }
+                        }
+                        if child.values.is_empty() {
+                            continue;
+                        }
+                    }
+                    Kind::Container => self.fill(&mut child, c, depth + 1),
+                    Kind::Flag | Kind::List => {}
+                }
+                self.nodes += 1;
+                self.decorate(&mut child);
+                node.children.push(child);
+            }
+        }
+    }
+
+    fn decorate(&mut self, n: &mut Node) {
+        n.inactive = self.c.chance(self.limits.inactive_pct);
+        if self.c.chance(self.limits.annotation_pct) {
+            n.annotation = Some(self.annotation());
+        }
+    }
+
+    /// A canonical value for schema node `id` (a leaf's value or a list's key).
+    fn value(&mut self, id: SchemaId) -> Option<String> {
+        let schema = Schema::get();
+        let node = schema.node(id);
+        if node.secret {
+            let clear = self.text(1, 20, SECRET_CHARS);
+            let clear = if clear.is_empty() { "k".into() } else { clear };
+            return path::parse_value(schema, id, &secret::encode(&clear)).ok();
+        }
+        let vtype = node.vtype.as_ref()?;
+        // A few tries: random raw text may be refused by the type (that is fine, try again).
+        for _ in 0..4 {
+            let raw = self.raw(vtype);
+            if let Ok(v) = path::parse_value(schema, id, &raw) {
+                return Some(v);
+            }
+        }
+        path::parse_value(schema, id, &fallback(vtype)).ok()
+    }
+
+    /// Raw text for a value of type `t` (mostly valid, sometimes not canonical).
+    fn raw(&mut self, t: &ValueType) -> String {
+        let c = &mut self.c;
+        match t {
+            ValueType::Text => {
+                if c.chance(self.limits.tricky_pct) {
+                    c.pick(TRICKY_TEXT).to_string()
+                } else {
+                    let n = c.below(24);
+                    self.text(0, n, TEXT_CHARS)
+                }
+            }
+            ValueType::Name | ValueType::PolicyName | ValueType::LsName => {
+                if c.chance(self.limits.tricky_pct) {
+                    c.pick(TRICKY_NAMES).to_string()
+                } else {
+                    let n = c.range(1, 12);
+                    self.text(1, n, NAME_CHARS)
+                }
+            }
+            ValueType::InstanceName => {
+                if c.chance(30) {
+                    uuid(c)
+                } else if c.chance(self.limits.tricky_pct) {
+                    c.pick(TRICKY_NAMES).to_string()
+                } else {
+                    let n = c.range(1, 12);
+                    self.text(1, n, INSTANCE_CHARS)
+                }
+            }
+            ValueType::Username => {
+                let n = c.range(0, 10);
+                format!("u{}", self.text(0, n, USER_CHARS))
+            }
+            ValueType::Hostname => {
+                let n = c.range(1, 16);
+                self.text(1, n, HOST_CHARS)
+            }
+            ValueType::Ifname => ifname(c),
+            ValueType::UnitName => format!("{}.{}", ifname(c), c.range(0, 16385)),
+            ValueType::Ipv4 => ipv4(c),
+            ValueType::Ip => ip(c),
+            ValueType::Ipv4IfAddr => format!("{}/{}", ipv4(c), c.range(0, 32)),
+            ValueType::Ipv6IfAddr => format!("{}/{}", ipv6(c), c.range(0, 128)),
+            ValueType::IpPrefix => {
+                if c.chance(50) {
+                    format!("{}/{}", ipv4(c), c.range(0, 32))
+                } else {
+                    format!("{}/{}", ipv6(c), c.range(0, 128))
+                }
+            }
+            ValueType::Asn => c.range(1, u32::MAX).to_string(),
+            ValueType::U32 { min, max } => c.range(*min, *max).to_string(),
+            ValueType::Preference => c.draw().to_string(),
+            ValueType::HoldTime => {
+                if c.chance(10) {
+                    "0".into()
+                } else {
+                    c.range(3, 65535).to_string()
+                }
+            }
+            ValueType::Vlan => {
+                // Sometimes with leading zeros: the canonical form drops them.
+                let v = c.range(1, 4094);
+                if c.chance(10) {
+                    format!("00{v}")
+                } else {
+                    v.to_string()
+                }
+            }
+            ValueType::Enum(options) => c.pick(options).clone(),
+            ValueType::Rd => {
+                if c.chance(50) {
+                    format!("{}:{}", c.draw(), c.draw())
+                } else {
+                    format!("{}:{}", ipv4(c), c.draw())
+                }
+            }
+            ValueType::VrfTarget => format!("target:{}:{}", c.draw(), c.draw()),
+            ValueType::Community => match c.below(3) {
+                0 => format!("{}:{}", c.range(0, 65535), c.range(0, 65535)),
+                1 => format!("target:{}:{}", c.range(0, 65535), c.draw()),
+                _ => c
+                    .pick(&[
+                        "no-export",
+                        "no-advertise",
+                        "no-export-subconfed",
+                        "llgr-stale",
+                    ])
+                    .to_string(),
+            },
+            ValueType::PrefixLength => format!("/{}", c.range(0, 128)),
+            ValueType::PrefixLengthRange => {
+                let a = c.range(0, 128);
+                format!("/{a}-/{}", c.range(a, 128))
+            }
+            ValueType::AsPath => {
+                let n = c.range(1, 4);
+                let asns: Vec<String> = (0..n).map(|_| c.range(1, u32::MAX).to_string()).collect();
+                asns.join(if c.chance(20) { "  " } else { " " })
+            }
+            ValueType::NextHop => {
+                if c.chance(20) {
+                    "self".into()
+                } else {
+                    ip(c)
+                }
+            }
+        }
+    }
+
+    /// Random text of `min..=max` characters from `alphabet`.
+    fn text(&mut self, min: u32, max: u32, alphabet: &[char]) -> String {
+        let n = self.c.range(min, max.max(min));
+        (0..n).map(|_| *self.c.pick(alphabet)).collect()
+    }
+
+    /// An annotation: no `*/`, no line breaks, no blanks at either end (the reader trims).
+    fn annotation(&mut self) -> String {
+        let n = self.c.range(1, 30);
+        let mut a = self.text(1, n, ANNOTATION_CHARS);
+        while a.contains("*/") {
+            a = a.replace("*/", "*");
+        }
+        let a = a.trim().to_string();
+        if a.is_empty() {
+            "note".into()
+        } else {
+            a
+        }
+    }
+}
+
+fn ifname(c: &mut Choices) -> String {
+    let base = *c.pick(&["eth", "irb", "ge-0_0_", "lo", "bond", "x"]);
+    format!("{base}{}", c.range(0, 99))
+}
+
+fn ipv4(c: &mut Choices) -> String {
+    std::net::Ipv4Addr::from(c.draw()).to_string()
+}
+
+fn ipv6(c: &mut Choices) -> String {
+    // Runs of zero groups exercise the `::` compression of the canonical form.
+    let mut seg = [0u16; 8];
+    for s in seg.iter_mut() {
+        if c.chance(60) {
+            *s = c.draw() as u16;
+        }
+    }
+    std::net::Ipv6Addr::from(seg).to_string()
+}
+
+fn ip(c: &mut Choices) -> String {
+    if c.chance(50) {
+        ipv6(c)
+    } else {
+        ipv4(c)
+    }
+}
+
+fn uuid(c: &mut Choices) -> String {
+    let a = c.draw();
+    let b = c.draw();
+    let d = c.draw();
+    let e = c.draw();
+    format!(
+        "{a:08x}-{:04x}-{:04x}-{:04x}-{:04x}{d:08x}",
+        b >> 16,
+        b & 0xffff,
+        e >> 16,
+        e & 0xffff
+    )
+}
+
+/// A valid value when the random ones were all refused.
+fn fallback(t: &ValueType) -> String {
+    match t {
+        ValueType::Enum(o) => o[0].clone(),
+        ValueType::U32 { min, .. } => min.to_string(),
+        ValueType::UnitName => "eth0.0".into(),
+        ValueType::Ipv4 | ValueType::Ip | ValueType::NextHop => "10.0.0.1".into(),
+        ValueType::Ipv4IfAddr | ValueType::IpPrefix => "10.0.0.0/24".into(),
+        ValueType::Ipv6IfAddr => "2001:db8::1/64".into(),
+        ValueType::Rd => "65000:1".into(),
+        ValueType::VrfTarget => "target:65000:1".into(),
+        ValueType::Community => "65000:1".into(),
+        ValueType::PrefixLength => "/24".into(),
+        ValueType::PrefixLengthRange => "/24-/32".into(),
+        ValueType::Asn | ValueType::AsPath | ValueType::Preference | ValueType::Vlan => "1".into(),
+        ValueType::HoldTime => "90".into(),
+        _ => "x".into(),
+    }
+}
+
+const TEXT_CHARS: &[char] = &[
+    'a', 'b', 'z', 'A', 'Z', '0', '9', ' ', ' ', '"', '\\', '\'', '#', ';', '{', '}', '[', ']',
+    '(', ')', '/', '*', ':', '-', '.', '\t', 'é', 'ü', '日', '€',
+];
+const NAME_CHARS: &[char] = &[
+    'a', 'b', 'q', 'z', 'A', 'Z', '0', '7', '-', '_', '.', ':', '/', '*', '\'', '\\', '!', '@',
+    '$', '%', '&', '+', '<', '>', ',', '=', '~', '|', 'é',
+];
+const INSTANCE_CHARS: &[char] = &['a', 'k', 'z', 'B', '0', '5', '-', '_', '.', '/', '\'', '='];
+const USER_CHARS: &[char] = &['a', 'm', 'z', '0', '9', '_', '-'];
+const HOST_CHARS: &[char] = &['a', 'n', 'Z', '0', '4', '-', '.'];
+const SECRET_CHARS: &[char] = &['a', 'b', 'Z', '0', '9', ' ', '"', '\\', '$', '!', '~', 'é'];
+const ANNOTATION_CHARS: &[char] = &[
+    'a', 'r', 'X', '1', ' ', ' ', '"', '\\', '\'', '#', ';', '{', '}', '[', ']', '/', '*', '\t',
+    'ü', '日',
+];
+
+/// Names that look like syntax: tags, comment openers, a lone dash.
+const TRICKY_NAMES: &[&str] = &[
+    "inactive:",
+    "delete:",
+    "replace:",
+    "protect:",
+    "/*x",
+    "x*/",
+    "-",
+    "'",
+    "\\",
+    "set",
+    "*",
+    "a/*b",
+];
+
+/// Texts that look like syntax.
+const TRICKY_TEXT: &[&str] = &[
+    "",
+    " ",
+    "\\",
+    "\"",
+    "\\\"",
+    "a\\",
+    "/* x */",
+    "*/",
+    "inactive:",
+    "[",
+    "]",
+    "#",
+    "a;b",
+    "{ }",
+    "\t",
+];
