@@ -300,7 +300,16 @@ pub fn parse_secret(raw: &str) -> Result<String, String> {
         if raw.len() > 80 {
             return Err("authentication key is longer than 80 characters".into());
         }
-        Ok(secret::encode(raw))
+        // `$9$` only carries characters below U+0800 reliably, and a key is typed by people
+        // on both ends of a session: printable ASCII, as Junos keys are in practice.
+        if !raw.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+            return Err("authentication key must be printable ASCII".into());
+        }
+        let encoded = secret::encode(raw);
+        if secret::decode(&encoded).as_deref() != Ok(raw) {
+            return Err("authentication key cannot be stored".into());
+        }
+        Ok(encoded)
     }
 }
 
@@ -454,6 +463,17 @@ mod tests {
         assert!(ValueType::HoldTime.parse("2").is_err());
         assert!(ValueType::Community.parse("70000:1").is_err());
         assert!(ValueType::Rd.parse("65000").is_err());
+    }
+
+    #[test]
+    fn secrets_are_printable_ascii_and_round_trip() {
+        for key in ["abcdefgh", "with space", "~!@#$%^&*()_+{}|:<>?"] {
+            let enc = parse_secret(key).unwrap();
+            assert_eq!(secret::decode(&enc).unwrap(), key);
+        }
+        for bad in ["€uro", "\u{800}", "tab\there", "new\nline", ""] {
+            assert!(parse_secret(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
