@@ -75,12 +75,7 @@ impl Completions {
     pub fn render(&self) -> String {
         let mut out = String::from("Possible completions:\n");
         for r in &self.rows {
-            let row = if r.name.chars().count() < 21 {
-                format!("{} {:<21}{}", r.marker, r.name, r.help)
-            } else {
-                format!("{} {}  {}", r.marker, r.name, r.help)
-            };
-            out.push_str(row.trim_end());
+            out.push_str(&format_row(r.marker, &r.name, &r.help));
             out.push('\n');
         }
         while out.ends_with(' ') || out.ends_with('\n') {
@@ -89,6 +84,34 @@ impl Completions {
         out.push('\n');
         out
     }
+}
+
+/// One row of `Possible completions:`: marker, name padded to 21 (a longer name gets two
+/// blanks), help; no trailing blanks.
+pub fn format_row(marker: char, name: &str, help: &str) -> String {
+    let row = if name.chars().count() < 21 {
+        format!("{marker} {name:<21}{help}")
+    } else {
+        format!("{marker} {name}  {help}")
+    };
+    row.trim_end().to_string()
+}
+
+/// The rows for a value to type: its placeholder (`<name>`) and any fixed choices.
+fn value_rows(n: &SchemaNode) -> Vec<Row> {
+    let placeholder = if n.keyless {
+        format!("<{}>", n.word)
+    } else {
+        n.vtype
+            .as_ref()
+            .map_or("<value>", |t| t.placeholder())
+            .to_string()
+    };
+    let mut rows = vec![Row::new(' ', placeholder, n.help.clone())];
+    if let Some(t) = &n.vtype {
+        rows.extend(t.choices().into_iter().map(|c| Row::new(' ', c, "")));
+    }
+    rows
 }
 
 /// Junos order: `<[Enter]>` first, then placeholders, names alphabetically, `|` last.
@@ -246,20 +269,7 @@ impl ConfigContext<'_> {
         match expect {
             Some(id) => {
                 let n = schema.node(id);
-                let placeholder = if n.keyless {
-                    format!("<{}>", n.word)
-                } else {
-                    n.vtype
-                        .as_ref()
-                        .map_or("<value>", |t| t.placeholder())
-                        .to_string()
-                };
-                rows.push(Row::new(' ', placeholder, n.help.clone()));
-                if let Some(t) = &n.vtype {
-                    for c in t.choices() {
-                        rows.push(Row::new(' ', c, ""));
-                    }
-                }
+                rows.extend(value_rows(n));
                 if n.kind == Kind::List {
                     let parent = &abs;
                     if let Some(node) = self.root.at(parent) {
@@ -393,18 +403,7 @@ fn command_rows(
     let mut rows = Vec::new();
     if let Some(id) = expect {
         let n = c.node(id);
-        let placeholder = if n.keyless {
-            format!("<{}>", n.word)
-        } else {
-            n.vtype
-                .as_ref()
-                .map_or("<value>", |t| t.placeholder())
-                .to_string()
-        };
-        rows.push(Row::new(' ', placeholder, n.help.clone()));
-        if let Some(t) = &n.vtype {
-            rows.extend(t.choices().into_iter().map(|ch| Row::new(' ', ch, "")));
-        }
+        rows.extend(value_rows(n));
         // Configured names for arguments that name configuration (`set cli logical-system`).
         let names: Vec<String> = match n.word.as_str() {
             "logical-system" if !ctx.view.is_tenant() => {

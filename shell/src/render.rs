@@ -8,12 +8,9 @@ use lsys_protocol::{Prompt, Row};
 pub fn completions(rows: &[Row]) -> String {
     let mut out = String::from("Possible completions:\n");
     for r in rows {
-        let row = if r.name.chars().count() < 21 {
-            format!("{} {:<21}{}", r.marker, r.name, r.help)
-        } else {
-            format!("{} {}  {}", r.marker, r.name, r.help)
-        };
-        out.push_str(row.trim_end());
+        out.push_str(&lsys_grammar::complete::format_row(
+            r.marker, &r.name, &r.help,
+        ));
         out.push('\n');
     }
     out

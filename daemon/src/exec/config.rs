@@ -3,10 +3,8 @@
 use lsys_datastore::{Client as StoreClient, CommitMeta};
 use lsys_grammar::cli::{Invocation, Mode};
 use lsys_grammar::edit::{self, EditError};
-use lsys_grammar::json;
 use lsys_grammar::path::{words_of, Match, Target, Values, Word};
 use lsys_grammar::schema::{Kind, Schema};
-use lsys_grammar::text::print;
 use lsys_grammar::tree::{Node, Step};
 use lsys_grammar::view::{LoadMode, View};
 use lsys_protocol::Client;
@@ -351,32 +349,17 @@ fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line:
     let Some(node) = part.at(&steps) else {
         return Reply::ok("");
     };
-    match display {
-        Display::Set { relative } => {
-            let prefix = if *relative {
-                words_of(schema, &steps[s.edit.len()..])
-            } else {
-                words_of(schema, &steps)
-            };
-            let mut out = print::set_lines(node, &prefix).join("\n");
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            Reply::ok(out)
-        }
-        Display::Json => Reply::ok(format!(
-            "{}\n",
-            serde_json::to_string_pretty(&json::to_json(node)).unwrap_or_default()
-        )),
-        _ => {
-            let kind = schema.node(node.schema).kind;
-            if steps.is_empty() || matches!(kind, Kind::Container | Kind::List) {
-                Reply::ok(print::curly(node))
-            } else {
-                Reply::ok(print::curly_statement(node))
-            }
-        }
-    }
+    let prefix = match display {
+        Display::Set { relative: true } => words_of(schema, &steps[s.edit.len()..]),
+        _ => words_of(schema, &steps),
+    };
+    Reply::ok(super::render(
+        node,
+        steps.is_empty(),
+        display,
+        &prefix,
+        false,
+    ))
 }
 
 fn commit(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {

@@ -7,7 +7,11 @@ mod oper;
 
 use lsys_grammar::cli::{self, CliErrorKind, Invocation, Line, Mode};
 use lsys_grammar::complete::{self, Completions, ConfigContext};
+use lsys_grammar::json;
 use lsys_grammar::path::{PathError, Word};
+use lsys_grammar::schema::{Kind, Schema};
+use lsys_grammar::text::print;
+use lsys_grammar::tree::Node;
 
 use crate::router::Router;
 use crate::session::{Candidate, Pending, Session};
@@ -84,6 +88,45 @@ fn display_of(line: &Line) -> Display {
         }
     }
     d
+}
+
+/// A configuration statement as `show` prints it. `top`: the view's whole configuration (print
+/// its statements); below that a container or entry prints its statements and a leaf itself.
+fn render(
+    node: &Node,
+    top: bool,
+    display: &Display,
+    set_prefix: &[String],
+    json_document: bool,
+) -> String {
+    match display {
+        Display::Set { .. } => {
+            let mut out = print::set_lines(node, set_prefix).join("\n");
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out
+        }
+        Display::Json => {
+            let value = if json_document {
+                json::to_json_document(node)
+            } else {
+                json::to_json(node)
+            };
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            )
+        }
+        Display::Text | Display::Compare(_) => {
+            let kind = Schema::get().node(node.schema).kind;
+            if top || matches!(kind, Kind::Container | Kind::List) {
+                print::curly(node)
+            } else {
+                print::curly_statement(node)
+            }
+        }
+    }
 }
 
 /// Caret column for a path error in `words` (the end of the line when a word is missing).

@@ -1,10 +1,8 @@
 //! Operational-mode commands.
 
 use lsys_grammar::cli::Invocation;
-use lsys_grammar::json;
 use lsys_grammar::path::{resolve_one, Match};
-use lsys_grammar::schema::{Kind, Schema};
-use lsys_grammar::text::print;
+use lsys_grammar::schema::Schema;
 use lsys_grammar::view::View;
 
 use super::{path_caret, utc, Display, Reply};
@@ -188,48 +186,28 @@ fn show_configuration(
     let Some(node) = node else {
         return Reply::ok("");
     };
-    match display {
-        Display::Set { relative } => {
-            let prefix = if *relative { Vec::new() } else { prefix };
-            let mut out = print::set_lines(node, &prefix).join("\n");
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            Reply::ok(out)
-        }
-        Display::Json => Reply::ok(format!(
-            "{}\n",
-            serde_json::to_string_pretty(&if inv.rest.is_empty()
-                && s.view.logical_system().is_none()
-            {
-                json::to_json_document(node)
-            } else {
-                json::to_json(node)
-            })
-            .unwrap_or_default()
-        )),
-        Display::Compare(_) => Reply::error("error: 'compare' is available in configuration mode"),
-        Display::Text => {
-            let mut out = String::new();
-            if inv.rest.is_empty() {
-                if let Ok(Some(v)) = router.store.committed(&scope_of(&s.view)) {
-                    out.push_str(&format!(
-                        "## Last commit: {} by {}\n",
-                        utc(v.meta.time_unix),
-                        v.meta.user
-                    ));
-                }
-            }
-            let kind = schema.node(node.schema).kind;
-            let body = if inv.rest.is_empty() || matches!(kind, Kind::Container | Kind::List) {
-                print::curly(node)
-            } else {
-                print::curly_statement(node)
-            };
-            out.push_str(&body);
-            Reply::ok(out)
+    if let Display::Compare(_) = display {
+        return Reply::error("error: 'compare' is available in configuration mode");
+    }
+    let prefix = if let Display::Set { relative: true } = display {
+        Vec::new()
+    } else {
+        prefix
+    };
+    let top = inv.rest.is_empty();
+    let mut out = String::new();
+    if top && *display == Display::Text {
+        if let Ok(Some(v)) = router.store.committed(&scope_of(&s.view)) {
+            out.push_str(&format!(
+                "## Last commit: {} by {}\n",
+                utc(v.meta.time_unix),
+                v.meta.user
+            ));
         }
     }
+    let document = top && s.view.logical_system().is_none();
+    out.push_str(&super::render(node, top, display, &prefix, document));
+    Reply::ok(out)
 }
 
 fn show_commit(router: &Router, s: &Session) -> Reply {
