@@ -104,7 +104,7 @@ fn main() -> anyhow::Result<()> {
     let socket = dir.path().join("lsysd.sock");
     let conf = dir.path().join("big.conf");
     std::fs::write(&conf, gen::config(n))?;
-    let _daemon = Daemon(
+    let daemon = Daemon(
         Command::new(binary("lsysd"))
             .arg("--state-dir")
             .arg(dir.path().join("state"))
@@ -138,6 +138,18 @@ fn main() -> anyhow::Result<()> {
     println!(
         "  first commit (validate + 1,001 scopes) {}",
         ms(commit_all)
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", daemon.0.id()))?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map_or("n/a".to_string(), |v| v.trim().to_string())
+    };
+    println!(
+        "  lsysd memory, configuration loaded  VmRSS {}  VmHWM {}",
+        field("VmRSS:"),
+        field("VmHWM:")
     );
 
     // Shell start to first prompt: spawn, hello/welcome, empty batch, exit.
