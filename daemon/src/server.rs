@@ -10,8 +10,12 @@ use std::time::Duration;
 
 use lsys_grammar::view::View;
 use lsys_protocol::{self as proto, FrameError, Request, Response, Row};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::collections::VecDeque;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::unix::OwnedWriteHalf;
 use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::mpsc;
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::exec::{self, Reply};
@@ -98,7 +102,7 @@ async fn confirm_timer(router: Arc<Mutex<Router>>) {
     }
 }
 
-async fn read_frame(stream: &mut UnixStream) -> Result<Request, FrameError> {
+async fn read_frame<R: AsyncRead + Unpin>(stream: &mut R) -> Result<Request, FrameError> {
     let mut header = [0u8; 4];
     match stream.read_exact(&mut header).await {
         Ok(_) => {}
@@ -111,7 +115,7 @@ async fn read_frame(stream: &mut UnixStream) -> Result<Request, FrameError> {
     proto::decode(&body)
 }
 
-async fn send(stream: &mut UnixStream, msg: &Response) -> std::io::Result<()> {
+async fn send<W: AsyncWrite + Unpin>(stream: &mut W, msg: &Response) -> std::io::Result<()> {
     stream.write_all(&proto::encode(msg)).await
 }
 
@@ -214,9 +218,26 @@ async fn connection(
     };
     span.in_scope(|| info!("login"));
     send(&mut stream, &Response::Welcome { prompt }).await?;
-    let result = requests(&router, &mut stream, &mut session, executor)
+    let (mut reader, mut writer) = stream.into_split();
+    // Frames are read by their own task, so a reply being streamed can notice a Cancel.
+    let (tx, rx) = mpsc::channel(64);
+    let reading = tokio::spawn(async move {
+        loop {
+            let frame = read_frame(&mut reader).await;
+            let last = matches!(frame, Err(ref e) if !matches!(e, FrameError::Malformed(_)));
+            if tx.send(frame).await.is_err() || last {
+                return;
+            }
+        }
+    });
+    let mut inbox = Inbox {
+        rx,
+        backlog: VecDeque::new(),
+    };
+    let result = requests(&router, &mut writer, &mut inbox, &mut session, executor)
         .instrument(span.clone())
         .await;
+    reading.abort();
     {
         let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
         if session.configuring() {
@@ -238,14 +259,43 @@ fn exec_leave(r: &mut Router, s: &mut Session) -> Reply {
     exec::answer(r, s, true)
 }
 
+/// Requests in arrival order: the channel from the reader task, and what arrived while a reply
+/// was being streamed.
+struct Inbox {
+    rx: mpsc::Receiver<Result<Request, FrameError>>,
+    backlog: VecDeque<Result<Request, FrameError>>,
+}
+
+impl Inbox {
+    async fn next(&mut self) -> Result<Request, FrameError> {
+        match self.backlog.pop_front() {
+            Some(r) => r,
+            None => self.rx.recv().await.unwrap_or(Err(FrameError::Closed)),
+        }
+    }
+
+    /// True when a Cancel for `id` has arrived; anything else is kept for later.
+    fn cancelled(&mut self, id: u64) -> bool {
+        while let Ok(r) = self.rx.try_recv() {
+            match r {
+                Ok(Request::Cancel { id: c }) if c == id => return true,
+                Ok(Request::Cancel { .. }) => {}
+                other => self.backlog.push_back(other),
+            }
+        }
+        false
+    }
+}
+
 async fn requests(
     router: &Arc<Mutex<Router>>,
-    stream: &mut UnixStream,
+    stream: &mut OwnedWriteHalf,
+    inbox: &mut Inbox,
     s: &mut Session,
     executor: Executor,
 ) -> Result<(), FrameError> {
     loop {
-        let req = match read_frame(stream).await {
+        let req = match inbox.next().await {
             Ok(r) => r,
             Err(FrameError::Malformed(m)) => {
                 warn!(error = %m, "malformed request");
@@ -272,11 +322,11 @@ async fn requests(
         match req {
             Request::Execute { id, line } => {
                 let reply = guarded(router, s, |r, s| executor(r, s, &line));
-                respond(router, stream, s, id, reply).await?;
+                respond(router, stream, inbox, s, id, reply).await?;
             }
             Request::Answer { id, yes } => {
                 let reply = guarded(router, s, |r, s| exec::answer(r, s, yes));
-                respond(router, stream, s, id, reply).await?;
+                respond(router, stream, inbox, s, id, reply).await?;
             }
             Request::Complete { line } => {
                 let c = {
@@ -316,7 +366,7 @@ async fn requests(
                         let reply = guarded(router, s, |r, s| {
                             exec::text(r, s, Err(format!("text longer than {MAX_LOAD} bytes")))
                         });
-                        respond(router, stream, s, id, reply).await?;
+                        respond(router, stream, inbox, s, id, reply).await?;
                         continue;
                     }
                     s.text.push_str(t);
@@ -331,7 +381,7 @@ async fn requests(
                     (None, None) => Err("no text".into()),
                 };
                 let reply = guarded(router, s, |r, s| exec::text(r, s, text));
-                respond(router, stream, s, id, reply).await?;
+                respond(router, stream, inbox, s, id, reply).await?;
             }
             Request::Cancel { .. } => {}
             Request::Hello { .. } => {
@@ -371,7 +421,8 @@ fn guarded(
 /// Sends a reply: output in chunks, then the question or Done.
 async fn respond(
     router: &Arc<Mutex<Router>>,
-    stream: &mut UnixStream,
+    stream: &mut OwnedWriteHalf,
+    inbox: &mut Inbox,
     s: &mut Session,
     id: u64,
     reply: Reply,
@@ -379,6 +430,12 @@ async fn respond(
     const CHUNK: usize = 64 * 1024;
     let mut rest = reply.output.as_str();
     while !rest.is_empty() {
+        // Ctrl-C in the shell: stop streaming (the shell drains what is in flight). Writes that
+        // complete at once never yield, so give the reader task its turn first.
+        tokio::task::yield_now().await;
+        if inbox.cancelled(id) {
+            break;
+        }
         let mut cut = rest.len().min(CHUNK);
         while !rest.is_char_boundary(cut) {
             cut -= 1;

@@ -128,6 +128,66 @@ fn client_vanishing_mid_stream() {
     assert_eq!(out.lines().count(), 3000);
 }
 
+#[test]
+fn cancel_stops_a_long_reply() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.ok("configure");
+    let file = d.dir.path().join("big.conf");
+    let mut text = String::from("policy-options { prefix-list big {\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "10.{}.{}.0/24;\n",
+            i / 256 % 256,
+            i % 256 + (i / 65536)
+        ));
+    }
+    text.push_str("} }\n");
+    std::fs::write(&file, text).unwrap();
+    c.ok(&format!("load merge {}", file.display()));
+    c.ok("commit");
+    let full = c.ok("show | display json").len();
+    // Ask for the long display and cancel at once, as Ctrl-C does.
+    let mut s = raw(&d);
+    proto::write(
+        &mut s,
+        &Request::Execute {
+            id: 1,
+            line: "show configuration | display json".into(),
+        },
+    )
+    .unwrap();
+    proto::write(&mut s, &Request::Cancel { id: 1 }).unwrap();
+    let mut got = 0;
+    loop {
+        match proto::read::<Response>(&mut s).unwrap() {
+            Response::Output { text, .. } => got += text.len(),
+            Response::Done { ok, .. } => {
+                assert!(ok);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        got < full / 2,
+        "streamed {got} of {full} bytes after a cancel"
+    );
+    // The connection goes on.
+    proto::write(
+        &mut s,
+        &Request::Execute {
+            id: 2,
+            line: "show version".into(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        proto::read::<Response>(&mut s).unwrap(),
+        Response::Output { id: 2, .. }
+    ));
+}
+
 fn panicking(
     r: &mut lsysd::router::Router,
     s: &mut lsysd::session::Session,

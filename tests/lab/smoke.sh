@@ -54,7 +54,7 @@ rc=$?
 set -e
 [[ $rc == 2 && $usage == *"usage: lsysd"* ]] || { echo "lsysd --help: exit $rc: $usage"; exit 1; }
 state=$(mktemp -d)
-lsysd --state-dir "$state/state" --socket "$state/sock" --no-dataplane </dev/null &
+LSYSD_LOG=warn lsysd --state-dir "$state/state" --socket "$state/sock" --no-dataplane </dev/null &
 daemon=$!
 for _ in $(seq 200); do [[ -S $state/sock ]] && break; sleep 0.05; done
 lsys --socket "$state/sock" -c "configure; set system host-name lab1; commit"
