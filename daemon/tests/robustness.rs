@@ -31,6 +31,32 @@ fn raw(d: &Daemon) -> UnixStream {
     s
 }
 
+/// Commits a prefix list of `n` entries (a configuration whose display spans many frames).
+fn big_prefix_list(d: &Daemon, c: &mut Conn, n: usize) {
+    let file = d.dir.path().join("big.conf");
+    let mut text = String::from("policy-options { prefix-list big {\n");
+    for i in 0..n {
+        text.push_str(&format!("10.{}.{}.0/24;\n", i / 256 % 256, i % 256));
+    }
+    text.push_str("} }\n");
+    std::fs::write(&file, text).unwrap();
+    c.ok("configure");
+    c.ok(&format!("load merge {}", file.display()));
+    c.ok("commit");
+    c.ok("exit");
+}
+
+fn execute(s: &mut UnixStream, id: u64, line: &str) {
+    proto::write(
+        s,
+        &Request::Execute {
+            id,
+            line: line.into(),
+        },
+    )
+    .unwrap();
+}
+
 #[test]
 fn malformed_frame_gets_an_error_and_the_connection_lives() {
     let d = Daemon::start();
@@ -100,26 +126,10 @@ fn garbage_instead_of_hello_and_wrong_version_are_refused() {
 fn client_vanishing_mid_stream() {
     let d = Daemon::start();
     let mut c = d.connect();
-    c.ok("configure");
-    // A configuration whose display is several frames long.
-    for i in 0..3000 {
-        c.ok(&format!(
-            "set policy-options prefix-list big 10.{}.{}.0/24",
-            i / 256,
-            i % 256
-        ));
-    }
-    c.ok("commit");
+    big_prefix_list(&d, &mut c, 3000);
     for _ in 0..5 {
         let mut s = raw(&d);
-        proto::write(
-            &mut s,
-            &Request::Execute {
-                id: 1,
-                line: "show configuration | display json".into(),
-            },
-        )
-        .unwrap();
+        execute(&mut s, 1, "show configuration | display json");
         let _ = proto::read::<Response>(&mut s);
         drop(s);
     }
@@ -132,31 +142,11 @@ fn client_vanishing_mid_stream() {
 fn cancel_stops_a_long_reply() {
     let d = Daemon::start();
     let mut c = d.connect();
-    c.ok("configure");
-    let file = d.dir.path().join("big.conf");
-    let mut text = String::from("policy-options { prefix-list big {\n");
-    for i in 0..20_000 {
-        text.push_str(&format!(
-            "10.{}.{}.0/24;\n",
-            i / 256 % 256,
-            i % 256 + (i / 65536)
-        ));
-    }
-    text.push_str("} }\n");
-    std::fs::write(&file, text).unwrap();
-    c.ok(&format!("load merge {}", file.display()));
-    c.ok("commit");
-    let full = c.ok("show | display json").len();
+    big_prefix_list(&d, &mut c, 20_000);
+    let full = c.ok("show configuration | display json").len();
     // Ask for the long display and cancel at once, as Ctrl-C does.
     let mut s = raw(&d);
-    proto::write(
-        &mut s,
-        &Request::Execute {
-            id: 1,
-            line: "show configuration | display json".into(),
-        },
-    )
-    .unwrap();
+    execute(&mut s, 1, "show configuration | display json");
     proto::write(&mut s, &Request::Cancel { id: 1 }).unwrap();
     let mut got = 0;
     loop {
@@ -174,14 +164,7 @@ fn cancel_stops_a_long_reply() {
         "streamed {got} of {full} bytes after a cancel"
     );
     // The connection goes on.
-    proto::write(
-        &mut s,
-        &Request::Execute {
-            id: 2,
-            line: "show version".into(),
-        },
-    )
-    .unwrap();
+    execute(&mut s, 2, "show version");
     assert!(matches!(
         proto::read::<Response>(&mut s).unwrap(),
         Response::Output { id: 2, .. }
