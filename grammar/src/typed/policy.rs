@@ -1,0 +1,262 @@
+//! Typed policy options: prefix lists, communities, policy statements.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use super::{bad, entry_key, key, leaf, leaves, parse_str, text, Result, TypedError};
+use crate::tree::Node;
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PolicyOptions {
+    pub prefix_lists: Vec<PrefixList>,
+    pub communities: Vec<Community>,
+    pub policy_statements: Vec<PolicyStatement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PrefixList {
+    pub name: String,
+    pub prefixes: Vec<IpNet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Community {
+    pub name: String,
+    /// Canonical `N:N`, `target:X:Y` or well-known names.
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PolicyStatement {
+    pub name: String,
+    /// In evaluation order.
+    pub terms: Vec<Term>,
+    /// Actions when no term decides.
+    pub then: Actions,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Term {
+    pub name: String,
+    pub from: FromConditions,
+    pub then: Actions,
+}
+
+/// Match conditions of a term (all given conditions must match).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FromConditions {
+    pub protocols: Vec<Protocol>,
+    pub neighbors: Vec<IpAddr>,
+    pub prefix_lists: Vec<String>,
+    pub route_filters: Vec<RouteFilter>,
+    pub communities: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    Bgp,
+    Static,
+    Direct,
+    Local,
+    Aggregate,
+}
+
+impl FromStr for Protocol {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Protocol, String> {
+        Ok(match s {
+            "bgp" => Protocol::Bgp,
+            "static" => Protocol::Static,
+            "direct" => Protocol::Direct,
+            "local" => Protocol::Local,
+            "aggregate" => Protocol::Aggregate,
+            _ => return Err(format!("invalid protocol: {s}")),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteFilter {
+    pub prefix: IpNet,
+    /// `None` when no match type is given.
+    pub match_type: Option<RouteFilterMatch>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteFilterMatch {
+    Exact,
+    Longer,
+    Orlonger,
+    Upto(u8),
+    PrefixLengthRange(u8, u8),
+    Through(IpNet),
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Actions {
+    pub action: Option<PolicyAction>,
+    pub local_preference: Option<u32>,
+    pub metric: Option<u32>,
+    pub community_add: Option<String>,
+    pub community_set: Option<String>,
+    pub community_delete: Option<String>,
+    pub as_path_prepend: Vec<u32>,
+    pub next_hop: Option<NextHop>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyAction {
+    Accept,
+    Reject,
+    NextTerm,
+    NextPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NextHop {
+    /// `next-hop self`.
+    SelfAddress,
+    Address(IpAddr),
+}
+
+pub(super) fn policy_options(po: &Node) -> Result<PolicyOptions> {
+    let mut out = PolicyOptions::default();
+    for pl in po.list("prefix-list") {
+        let mut prefixes = Vec::new();
+        for item in &pl.children {
+            prefixes
+                .push(entry_key("prefix", item).map_err(|e| e.under(&["prefix-list", key(pl)]))?);
+        }
+        out.prefix_lists.push(PrefixList {
+            name: key(pl).to_string(),
+            prefixes,
+        });
+    }
+    for c in po.list("community") {
+        out.communities.push(Community {
+            name: key(c).to_string(),
+            members: c.leaf_list("members").to_vec(),
+        });
+    }
+    for ps in po.list("policy-statement") {
+        let at = |e: TypedError| e.under(&["policy-statement", key(ps)]);
+        let mut terms = Vec::new();
+        for t in ps.list("term") {
+            terms.push(term(t).map_err(|e| at(e.under(&["term", key(t)])))?);
+        }
+        let then = match ps.get("then") {
+            Some(t) => actions(t).map_err(|e| at(e.under(&["then"])))?,
+            None => Actions::default(),
+        };
+        out.policy_statements.push(PolicyStatement {
+            name: key(ps).to_string(),
+            terms,
+            then,
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn term(t: &Node) -> Result<Term> {
+    let mut from = FromConditions::default();
+    if let Some(f) = t.get("from") {
+        let at = |e: TypedError| e.under(&["from"]);
+        from.protocols = leaves(f, "protocol").map_err(at)?;
+        from.neighbors = leaves(f, "neighbor").map_err(at)?;
+        from.prefix_lists = f.leaf_list("prefix-list").to_vec();
+        from.communities = f.leaf_list("community").to_vec();
+        for rf in f.list("route-filter") {
+            from.route_filters
+                .push(route_filter(rf).map_err(|e| at(e.under(&["route-filter", key(rf)])))?);
+        }
+    }
+    let then = match t.get("then") {
+        Some(n) => actions(n).map_err(|e| e.under(&["then"]))?,
+        None => Actions::default(),
+    };
+    Ok(Term {
+        name: key(t).to_string(),
+        from,
+        then,
+    })
+}
+
+/// `/N` as a number.
+pub(super) fn length(word: &str, v: &str) -> Result<u8> {
+    v.strip_prefix('/')
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| bad(word, v, "invalid prefix length"))
+}
+
+pub(super) fn route_filter(rf: &Node) -> Result<RouteFilter> {
+    let match_type = if rf.has("exact") {
+        Some(RouteFilterMatch::Exact)
+    } else if rf.has("longer") {
+        Some(RouteFilterMatch::Longer)
+    } else if rf.has("orlonger") {
+        Some(RouteFilterMatch::Orlonger)
+    } else if let Some(v) = rf.leaf("upto") {
+        Some(RouteFilterMatch::Upto(length("upto", v)?))
+    } else if let Some(v) = rf.leaf("prefix-length-range") {
+        let word = "prefix-length-range";
+        let (a, b) = v
+            .split_once('-')
+            .ok_or_else(|| bad(word, v, "invalid prefix length range"))?;
+        Some(RouteFilterMatch::PrefixLengthRange(
+            length(word, a)?,
+            length(word, b)?,
+        ))
+    } else {
+        leaf(rf, "through")?.map(RouteFilterMatch::Through)
+    };
+    Ok(RouteFilter {
+        prefix: entry_key("route-filter", rf)?,
+        match_type,
+    })
+}
+
+pub(super) fn actions(n: &Node) -> Result<Actions> {
+    let action = if n.has("accept") {
+        Some(PolicyAction::Accept)
+    } else if n.has("reject") {
+        Some(PolicyAction::Reject)
+    } else {
+        match n.leaf("next") {
+            Some("term") => Some(PolicyAction::NextTerm),
+            Some("policy") => Some(PolicyAction::NextPolicy),
+            Some(other) => return Err(bad("next", other, "invalid value")),
+            None => None,
+        }
+    };
+    let community = n.get("community");
+    let comm = |word: &str| community.and_then(|c| text(c, word));
+    let as_path_prepend = match n.leaf("as-path-prepend") {
+        Some(p) => p
+            .split_whitespace()
+            .map(|a| parse_str("as-path-prepend", a))
+            .collect::<Result<Vec<u32>>>()?,
+        None => Vec::new(),
+    };
+    let next_hop = match n.leaf("next-hop") {
+        Some("self") => Some(NextHop::SelfAddress),
+        Some(a) => Some(NextHop::Address(parse_str("next-hop", a)?)),
+        None => None,
+    };
+    Ok(Actions {
+        action,
+        local_preference: leaf(n, "local-preference")?,
+        metric: leaf(n, "metric")?,
+        community_add: comm("add"),
+        community_set: comm("set"),
+        community_delete: comm("delete"),
+        as_path_prepend,
+        next_hop,
+    })
+}
