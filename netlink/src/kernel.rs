@@ -1,0 +1,303 @@
+//! The thin netlink side: dump links and addresses into [`Link`]s, apply a [`Plan`] step by
+//! step. Every write is one rtnetlink request and is counted; "already gone" on a delete and
+//! "already there" on an address add count as success.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use futures::TryStreamExt;
+use ipnet::IpNet;
+use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
+use rtnetlink::packet_route::link::{
+    InfoData, InfoKind, InfoVlan, InfoVrf, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    VlanProtocol,
+};
+use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, LinkVlan, LinkVrf};
+
+use crate::desired::{Kind, Link, VlanProto};
+use crate::reconcile::{Plan, Step};
+
+const ENODEV: i32 = 19;
+const EEXIST: i32 = 17;
+const EADDRNOTAVAIL: i32 = 99;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KernelError {
+    #[error("cannot open a netlink socket: {0}")]
+    Socket(#[from] std::io::Error),
+    #[error("netlink dump failed: {0}")]
+    Dump(#[source] rtnetlink::Error),
+    #[error("{step}: {source}")]
+    Step {
+        step: String,
+        #[source]
+        source: rtnetlink::Error,
+    },
+    #[error("{step}: device {name} not found")]
+    NoDevice { step: String, name: String },
+}
+
+/// A netlink handle to the current network namespace, counting the writes it makes.
+pub struct Kernel {
+    handle: Handle,
+    /// Netlink write requests sent so far.
+    pub writes: usize,
+}
+
+fn errno(e: &rtnetlink::Error) -> Option<i32> {
+    match e {
+        rtnetlink::Error::NetlinkError(m) => m.code.map(|c| -c.get()),
+        _ => None,
+    }
+}
+
+impl Kernel {
+    /// Opens a socket; spawns its connection task on the current tokio runtime.
+    pub fn open() -> Result<Kernel, KernelError> {
+        let (conn, handle, _) = rtnetlink::new_connection()?;
+        tokio::spawn(conn);
+        Ok(Kernel { handle, writes: 0 })
+    }
+
+    /// Every link with its addresses (indices resolved to names).
+    pub async fn links(&self) -> Result<Vec<Link>, KernelError> {
+        let msgs: Vec<LinkMessage> = self
+            .handle
+            .link()
+            .get()
+            .execute()
+            .try_collect()
+            .await
+            .map_err(KernelError::Dump)?;
+        let names: BTreeMap<u32, String> = msgs
+            .iter()
+            .filter_map(|m| Some((m.header.index, ifname(m)?)))
+            .collect();
+        let mut addrs: BTreeMap<u32, Vec<IpNet>> = BTreeMap::new();
+        let amsgs: Vec<AddressMessage> = self
+            .handle
+            .address()
+            .get()
+            .execute()
+            .try_collect()
+            .await
+            .map_err(KernelError::Dump)?;
+        for m in amsgs {
+            if let Some(a) = address_of(&m) {
+                addrs.entry(m.header.index).or_default().push(a);
+            }
+        }
+        Ok(msgs
+            .iter()
+            .filter_map(|m| {
+                let mut l = parse_link(m, &names)?;
+                l.addresses = addrs.remove(&m.header.index).unwrap_or_default();
+                l.addresses.sort();
+                Some(l)
+            })
+            .collect())
+    }
+
+    async fn index(&self, name: &str, step: &Step) -> Result<u32, KernelError> {
+        let mut s = self
+            .handle
+            .link()
+            .get()
+            .match_name(name.to_string())
+            .execute();
+        match s.try_next().await {
+            Ok(Some(m)) => Ok(m.header.index),
+            Ok(None) => Err(no_device(step, name)),
+            Err(e) if errno(&e) == Some(ENODEV) => Err(no_device(step, name)),
+            Err(source) => Err(KernelError::Step {
+                step: step.to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Applies `plan` in order; stops at the first failure.
+    pub async fn apply(&mut self, plan: &Plan) -> Result<(), KernelError> {
+        for step in &plan.steps {
+            self.writes += 1;
+            let r = self.step(step).await;
+            let ok_errno = match step {
+                Step::Delete { .. } => Some(ENODEV),
+                Step::AddAddress { .. } => Some(EEXIST),
+                Step::DelAddress { .. } => Some(EADDRNOTAVAIL),
+                _ => None,
+            };
+            match r {
+                Err(KernelError::Step { source, .. })
+                    if ok_errno.is_some() && errno(&source) == ok_errno => {}
+                Err(KernelError::NoDevice { .. }) if matches!(step, Step::Delete { .. }) => {}
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn step(&self, step: &Step) -> Result<(), KernelError> {
+        let link = self.handle.link();
+        let fail = |source| KernelError::Step {
+            step: step.to_string(),
+            source,
+        };
+        match step {
+            Step::Delete { name } => {
+                let i = self.index(name, step).await?;
+                link.del(i).execute().await.map_err(fail)
+            }
+            Step::Create { link: l } => {
+                let msg = match &l.kind {
+                    Kind::Vrf { table } => LinkVrf::new(&l.name, *table).build(),
+                    Kind::Bridge => LinkMessageBuilder::<LinkBridge>::new(&l.name).build(),
+                    Kind::Vlan { parent, id, proto } => {
+                        let p = self.index(parent, step).await?;
+                        let proto = match proto {
+                            VlanProto::Dot1q => VlanProtocol::Ieee8021Q,
+                            VlanProto::Dot1ad => VlanProtocol::Ieee8021Ad,
+                        };
+                        LinkVlan::new(&l.name, p, *id).protocol(proto).build()
+                    }
+                    Kind::Other(k) => unreachable!("lsys never plans to create a {k}"),
+                };
+                link.add(msg).execute().await.map_err(fail)
+            }
+            Step::SetAlias { name, alias } => {
+                let i = self.index(name, step).await?;
+                let msg = LinkUnspec::new_with_index(i).alias(alias.clone()).build();
+                link.set(msg).execute().await.map_err(fail)
+            }
+            Step::SetMaster { name, master } => {
+                let i = self.index(name, step).await?;
+                let b = LinkUnspec::new_with_index(i);
+                let b = match master {
+                    Some(m) => b.controller(self.index(m, step).await?),
+                    None => b.nocontroller(),
+                };
+                link.set(b.build()).execute().await.map_err(fail)
+            }
+            Step::SetUp { name, up } => {
+                let i = self.index(name, step).await?;
+                let b = LinkUnspec::new_with_index(i);
+                let b = if *up { b.up() } else { b.down() };
+                link.set(b.build()).execute().await.map_err(fail)
+            }
+            Step::AddAddress { name, address } => {
+                let i = self.index(name, step).await?;
+                self.handle
+                    .address()
+                    .add(i, address.addr(), address.prefix_len())
+                    .execute()
+                    .await
+                    .map_err(fail)
+            }
+            Step::DelAddress { name, address } => {
+                let i = self.index(name, step).await?;
+                let msg = match address.addr() {
+                    IpAddr::V4(a) => rtnetlink::AddressMessageBuilder::<std::net::Ipv4Addr>::new()
+                        .index(i)
+                        .address(a, address.prefix_len())
+                        .build(),
+                    IpAddr::V6(a) => rtnetlink::AddressMessageBuilder::<std::net::Ipv6Addr>::new()
+                        .index(i)
+                        .address(a, address.prefix_len())
+                        .build(),
+                };
+                self.handle.address().del(msg).execute().await.map_err(fail)
+            }
+        }
+    }
+}
+
+fn no_device(step: &Step, name: &str) -> KernelError {
+    KernelError::NoDevice {
+        step: step.to_string(),
+        name: name.to_string(),
+    }
+}
+
+fn ifname(m: &LinkMessage) -> Option<String> {
+    m.attributes.iter().find_map(|a| match a {
+        LinkAttribute::IfName(n) => Some(n.clone()),
+        _ => None,
+    })
+}
+
+/// One dumped link; `names` resolves master and parent indices.
+pub fn parse_link(m: &LinkMessage, names: &BTreeMap<u32, String>) -> Option<Link> {
+    let name = ifname(m)?;
+    let mut alias = None;
+    let mut master = None;
+    let mut parent = None;
+    let mut kind = None;
+    let mut data = None;
+    for a in &m.attributes {
+        match a {
+            LinkAttribute::IfAlias(s) if !s.is_empty() => alias = Some(s.clone()),
+            LinkAttribute::Controller(i) => master = names.get(i).cloned(),
+            LinkAttribute::Link(i) => parent = names.get(i).cloned(),
+            LinkAttribute::LinkInfo(infos) => {
+                for info in infos {
+                    match info {
+                        LinkInfo::Kind(k) => kind = Some(k.clone()),
+                        LinkInfo::Data(d) => data = Some(d.clone()),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let kind = match (kind, data) {
+        (Some(InfoKind::Vrf), Some(InfoData::Vrf(v))) => Kind::Vrf {
+            table: v
+                .iter()
+                .find_map(|x| match x {
+                    InfoVrf::TableId(t) => Some(*t),
+                    _ => None,
+                })
+                .unwrap_or(0),
+        },
+        (Some(InfoKind::Bridge), _) => Kind::Bridge,
+        (Some(InfoKind::Vlan), Some(InfoData::Vlan(v))) => {
+            let mut id = 0;
+            let mut proto = VlanProto::Dot1q;
+            for x in &v {
+                match x {
+                    InfoVlan::Id(i) => id = *i,
+                    InfoVlan::Protocol(VlanProtocol::Ieee8021Ad) => proto = VlanProto::Dot1ad,
+                    _ => {}
+                }
+            }
+            Kind::Vlan {
+                parent: parent.unwrap_or_default(),
+                id,
+                proto,
+            }
+        }
+        (Some(k), _) => Kind::Other(k.to_string()),
+        (None, _) => Kind::Other("device".into()),
+    };
+    Some(Link {
+        name,
+        kind,
+        master,
+        alias,
+        addresses: vec![],
+        up: m.header.flags.contains(LinkFlags::Up),
+    })
+}
+
+fn address_of(m: &AddressMessage) -> Option<IpNet> {
+    let mut addr = None;
+    for a in &m.attributes {
+        match a {
+            AddressAttribute::Local(ip) => addr = Some(*ip),
+            AddressAttribute::Address(ip) if addr.is_none() => addr = Some(*ip),
+            _ => {}
+        }
+    }
+    IpNet::new(addr?, m.header.prefix_len).ok()
+}

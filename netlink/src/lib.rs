@@ -1,0 +1,34 @@
+//! Linux realization of the lsys intent: VRF devices, irb bridges, VLAN/QinQ members and
+//! addresses, reconciled against the live kernel through rtnetlink.
+//!
+//! ```text
+//!  typed::Intent ──desired()──► Desired ─┐            (sans-IO, unit-tested)
+//!    table_of(&"ls/instance") ─┘          ├─ plan() ──► Plan [Step...] ──► Kernel::apply()
+//!  Kernel::links() ──► [Link] (dump) ────┘                                 (rtnetlink, counted)
+//! ```
+//!
+//! * [`desired`]: one [`Link`] per device lsys wants — `vrf<table>` per routing instance and per
+//!   logical system's master instance (when an irb sits outside every instance), a bridge
+//!   named after each bridge domain's irb (`irb.4`, enslaved to its VRF, carrying the irb's
+//!   addresses), an 802.1q device per member unit (`eth1.4`), QinQ as an 802.1ad outer device
+//!   (`eth1.1000`, or `eth1.q1000` when a unit claims that name) under the 802.1q inner one.
+//! * [`reconcile`]: the pure diff. Devices lsys owns carry ifalias `lsys:<ls>:<what>`; only those
+//!   are changed or deleted, so foreign VRFs and bridges survive. A converged kernel gives an
+//!   empty plan: zero writes.
+//! * [`kernel`]: dump and apply, one netlink request per [`Step`].
+
+pub mod desired;
+pub mod kernel;
+pub mod reconcile;
+
+pub use desired::{desired, Desired, DesiredError, Kind, Link, VlanProto};
+pub use kernel::{Kernel, KernelError};
+pub use reconcile::{plan, Plan, PlanError, Step};
+
+/// Dumps the kernel, plans against `want` and applies the plan; returns the plan applied.
+pub async fn converge(kernel: &mut Kernel, want: &Desired) -> anyhow::Result<Plan> {
+    let actual = kernel.links().await?;
+    let plan = plan(&actual, want)?;
+    kernel.apply(&plan).await?;
+    Ok(plan)
+}
