@@ -12,7 +12,6 @@ use pest_derive::Parser;
 
 use crate::path::{match_keyword, Match, PathErrorKind, Word};
 use crate::schema::{Kind, Schema, SchemaId, ROOT};
-use crate::text::unescape;
 
 #[derive(Parser)]
 #[grammar = "cli.pest"]
@@ -182,15 +181,7 @@ pub fn tokenize(line: &str) -> Result<Vec<Vec<Word>>, CliError> {
             .into_inner()
             .map(|w| {
                 let col = w.as_span().start();
-                match w.into_inner().next() {
-                    Some(q) if q.as_rule() == Rule::quoted => Word {
-                        text: unescape(q.into_inner().next().map(|t| t.as_str()).unwrap_or("")),
-                        col,
-                        quoted: true,
-                    },
-                    Some(p) => Word::new(p.as_str(), col),
-                    None => Word::new("", col),
-                }
+                crate::text::word_from(w.into_inner().next(), Rule::quoted, col)
             })
             .collect();
         segments.push(words);

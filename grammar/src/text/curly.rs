@@ -4,7 +4,7 @@ use pest::iterators::Pair;
 use pest::Parser;
 use pest_derive::Parser;
 
-use super::{pest_error, unescape, LineIndex, TextError};
+use super::{pest_error, LineIndex, TextError};
 use crate::edit;
 use crate::path::{resolve, Match, Values, Word};
 use crate::schema::{Kind, Schema, SchemaId};
@@ -71,16 +71,7 @@ fn word(lines: &LineIndex, pair: Pair<Rule>) -> Word {
         lines.line_col(pair.as_span().start()),
         pair.into_inner().next(),
     );
-    let col = line_col.1 - 1;
-    match inner {
-        Some(p) if p.as_rule() == Rule::quoted => Word {
-            text: unescape(p.into_inner().next().map(|q| q.as_str()).unwrap_or("")),
-            col,
-            quoted: true,
-        },
-        Some(p) => Word::new(p.as_str(), col),
-        None => Word::new("", col),
-    }
+    super::word_from(inner, Rule::quoted, line_col.1 - 1)
 }
 
 fn stmt(lines: &LineIndex, pair: Pair<Rule>) -> Stmt {

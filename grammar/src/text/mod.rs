@@ -43,6 +43,25 @@ impl LineIndex {
     }
 }
 
+/// A [`Word`] from the only child of a pest `word` pair: the `quoted` rule (whose child is the
+/// text between the quotes) or a bare word. Shared by the curly, set and command-line grammars.
+pub(crate) fn word_from<R: pest::RuleType>(
+    inner: Option<pest::iterators::Pair<R>>,
+    quoted: R,
+    col: usize,
+) -> crate::path::Word {
+    use crate::path::Word;
+    match inner {
+        Some(q) if q.as_rule() == quoted => Word {
+            text: unescape(q.into_inner().next().map(|t| t.as_str()).unwrap_or("")),
+            col,
+            quoted: true,
+        },
+        Some(p) => Word::new(p.as_str(), col),
+        None => Word::new("", col),
+    }
+}
+
 /// Undoes `\"` and `\\` escapes of a quoted word.
 pub(crate) fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

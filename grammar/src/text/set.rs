@@ -3,7 +3,7 @@
 use pest::Parser;
 use pest_derive::Parser;
 
-use super::{pest_error, unescape, LineIndex, TextError};
+use super::{pest_error, LineIndex, TextError};
 use crate::edit;
 use crate::path::{resolve, resolve_one, Match, Values, Word};
 use crate::schema::{Schema, SchemaId};
@@ -36,16 +36,7 @@ pub fn parse(text: &str) -> Result<Vec<Command>, TextError> {
         let words = it
             .map(|w| {
                 let col = lines.line_col(w.as_span().start()).1 - 1;
-                let inner = w.into_inner().next();
-                match inner {
-                    Some(q) if q.as_rule() == Rule::quoted => Word {
-                        text: unescape(q.into_inner().next().map(|t| t.as_str()).unwrap_or("")),
-                        col,
-                        quoted: true,
-                    },
-                    Some(p) => Word::new(p.as_str(), col),
-                    None => Word::new("", col),
-                }
+                super::word_from(w.into_inner().next(), Rule::quoted, col)
             })
             .collect();
         out.push(Command {
