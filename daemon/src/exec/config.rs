@@ -303,7 +303,7 @@ where
 pub(super) fn leave(router: &mut Router, s: &mut Session) -> Reply {
     if matches!(s.candidate, Some(Candidate::Exclusive)) {
         // Exclusive mode: uncommitted changes are discarded with the lock.
-        let running = Router::part(&router.running, &s.view);
+        let running = Router::part(&router.running, &s.view).into_owned();
         replace_part(&mut router.shared, &s.view.clone(), running);
         let _ = router.store.unlock(&scope_of(&s.view), &s.user);
         router.locks.remove(&crate::router::scope_key(&s.view));
@@ -337,7 +337,7 @@ fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line:
         let old = match rollback {
             None => Router::part(&router.running, &s.view),
             Some(n) => match router.rollback_part(&s.view, *n, cand) {
-                Ok(p) => p,
+                Ok(p) => std::borrow::Cow::Owned(p),
                 Err(e) => return Reply::error(e),
             },
         };

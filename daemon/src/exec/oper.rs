@@ -173,7 +173,7 @@ fn show_configuration(
     let part = Router::part(&router.running, &s.view);
     let schema = Schema::get();
     let (node, prefix) = if inv.rest.is_empty() {
-        (Some(&part), Vec::new())
+        (Some(&*part), Vec::new())
     } else {
         match resolve_one(schema, s.view.start(), &inv.rest, Match::Prefix) {
             Ok(t) => (
