@@ -15,19 +15,7 @@ use lsys_protocol::{self as proto, Client, Request, Response};
 fn raw(d: &Daemon) -> UnixStream {
     let mut s = UnixStream::connect(&d.socket).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    proto::write(
-        &mut s,
-        &Request::Hello {
-            version: proto::VERSION,
-            client: Client::Cli,
-            tty: None,
-        },
-    )
-    .unwrap();
-    assert!(matches!(
-        proto::read::<Response>(&mut s).unwrap(),
-        Response::Welcome { .. }
-    ));
+    proto::hello(&mut s, Client::Cli).expect("welcome");
     s
 }
 

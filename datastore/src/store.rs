@@ -337,9 +337,12 @@ impl<S: Storage> Datastore<S> {
 
     /// Drops every private candidate of `session` (session ended); returns how many.
     pub fn clear_private_candidates_of(&self, session: u64) -> Result<usize> {
-        let ks = self
-            .storage
-            .keys_with_prefix(&keys::private_prefix(session))?;
+        self.delete_prefix(&keys::private_prefix(session))
+    }
+
+    /// Deletes every key under `prefix` in one batch; returns how many.
+    fn delete_prefix(&self, prefix: &[u8]) -> Result<usize> {
+        let ks = self.storage.keys_with_prefix(prefix)?;
         let mut b = Batch::default();
         for k in &ks {
             b.delete(k.clone());
@@ -405,15 +408,7 @@ impl<S: Storage> Datastore<S> {
     /// Releases every lock (daemon start, when sessions did not survive); returns how many.
     pub fn clear_all_locks(&self) -> Result<usize> {
         let _g = self.guard();
-        let ks = self.storage.keys_with_prefix(keys::LOCK_PREFIX)?;
-        let mut b = Batch::default();
-        for k in &ks {
-            b.delete(k.clone());
-        }
-        if !b.is_empty() {
-            self.write_batch(&b)?;
-        }
-        Ok(ks.len())
+        self.delete_prefix(keys::LOCK_PREFIX)
     }
 
     /// The unconfirmed `commit confirmed` of `scope`, as (seq, deadline in unix seconds).

@@ -236,6 +236,26 @@ pub fn read<T: for<'de> Deserialize<'de>>(r: &mut impl Read) -> Result<T, FrameE
     decode(&body)
 }
 
+/// Blocking login (test clients, benchmarks): sends Hello, returns the Welcome prompt, or why
+/// the daemon refused (or answered something else).
+pub fn hello<S: Read + Write>(s: &mut S, client: Client) -> Result<Prompt, FrameError> {
+    write(
+        s,
+        &Request::Hello {
+            version: VERSION,
+            client,
+            tty: None,
+        },
+    )?;
+    match read::<Response>(s)? {
+        Response::Welcome { prompt } => Ok(prompt),
+        Response::Refused { reason } => Err(FrameError::Malformed(format!("refused: {reason}"))),
+        other => Err(FrameError::Malformed(format!(
+            "expected a welcome, got {other:?}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,26 +76,38 @@ pub fn parse(
     })
 }
 
-/// Splits a `-c` string at `;` outside double quotes (a backslash escapes the next character
-/// inside quotes). Empty commands are dropped.
-pub fn split_commands(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
+/// Walks `s` tracking double quotes (inside them a backslash escapes the next character):
+/// calls `f(c, quoted)` for every character with whether it sits inside quotes, and returns
+/// whether `s` ends inside quotes.
+pub fn scan_quotes(s: &str, mut f: impl FnMut(char, bool)) -> bool {
     let mut quoted = false;
     let mut escaped = false;
     for c in s.chars() {
+        let inside = quoted;
         if escaped {
             escaped = false;
         } else if quoted && c == '\\' {
             escaped = true;
         } else if c == '"' {
             quoted = !quoted;
-        } else if c == ';' && !quoted {
-            out.push(std::mem::take(&mut cur));
-            continue;
         }
-        cur.push(c);
+        f(c, inside);
     }
+    quoted
+}
+
+/// Splits a `-c` string at `;` outside double quotes (a backslash escapes the next character
+/// inside quotes). Empty commands are dropped.
+pub fn split_commands(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    scan_quotes(s, |c, quoted| {
+        if c == ';' && !quoted {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    });
     out.push(cur);
     out.into_iter()
         .map(|c| c.trim().to_string())

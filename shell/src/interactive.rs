@@ -52,18 +52,7 @@ struct HelpKey {
 
 /// True when `text` ends inside a double-quoted string (where `?` is a plain character).
 pub fn in_quotes(text: &str) -> bool {
-    let mut quoted = false;
-    let mut escaped = false;
-    for c in text.chars() {
-        if escaped {
-            escaped = false;
-        } else if quoted && c == '\\' {
-            escaped = true;
-        } else if c == '"' {
-            quoted = !quoted;
-        }
-    }
-    quoted
+    crate::args::scan_quotes(text, |_, _| {})
 }
 
 impl ConditionalEventHandler for HelpKey {

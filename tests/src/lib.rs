@@ -70,34 +70,30 @@ impl Lab {
 
     /// `lsys -c SCRIPT` as root (the operator).
     pub fn operator(&self, script: &str) -> Run {
-        Run::from(
-            Command::new(bin("lsys"))
-                .arg("--socket")
-                .arg(&self.socket)
-                .arg("-c")
-                .arg(script)
-                .stdin(Stdio::null())
-                .output()
-                .expect("lsys runs"),
-        )
+        self.shell(Command::new(bin("lsys")), script)
     }
 
     /// `lsys -c SCRIPT` as Unix user `user`.
     pub fn user(&self, user: &str, script: &str) -> Run {
-        Run::from(
-            Command::new("setpriv")
-                .arg(format!("--reuid={user}"))
-                .arg(format!("--regid={user}"))
-                .arg("--init-groups")
-                .arg(bin("lsys"))
-                .arg("--socket")
-                .arg(&self.socket)
-                .arg("-c")
-                .arg(script)
-                .stdin(Stdio::null())
-                .output()
-                .expect("setpriv runs"),
-        )
+        let mut cmd = Command::new("setpriv");
+        cmd.arg(format!("--reuid={user}"))
+            .arg(format!("--regid={user}"))
+            .arg("--init-groups")
+            .arg(bin("lsys"));
+        self.shell(cmd, script)
+    }
+
+    /// Runs `cmd` (lsys, or a wrapper ending in lsys) against this lab's socket.
+    fn shell(&self, mut cmd: Command, script: &str) -> Run {
+        let out = cmd
+            .arg("--socket")
+            .arg(&self.socket)
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::null())
+            .output()
+            .expect("lsys runs");
+        Run::from(out)
     }
 
     /// Commits `text` (curly configuration) as the operator, via a file and `load merge`.

@@ -105,16 +105,7 @@ fn a_batch_never_commits_someone_elses_half_made_change() {
     let lab = Lab::start();
     // An interactive editor (shared candidate) makes a change and does not commit it.
     let mut editor = std::os::unix::net::UnixStream::connect(&lab.socket).unwrap();
-    proto::write(
-        &mut editor,
-        &Request::Hello {
-            version: proto::VERSION,
-            client: Client::Cli,
-            tty: None,
-        },
-    )
-    .unwrap();
-    let _welcome = proto::read::<Response>(&mut editor).unwrap();
+    proto::hello(&mut editor, Client::Cli).expect("welcome");
     let mut say = |id: u64, line: &str| {
         proto::write(
             &mut editor,

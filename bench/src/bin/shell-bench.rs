@@ -24,18 +24,8 @@ struct Conn {
 impl Conn {
     fn open(socket: &Path) -> anyhow::Result<Conn> {
         let mut s = UnixStream::connect(socket)?;
-        proto::write(
-            &mut s,
-            &Request::Hello {
-                version: proto::VERSION,
-                client: Client::Cli,
-                tty: None,
-            },
-        )?;
-        match proto::read::<Response>(&mut s)? {
-            Response::Welcome { .. } => Ok(Conn { s, next: 1 }),
-            other => bail!("not welcome: {other:?}"),
-        }
+        proto::hello(&mut s, Client::Cli)?;
+        Ok(Conn { s, next: 1 })
     }
 
     fn run(&mut self, line: &str) -> anyhow::Result<String> {

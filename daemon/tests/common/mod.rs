@@ -96,22 +96,11 @@ impl Conn {
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
-        proto::write(
-            &mut stream,
-            &Request::Hello {
-                version: proto::VERSION,
-                client,
-                tty: None,
-            },
-        )
-        .unwrap();
-        match proto::read::<Response>(&mut stream).unwrap() {
-            Response::Welcome { prompt } => Conn {
-                stream,
-                prompt,
-                next: 1,
-            },
-            other => panic!("not welcome: {other:?}"),
+        let prompt = proto::hello(&mut stream, client).expect("welcome");
+        Conn {
+            stream,
+            prompt,
+            next: 1,
         }
     }
 
