@@ -6,7 +6,7 @@ use crate::storage::StorageError;
 /// Everything that can go wrong in the datastore. Messages carry the offending values.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The storage backend (sled) failed.
+    /// The storage backend (redb) failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// A stored value failed its checksum or could not be decoded.
@@ -19,6 +19,9 @@ pub enum Error {
         found: u8,
         expected: u8,
     },
+    /// A sled store left by an earlier build could not be read for import.
+    #[error("cannot import the sled store in {dir}: {reason}")]
+    Import { dir: String, reason: String },
     /// A value could not be serialized (should not happen for the datastore's own types).
     #[error("cannot encode value for key {key}: {reason}")]
     Encode { key: String, reason: String },

@@ -12,7 +12,9 @@ use crate::codec::{decode, encode, FORMAT_VERSION};
 use crate::error::{Error, Result};
 use crate::keys::{self, show, Scope};
 use crate::model::{CommitMeta, HistoryEntry, Version, HISTORY_DEPTH};
-use crate::storage::{Batch, SledStorage, Storage};
+use crate::redb_storage::RedbStorage;
+use crate::sled_import;
+use crate::storage::{Batch, Storage};
 
 /// Construction options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,23 +52,26 @@ struct VersionRef<'a> {
 
 /// The configuration database. All writes are serialized by an internal mutex, applied as one
 /// atomic [`Batch`] and flushed before the call returns.
-pub struct Datastore<S: Storage = SledStorage> {
+pub struct Datastore<S: Storage = RedbStorage> {
     pub(crate) storage: S,
     pub(crate) options: Options,
     write: Mutex<()>,
 }
 
-impl Datastore<SledStorage> {
+impl Datastore<RedbStorage> {
     /// Opens (or creates) the store in directory `path` with default [`Options`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         Self::open_with(path, Options::default())
     }
 
-    /// Opens (or creates) the store in directory `path`.
+    /// Opens (or creates) the store in directory `path`; a sled store an earlier build left
+    /// there is imported first.
     pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
         let _span = tracing::debug_span!("datastore_open", path = %path.display()).entered();
-        Self::with_storage(SledStorage::open(path)?, options)
+        let storage = RedbStorage::open(path)?;
+        sled_import::import_if_present(path, &storage)?;
+        Self::with_storage(storage, options)
     }
 }
 

@@ -41,7 +41,7 @@ fn writes(seq: u64, scope_index: usize) -> bool {
 }
 
 fn text(scope: &Scope, seq: u64) -> String {
-    // Mostly small texts, every 17th commit ~20 KB (sled stores big values as blobs).
+    // Mostly small texts, every 17th commit ~20 KB (spanning several B-tree pages).
     let reps = if seq % 17 == 0 {
         300
     } else {
@@ -272,7 +272,7 @@ fn kill_during_commits() {
         }
         known = last;
     }
-    let size = lsys_datastore::SledStorage::open(dir.path())
+    let size = lsys_datastore::RedbStorage::open(dir.path())
         .and_then(|s| s.size_on_disk())
         .unwrap_or(0);
     println!(

@@ -1,4 +1,4 @@
-//! Functional tests of the datastore API on a real sled store.
+//! Functional tests of the datastore API on a real redb store.
 
 use lsys_datastore::{
     Batch, Client, CommitMeta, Datastore, Error, Options, Scope, Storage, HISTORY_DEPTH,
