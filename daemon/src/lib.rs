@@ -16,3 +16,4 @@ pub mod exec;
 pub mod router;
 pub mod server;
 pub mod session;
+pub mod show;

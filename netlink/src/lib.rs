@@ -17,8 +17,10 @@
 //!   empty plan: zero writes.
 //! * [`kernel`]: dump and apply, one netlink request per [`Step`].
 
+pub mod batch;
 pub mod desired;
 pub mod kernel;
+pub mod live;
 pub mod reconcile;
 
 pub use desired::{desired, Desired, DesiredError, Kind, Link, VlanProto};

@@ -1,0 +1,1 @@
+//! Operational show commands that read the live kernel (being written).

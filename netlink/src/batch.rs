@@ -1,0 +1,1 @@
+//! Batched netlink requests (being written).

@@ -1,0 +1,1 @@
+//! Live kernel state: dumps and link/address events (being written).
