@@ -12,7 +12,9 @@
 //! ```
 //! Sessions belong to their connection; a shell that vanishes loses only its private candidate.
 
+pub mod dataplane;
 pub mod exec;
+pub mod realize;
 pub mod router;
 pub mod server;
 pub mod session;

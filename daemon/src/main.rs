@@ -1,10 +1,12 @@
 //! lsysd [--state-dir DIR] [--socket PATH] [--no-dataplane]
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use lsys_datastore::Datastore;
+use lsysd::dataplane::{Dataplane, KernelDataplane};
 use lsysd::router::Router;
 use lsysd::{exec, server};
 
@@ -47,6 +49,7 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match run(a) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -58,15 +61,43 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(a: Args) -> anyhow::Result<()> {
-    if !a.no_dataplane {
-        tracing::warn!("the kernel dataplane is not built yet: running as with --no-dataplane");
-    }
     std::fs::create_dir_all(&a.state_dir)
         .with_context(|| format!("creating {}", a.state_dir.display()))?;
     let store = Datastore::open(a.state_dir.join("config.db")).context("opening the datastore")?;
-    let router =
-        Router::open(store, a.no_dataplane).context("loading the committed configuration")?;
-    let router = Arc::new(Mutex::new(router));
+    let dataplane: Option<Box<dyn Dataplane>> = if a.no_dataplane {
+        tracing::info!("--no-dataplane: configuration only, the kernel is not programmed");
+        None
+    } else {
+        Some(Box::new(
+            KernelDataplane::start().context("opening the kernel's netlink interface")?,
+        ))
+    };
+    let with_kernel = dataplane.is_some();
+    let mut router =
+        Router::open(store, dataplane).context("loading the committed configuration")?;
     let rt = tokio::runtime::Runtime::new()?;
+    if with_kernel {
+        // Links and addresses for `show interfaces`, kept current by kernel events.
+        let live = lsys_netlink::live::shared();
+        router.live = Some(live.clone());
+        rt.spawn(async move {
+            if let Err(e) = lsys_netlink::live::watch(live).await {
+                tracing::error!(error = %e, "kernel link/address events stopped");
+            }
+        });
+    }
+    // A kernel that cannot be brought in line (a port that is missing, say) must not keep the
+    // operator from logging in to fix the configuration: log it and serve.
+    match router.reconcile() {
+        Ok(c) => tracing::info!(
+            writes = c.writes,
+            round_trips = c.round_trips,
+            "kernel reconciled with the committed configuration"
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "kernel could not be reconciled with the committed configuration")
+        }
+    }
+    let router = Arc::new(Mutex::new(router));
     rt.block_on(server::serve(router, &a.socket, exec::execute))
 }

@@ -19,6 +19,10 @@ use lsys_grammar::text::{curly, print};
 use lsys_grammar::tree::Node;
 use lsys_grammar::validate::{validate, validate_scope};
 use lsys_grammar::view::{keep_operator_part, ls_path, View};
+use lsys_netlink::live::SharedLive;
+use lsys_netlink::Desired;
+
+use crate::dataplane::Dataplane;
 
 /// A session's entry in the router's table (for `status` and `show system users`).
 #[derive(Debug, Clone)]
@@ -41,6 +45,8 @@ pub enum CommitError {
     /// A private candidate was based on a configuration someone has since committed over.
     Modified,
     Store(String),
+    /// The kernel refused a change; what was applied has been undone.
+    Kernel(String),
 }
 
 impl std::fmt::Display for CommitError {
@@ -49,6 +55,10 @@ impl std::fmt::Display for CommitError {
             CommitError::Check(e) => write!(f, "{e}"),
             CommitError::Modified => write!(f, "error: configuration database modified"),
             CommitError::Store(e) => write!(f, "error: commit failed: {e}"),
+            CommitError::Kernel(e) => write!(
+                f,
+                "error: kernel: {e}\nerror: configuration check-out failed"
+            ),
         }
     }
 }
@@ -61,7 +71,12 @@ pub struct Router {
     /// Exclusive locks: scope key → (session, user).
     pub locks: BTreeMap<String, (u64, String)>,
     pub hostname: String,
-    pub no_dataplane: bool,
+    /// The kernel (None: `--no-dataplane`, configuration only).
+    pub dataplane: Option<Box<dyn Dataplane>>,
+    /// The kernel state the running configuration asks for, as last programmed.
+    pub applied: Desired,
+    /// Links and addresses as the kernel reports them (kept current by netlink events).
+    pub live: Option<SharedLive>,
     /// Pending confirmed commits: scope key → (view, deadline).
     pub confirms: BTreeMap<String, (View, i64)>,
 }
@@ -81,8 +96,9 @@ pub fn scope_key(view: &View) -> String {
 }
 
 impl Router {
-    /// Opens the datastore and loads the committed configuration.
-    pub fn open(store: Datastore, no_dataplane: bool) -> anyhow::Result<Router> {
+    /// Opens the datastore and loads the committed configuration. The kernel is not touched
+    /// until [`Router::reconcile`].
+    pub fn open(store: Datastore, dataplane: Option<Box<dyn Dataplane>>) -> anyhow::Result<Router> {
         let mut scopes = scope::Scopes::default();
         for s in store.scopes()? {
             let Some(v) = store.committed(&s)? else {
@@ -133,7 +149,9 @@ impl Router {
             sessions: BTreeMap::new(),
             locks: BTreeMap::new(),
             hostname,
-            no_dataplane,
+            dataplane,
+            applied: Desired::default(),
+            live: None,
             confirms,
         })
     }
@@ -274,11 +292,22 @@ impl Router {
             restore(self);
             return Ok(None);
         };
+        let running = std::mem::replace(&mut self.running, Node::root());
+        let programmed = self.program(&running);
+        self.running = running;
+        let programmed = match programmed {
+            Ok(p) => p,
+            Err(e) => {
+                restore(self);
+                return Err(e);
+            }
+        };
         match self
             .store
             .commit(&[(Scope::LogicalSystem(ls.into()), ls_text(&new))], meta)
         {
             Ok(seq) => {
+                self.programmed(programmed);
                 // A private commit carries the shared candidate along when nobody had changed
                 // it (a shared commit's candidate is the shared candidate itself).
                 if base.is_some() && shared_in_sync {
@@ -287,6 +316,7 @@ impl Router {
                 Ok(Some(seq))
             }
             Err(e) => {
+                self.unprogram(programmed);
                 restore(self);
                 Err(CommitError::Store(e.to_string()))
             }
@@ -317,10 +347,15 @@ impl Router {
                 changes.push((Scope::LogicalSystem(name.clone()), String::new()));
             }
         }
-        let seq = self
-            .store
-            .commit(&changes, meta)
-            .map_err(|e| CommitError::Store(e.to_string()))?;
+        let programmed = self.program(candidate)?;
+        let seq = match self.store.commit(&changes, meta) {
+            Ok(seq) => seq,
+            Err(e) => {
+                self.unprogram(programmed);
+                return Err(CommitError::Store(e.to_string()));
+            }
+        };
+        self.programmed(programmed);
         if base.is_some() && self.shared == self.running {
             self.shared = candidate.clone();
         }

@@ -176,7 +176,7 @@ fn a_panicking_request_fails_alone() {
     let socket = dir.path().join("s.sock");
     let store = lsys_datastore::Datastore::open(dir.path().join("db")).unwrap();
     let router = Arc::new(Mutex::new(
-        lsysd::router::Router::open(store, true).unwrap(),
+        lsysd::router::Router::open(store, None).unwrap(),
     ));
     let sock = socket.clone();
     std::thread::spawn(move || {

@@ -72,14 +72,25 @@ pub struct Link {
     pub alias: Option<String>,
     pub addresses: Vec<IpNet>,
     pub up: bool,
+    /// Wanted: the configured MTU, `None` when lsys leaves it to the kernel. Dumped: the MTU.
+    pub mtu: Option<u32>,
+}
+
+/// A physical port the configuration uses: lsys brings it up and sets its configured MTU,
+/// but never creates, renames or deletes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Port {
+    pub mtu: Option<u32>,
+    /// VLAN members ride on it: it must exist.
+    pub required: bool,
 }
 
 /// Every device lsys wants, in creation order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Desired {
     pub links: Vec<Link>,
-    /// Devices lsys needs but does not create (physical ports carrying VLAN members).
-    pub ports: BTreeSet<String>,
+    /// Devices lsys configures but does not create (physical ports), by name.
+    pub ports: BTreeMap<String, Port>,
 }
 
 impl Desired {
@@ -120,7 +131,14 @@ pub const ROOT_LS: &str = "";
 /// `LS/master` for a logical system's master instance) to its kernel table id.
 pub fn desired(intent: &Intent, table_of: &dyn Fn(&str) -> u32) -> Result<Desired, DesiredError> {
     let claimed = claimed_unit_names(intent);
-    let mut b = Builder::default();
+    let mut b = Builder {
+        mtu: port_mtus(intent),
+        ..Builder::default()
+    };
+    for (name, mtu) in &b.mtu {
+        check_name(name, &format!("interface {name}"))?;
+        b.ports.entry(name.clone()).or_default().mtu = *mtu;
+    }
     b.scope(ROOT_LS, &intent.root, table_of, &claimed)?;
     for (ls, scope) in &intent.logical_systems {
         b.scope(ls, scope, table_of, &claimed)?;
@@ -143,6 +161,21 @@ pub fn create_rank(l: &Link) -> u8 {
         Kind::Bridge => 4,
         Kind::Other(_) => 5,
     }
+}
+
+/// Every physical port configured anywhere (not `irb`), with its MTU if one is set (the root's
+/// statement wins over a logical system's).
+fn port_mtus(intent: &Intent) -> BTreeMap<String, Option<u32>> {
+    let mut out: BTreeMap<String, Option<u32>> = BTreeMap::new();
+    for i in std::iter::once(&intent.root)
+        .chain(intent.logical_systems.values())
+        .flat_map(|s| s.interfaces.iter())
+        .filter(|i| i.name != "irb")
+    {
+        let mtu = out.entry(i.name.clone()).or_default();
+        *mtu = mtu.or(i.mtu);
+    }
+    out
 }
 
 /// `PORT.N` of every configured unit anywhere (the names an outer QinQ device must avoid).
@@ -176,7 +209,9 @@ fn check_name(name: &str, what: &str) -> Result<(), DesiredError> {
 struct Builder {
     /// name -> (owner description, link)
     links: BTreeMap<String, (String, Link)>,
-    ports: BTreeSet<String>,
+    ports: BTreeMap<String, Port>,
+    /// Configured MTU of each physical port: its VLAN devices get the same.
+    mtu: BTreeMap<String, Option<u32>>,
 }
 
 impl Builder {
@@ -219,6 +254,7 @@ impl Builder {
                     alias: Some(alias(ls, &format!("instance:{}", ri.name))),
                     addresses: vec![],
                     up: true,
+                    mtu: None,
                 },
                 false,
             )?;
@@ -246,6 +282,7 @@ impl Builder {
                     alias: Some(alias(ls, "master")),
                     addresses: vec![],
                     up: true,
+                    mtu: None,
                 },
                 false,
             )?;
@@ -282,6 +319,7 @@ impl Builder {
                     alias: Some(alias(ls, &format!("bridge-domain:{}", bd.name))),
                     addresses,
                     up: true,
+                    mtu: None,
                 },
                 false,
             )?;
@@ -299,7 +337,8 @@ impl Builder {
                 };
                 let port = member.interface.clone();
                 check_name(&port, &owner)?;
-                self.ports.insert(port.clone());
+                self.ports.entry(port.clone()).or_default().required = true;
+                let mtu = self.mtu.get(&port).copied().flatten();
                 let (parent, id) = match u.vlan.ok_or_else(no_vlan)? {
                     Vlan::Id(v) => (port, v),
                     Vlan::Tags {
@@ -325,6 +364,7 @@ impl Builder {
                                 alias: Some(alias(ls, &format!("outer:{o}"))),
                                 addresses: vec![],
                                 up: true,
+                                mtu,
                             },
                             true,
                         )?;
@@ -345,6 +385,7 @@ impl Builder {
                         alias: Some(alias(ls, &format!("member:{}", bd.name))),
                         addresses: vec![],
                         up: true,
+                        mtu,
                     },
                     false,
                 )?;
@@ -429,7 +470,18 @@ mod tests {
         );
         assert_eq!(inner.master.as_deref(), Some("irb.2"));
         assert!(d.links.iter().all(|l| l.up));
-        assert_eq!(d.ports, BTreeSet::from(["eth1".to_string()]));
+        assert_eq!(
+            d.ports,
+            BTreeMap::from([(
+                "eth1".to_string(),
+                Port {
+                    mtu: Some(9000),
+                    required: true
+                }
+            )])
+        );
+        assert_eq!(d.link("eth1.4").unwrap().mtu, Some(9000));
+        assert_eq!(d.link("irb.4").unwrap().mtu, None);
     }
 
     #[test]

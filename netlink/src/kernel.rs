@@ -27,7 +27,7 @@ pub enum KernelError {
     Socket(#[from] std::io::Error),
     #[error("netlink dump failed: {0}")]
     Dump(#[source] rtnetlink::Error),
-    #[error("{step}: {source}")]
+    #[error("{step}: {}", describe(source))]
     Step {
         step: String,
         #[source]
@@ -37,11 +37,25 @@ pub enum KernelError {
     NoDevice { step: String, name: String },
 }
 
-/// A netlink handle to the current network namespace, counting the writes it makes.
+/// A netlink handle to the current network namespace, counting the requests it makes.
 pub struct Kernel {
     handle: Handle,
     /// Netlink write requests sent so far.
     pub writes: usize,
+    /// Every request that waited for the kernel's answer: dumps, lookups and writes.
+    pub round_trips: usize,
+    /// Interface indices by name, from the last dump and the lookups since: a plan names
+    /// devices, netlink wants indices, and a lookup per step would double the round trips.
+    index: std::sync::Mutex<BTreeMap<String, u32>>,
+    lookups: std::sync::atomic::AtomicUsize,
+}
+
+/// The kernel's answer in its own words ("File exists"), without rtnetlink's wrapping.
+fn describe(e: &rtnetlink::Error) -> String {
+    match errno(e) {
+        Some(n) => nix::errno::Errno::from_raw(n).desc().to_string(),
+        None => e.to_string(),
+    }
 }
 
 fn errno(e: &rtnetlink::Error) -> Option<i32> {
@@ -56,11 +70,27 @@ impl Kernel {
     pub fn open() -> Result<Kernel, KernelError> {
         let (conn, handle, _) = rtnetlink::new_connection()?;
         tokio::spawn(conn);
-        Ok(Kernel { handle, writes: 0 })
+        Ok(Kernel {
+            handle,
+            writes: 0,
+            round_trips: 0,
+            index: Default::default(),
+            lookups: Default::default(),
+        })
     }
 
-    /// Every link with its addresses (indices resolved to names).
-    pub async fn links(&self) -> Result<Vec<Link>, KernelError> {
+    /// The rtnetlink handle, for requests this type does not wrap (route dumps).
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    fn cached(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u32>> {
+        self.index.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every link with its addresses (indices resolved to names). Refreshes the index cache.
+    pub async fn links(&mut self) -> Result<Vec<Link>, KernelError> {
+        self.round_trips += 2;
         let msgs: Vec<LinkMessage> = self
             .handle
             .link()
@@ -73,6 +103,7 @@ impl Kernel {
             .iter()
             .filter_map(|m| Some((m.header.index, ifname(m)?)))
             .collect();
+        *self.cached() = names.iter().map(|(i, n)| (n.clone(), *i)).collect();
         let mut addrs: BTreeMap<u32, Vec<IpNet>> = BTreeMap::new();
         let amsgs: Vec<AddressMessage> = self
             .handle
@@ -99,6 +130,11 @@ impl Kernel {
     }
 
     async fn index(&self, name: &str, step: &Step) -> Result<u32, KernelError> {
+        if let Some(i) = self.cached().get(name) {
+            return Ok(*i);
+        }
+        self.lookups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut s = self
             .handle
             .link()
@@ -106,7 +142,10 @@ impl Kernel {
             .match_name(name.to_string())
             .execute();
         match s.try_next().await {
-            Ok(Some(m)) => Ok(m.header.index),
+            Ok(Some(m)) => {
+                self.cached().insert(name.to_string(), m.header.index);
+                Ok(m.header.index)
+            }
             Ok(None) => Err(no_device(step, name)),
             Err(e) if errno(&e) == Some(ENODEV) => Err(no_device(step, name)),
             Err(source) => Err(KernelError::Step {
@@ -118,9 +157,20 @@ impl Kernel {
 
     /// Applies `plan` in order; stops at the first failure.
     pub async fn apply(&mut self, plan: &Plan) -> Result<(), KernelError> {
+        let result = self.apply_steps(plan).await;
+        self.round_trips += self.lookups.swap(0, std::sync::atomic::Ordering::Relaxed);
+        result
+    }
+
+    async fn apply_steps(&mut self, plan: &Plan) -> Result<(), KernelError> {
         for step in &plan.steps {
             self.writes += 1;
+            self.round_trips += 1;
             let r = self.step(step).await;
+            if let Step::Delete { name } = step {
+                // A recreated device gets a new index.
+                self.cached().remove(name);
+            }
             let ok_errno = match step {
                 Step::Delete { .. } => Some(ENODEV),
                 Step::AddAddress { .. } => Some(EEXIST),
@@ -184,6 +234,11 @@ impl Kernel {
                 let b = if *up { b.up() } else { b.down() };
                 link.set(b.build()).execute().await.map_err(fail)
             }
+            Step::SetMtu { name, mtu } => {
+                let i = self.index(name, step).await?;
+                let msg = LinkUnspec::new_with_index(i).mtu(*mtu).build();
+                link.set(msg).execute().await.map_err(fail)
+            }
             Step::AddAddress { name, address } => {
                 let i = self.index(name, step).await?;
                 self.handle
@@ -233,11 +288,13 @@ pub fn parse_link(m: &LinkMessage, names: &BTreeMap<u32, String>) -> Option<Link
     let mut parent = None;
     let mut kind = None;
     let mut data = None;
+    let mut mtu = None;
     for a in &m.attributes {
         match a {
             LinkAttribute::IfAlias(s) if !s.is_empty() => alias = Some(s.clone()),
             LinkAttribute::Controller(i) => master = names.get(i).cloned(),
             LinkAttribute::Link(i) => parent = names.get(i).cloned(),
+            LinkAttribute::Mtu(m) => mtu = Some(*m),
             LinkAttribute::LinkInfo(infos) => {
                 for info in infos {
                     match info {
@@ -287,10 +344,13 @@ pub fn parse_link(m: &LinkMessage, names: &BTreeMap<u32, String>) -> Option<Link
         alias,
         addresses: vec![],
         up: m.header.flags.contains(LinkFlags::Up),
+        mtu,
     })
 }
 
-fn address_of(m: &AddressMessage) -> Option<IpNet> {
+/// The address of an RTM_NEWADDR/DELADDR message (IFA_LOCAL, else IFA_ADDRESS: they differ on
+/// point-to-point links, where IFA_LOCAL is our side).
+pub(crate) fn address_of(m: &AddressMessage) -> Option<IpNet> {
     let mut addr = None;
     for a in &m.attributes {
         match a {

@@ -7,21 +7,29 @@
 //!  Kernel::links() ──► [Link] (dump) ────┘                                 (rtnetlink, counted)
 //! ```
 //!
-//! * [`desired`]: one [`Link`] per device lsys wants — `vrf<table>` per routing instance and per
-//!   logical system's master instance (when an irb sits outside every instance), a bridge
-//!   named after each bridge domain's irb (`irb.4`, enslaved to its VRF, carrying the irb's
-//!   addresses), an 802.1q device per member unit (`eth1.4`), QinQ as an 802.1ad outer device
-//!   (`eth1.1000`, or `eth1.q1000` when a unit claims that name) under the 802.1q inner one.
+//! * [`desired`](mod@desired): one [`Link`] per device lsys wants — `vrf<table>` per routing
+//!   instance and per logical system's master instance (when an irb sits outside every
+//!   instance), a bridge named after each bridge domain's irb (`irb.4`, enslaved to its VRF,
+//!   carrying the irb's addresses), an 802.1q device per member unit (`eth1.4`), QinQ as an
+//!   802.1ad outer device (`eth1.1000`, or `eth1.q1000` when a unit claims that name) under the
+//!   802.1q inner one.
 //! * [`reconcile`]: the pure diff. Devices lsys owns carry ifalias `lsys:<ls>:<what>`; only those
 //!   are changed or deleted, so foreign VRFs and bridges survive. A converged kernel gives an
 //!   empty plan: zero writes.
 //! * [`kernel`]: dump and apply, one netlink request per [`Step`].
+//! * [`route`]: the one route model, read side ([`route::KernelRoute`], [`route::RouteKind`],
+//!   [`route::parse_route`]), shared by the batch path and the forwarding-table dump.
+//! * [`batch`]: many route ops per `sendmsg` on a blocking socket, one result per op
+//!   ([`batch::RouteSocket`]); `encode` (ops → chunks), `acks` (answers → results), `socket`.
+//! * [`live`]: links and addresses kept current by kernel events for show commands (`state`,
+//!   the pure part; `watch`, the driver), and the route dump of one table (`routes`).
 
 pub mod batch;
 pub mod desired;
 pub mod kernel;
 pub mod live;
 pub mod reconcile;
+pub mod route;
 
 pub use desired::{desired, Desired, DesiredError, Kind, Link, VlanProto};
 pub use kernel::{Kernel, KernelError};

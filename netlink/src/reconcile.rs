@@ -42,6 +42,10 @@ pub enum Step {
         name: String,
         up: bool,
     },
+    SetMtu {
+        name: String,
+        mtu: u32,
+    },
 }
 
 impl fmt::Display for Step {
@@ -57,6 +61,7 @@ impl fmt::Display for Step {
             Step::AddAddress { name, address } => write!(f, "add address {address} dev {name}"),
             Step::DelAddress { name, address } => write!(f, "delete address {address} dev {name}"),
             Step::SetUp { name, up } => write!(f, "set {name} {}", if *up { "up" } else { "down" }),
+            Step::SetMtu { name, mtu } => write!(f, "set {name} mtu {mtu}"),
         }
     }
 }
@@ -88,6 +93,18 @@ pub fn is_ours(l: &Link) -> bool {
         .is_some_and(|a| a.starts_with(ALIAS_PREFIX))
 }
 
+/// A device lsys created but could not label: the kernel ignores the alias on creation, so a
+/// crash between the create and the alias write leaves a device that is exactly what lsys
+/// wants (name and kind) in exactly the state creation leaves it (down, no alias, no master,
+/// no address). Such a device is adopted; anything else without our alias stays foreign.
+fn orphan_of_ours(a: &Link, w: &Link) -> bool {
+    a.alias.is_none()
+        && a.kind == w.kind
+        && !a.up
+        && a.master.is_none()
+        && a.addresses.iter().all(|x| !managed(x))
+}
+
 /// Addresses the kernel adds by itself (IPv6 link-local) are neither wanted nor removed.
 fn managed(a: &IpNet) -> bool {
     match a {
@@ -104,9 +121,26 @@ fn delete_rank(l: &Link) -> u8 {
 /// Diffs `actual` (every link in the kernel) against `want`.
 pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
     let by_name: BTreeMap<&str, &Link> = actual.iter().map(|l| (l.name.as_str(), l)).collect();
-    for port in &want.ports {
-        if !by_name.contains_key(port.as_str()) && want.link(port).is_none() {
-            return Err(PlanError::MissingPort { name: port.clone() });
+    // Ports first: their MTU before VLAN devices are created on them (which inherit it).
+    let mut steps = Vec::new();
+    for (name, port) in &want.ports {
+        let Some(a) = by_name.get(name.as_str()) else {
+            if port.required {
+                return Err(PlanError::MissingPort { name: name.clone() });
+            }
+            continue;
+        };
+        if let Some(mtu) = port.mtu.filter(|m| a.mtu != Some(*m)) {
+            steps.push(Step::SetMtu {
+                name: name.clone(),
+                mtu,
+            });
+        }
+        if !a.up {
+            steps.push(Step::SetUp {
+                name: name.clone(),
+                up: true,
+            });
         }
     }
     let mut deletes: Vec<&Link> = actual
@@ -115,12 +149,13 @@ pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
         .collect();
     let mut creates = Vec::new();
     let mut aliases = Vec::new();
+    let mut mtus = Vec::new();
     let mut masters = Vec::new();
     let mut addresses = Vec::new();
     let mut ups = Vec::new();
     for w in &want.links {
         let current = match by_name.get(w.name.as_str()) {
-            Some(a) if !is_ours(a) => {
+            Some(a) if !is_ours(a) && !orphan_of_ours(a, w) => {
                 return Err(PlanError::Foreign {
                     name: a.name.clone(),
                     kind: a.kind.to_string(),
@@ -137,8 +172,14 @@ pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
             }
             other => other.copied(),
         };
-        let (alias, master, addrs, up) = match current {
-            Some(a) => (a.alias.clone(), a.master.clone(), a.addresses.clone(), a.up),
+        let (alias, master, addrs, up, mtu) = match current {
+            Some(a) => (
+                a.alias.clone(),
+                a.master.clone(),
+                a.addresses.clone(),
+                a.up,
+                a.mtu,
+            ),
             None => {
                 let mut link = w.clone();
                 link.master = None;
@@ -146,10 +187,25 @@ pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
                 link.up = false;
                 link.alias = None;
                 creates.push(Step::Create { link });
-                // The kernel ignores IFLA_IFALIAS on RTM_NEWLINK: the alias is its own write.
-                (None, None, vec![], false)
+                // The kernel ignores IFLA_IFALIAS on RTM_NEWLINK: the alias is its own write,
+                // right after the create, so that a plan failing later leaves only labelled
+                // devices behind (undo removes them) and a crash leaves at most one unlabelled.
+                if let Some(alias) = &w.alias {
+                    creates.push(Step::SetAlias {
+                        name: w.name.clone(),
+                        alias: alias.clone(),
+                    });
+                }
+                // A new VLAN device inherits its parent's MTU, which the port steps set.
+                (w.alias.clone(), None, vec![], false, w.mtu)
             }
         };
+        if let Some(m) = w.mtu.filter(|m| mtu != Some(*m)) {
+            mtus.push(Step::SetMtu {
+                name: w.name.clone(),
+                mtu: m,
+            });
+        }
         if alias != w.alias {
             if let Some(alias) = &w.alias {
                 aliases.push(Step::SetAlias {
@@ -188,14 +244,12 @@ pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
     }
     deletes.sort_by_key(|l| (delete_rank(l), l.name.clone()));
     deletes.dedup_by(|a, b| a.name == b.name);
-    let mut steps: Vec<Step> = deletes
-        .into_iter()
-        .map(|l| Step::Delete {
-            name: l.name.clone(),
-        })
-        .collect();
+    steps.extend(deletes.into_iter().map(|l| Step::Delete {
+        name: l.name.clone(),
+    }));
     steps.extend(creates);
     steps.extend(aliases);
+    steps.extend(mtus);
     steps.extend(masters);
     steps.extend(addresses);
     steps.extend(ups);
@@ -236,6 +290,7 @@ mod tests {
             alias: None,
             addresses: vec![],
             up: true,
+            mtu: Some(9000),
         }
     }
 
@@ -262,16 +317,16 @@ mod tests {
             lines(&p),
             [
                 "create vrf1000 vrf table 1000",
-                "create eth1.1000 vlan 802.1ad 1000 on eth1",
-                "create eth1.4 vlan 802.1q 4 on eth1",
-                "create eth1.2 vlan 802.1q 100 on eth1.1000",
-                "create irb.2 bridge",
-                "create irb.4 bridge",
                 "set vrf1000 alias lsys:l2:instance:d87ed303-8b9d-48a5-9f08-aa42b4b50cd8",
+                "create eth1.1000 vlan 802.1ad 1000 on eth1",
                 "set eth1.1000 alias lsys:l2:outer:1000",
+                "create eth1.4 vlan 802.1q 4 on eth1",
                 "set eth1.4 alias lsys:l2:member:bd-aws",
+                "create eth1.2 vlan 802.1q 100 on eth1.1000",
                 "set eth1.2 alias lsys:l2:member:bd-azure",
+                "create irb.2 bridge",
                 "set irb.2 alias lsys:l2:bridge-domain:bd-azure",
+                "create irb.4 bridge",
                 "set irb.4 alias lsys:l2:bridge-domain:bd-aws",
                 "set eth1.4 master irb.4",
                 "set eth1.2 master irb.2",
@@ -333,8 +388,8 @@ mod tests {
                 "delete eth1.2",
                 "delete eth1.1000",
                 "create eth1.1001 vlan 802.1ad 1001 on eth1",
-                "create eth1.2 vlan 802.1q 100 on eth1.1001",
                 "set eth1.1001 alias lsys:l2:outer:1001",
+                "create eth1.2 vlan 802.1q 100 on eth1.1001",
                 "set eth1.2 alias lsys:l2:member:bd-azure",
                 "set eth1.2 master irb.2",
                 "set eth1.1001 up",
@@ -378,5 +433,46 @@ mod tests {
     fn missing_port_is_an_error() {
         let err = plan(&[], &want(SEED)).unwrap_err();
         assert_eq!(err.to_string(), "interface eth1 does not exist");
+    }
+
+    #[test]
+    fn port_mtu_and_state_come_first_and_members_follow_the_mtu() {
+        let w = want(SEED);
+        let mut actual = converged(&w);
+        let eth1 = actual.iter_mut().find(|l| l.name == "eth1").unwrap();
+        eth1.mtu = Some(1500);
+        eth1.up = false;
+        actual.iter_mut().find(|l| l.name == "eth1.4").unwrap().mtu = Some(1500);
+        assert_eq!(
+            lines(&plan(&actual, &w).unwrap()),
+            ["set eth1 mtu 9000", "set eth1 up", "set eth1.4 mtu 9000"]
+        );
+    }
+
+    #[test]
+    fn an_unlabelled_device_left_by_a_crash_is_adopted_but_a_used_one_is_not() {
+        let w = want(SEED);
+        let mut actual = converged(&w);
+        let irb = actual.iter_mut().find(|l| l.name == "irb.4").unwrap();
+        // As a crash right after the create leaves it.
+        irb.alias = None;
+        irb.master = None;
+        irb.addresses.clear();
+        irb.up = false;
+        assert_eq!(
+            lines(&plan(&actual, &w).unwrap()),
+            [
+                "set irb.4 alias lsys:l2:bridge-domain:bd-aws",
+                "set irb.4 master vrf1000",
+                "add address 10.0.0.0/31 dev irb.4",
+                "set irb.4 up",
+            ]
+        );
+        // Someone's bridge that happens to carry the name: up, so not ours.
+        actual.iter_mut().find(|l| l.name == "irb.4").unwrap().up = true;
+        assert!(matches!(
+            plan(&actual, &w),
+            Err(PlanError::Foreign { name, .. }) if name == "irb.4"
+        ));
     }
 }

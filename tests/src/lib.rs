@@ -26,6 +26,14 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// The repository's root directory.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
+}
+
 /// A running lsysd with its own state and socket, stopped on drop.
 pub struct Lab {
     pub dir: tempfile::TempDir,

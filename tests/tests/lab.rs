@@ -3,18 +3,11 @@
 //! these tests are the only ones that exercise them. They never skip: if qemu cannot run, they fail.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use lsys_tests::bin;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
-}
+use lsys_tests::{bin, repo_root};
 
 /// `tests/lab/run SCRIPT ARGS...` with this test's freshly built lsys/lsysd on PATH inside.
 /// Files the script leaves in `$LSYS_LAB_SCRATCH` come back in `returned` when given.

@@ -3,6 +3,7 @@
 //! (`match`, `count`, ...) are the shell's.
 
 mod config;
+mod live;
 mod oper;
 
 use lsys_grammar::cli::{self, CliErrorKind, Invocation, Line, Mode};

@@ -59,15 +59,15 @@ pub(super) fn run(
             s.view = View::operator();
             Reply::ok("Cleared default logical system\n")
         }
+        "show interfaces" => super::live::interfaces(router, s, inv, display),
+        "show route forwarding-table" => super::live::forwarding_table(router, s, inv, display),
         name @ ("show route"
-        | "show route forwarding-table"
         | "show route receive-protocol bgp"
         | "show route advertising-protocol bgp"
         | "show bgp summary"
         | "show bgp neighbor"
-        | "show interfaces"
         | "ping") => {
-            if router.no_dataplane {
+            if router.dataplane.is_none() {
                 Reply::error("error: no dataplane: lsysd runs with --no-dataplane")
             } else {
                 Reply::error(format!("error: '{name}' is not supported yet"))

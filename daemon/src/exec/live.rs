@@ -1,0 +1,106 @@
+//! Operational commands answered from the live kernel: `show interfaces terse [NAME]` and
+//! `show route forwarding-table [table NAME]`. What a view may see comes from the running
+//! configuration (crate::show::visible); the state comes from the kernel: links and addresses
+//! from the event-fed live state, routes from a dump of each table asked for.
+
+use lsys_grammar::cli::Invocation;
+use lsys_grammar::typed;
+use lsys_netlink::live::KernelRoute;
+
+use super::{Display, Reply};
+use crate::router::Router;
+use crate::session::Session;
+use crate::show::{self, forwarding, visible, TableRef};
+
+/// The kernel's main table: the root's master instance.
+const MAIN_TABLE: u32 = 254;
+
+fn json(v: serde_json::Value) -> Reply {
+    Reply::ok(format!(
+        "{}\n",
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    ))
+}
+
+fn intent(router: &Router) -> Result<typed::Intent, Box<Reply>> {
+    typed::intent(&router.running)
+        .map_err(|e| Box::new(Reply::error(format!("error: running configuration: {e}"))))
+}
+
+/// `show interfaces [NAME] terse`.
+pub(super) fn interfaces(
+    router: &Router,
+    s: &Session,
+    inv: &Invocation,
+    display: &Display,
+) -> Reply {
+    if !inv.has("terse") {
+        return Reply::error("error: 'show interfaces' without 'terse' is not supported yet");
+    }
+    let Some(live) = &router.live else {
+        return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
+    };
+    let intent = match intent(router) {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    let view = visible::interfaces(&intent, s.view.logical_system());
+    let name = inv.arg("interface-name");
+    let live = live.read().unwrap_or_else(|e| e.into_inner());
+    let r = match display {
+        Display::Json => show::terse_json(&view, &live.state, name).map(json),
+        _ => show::terse(&view, &live.state, name).map(Reply::ok),
+    };
+    r.unwrap_or_else(|e| Reply::error(format!("error: {e}")))
+}
+
+/// `show route forwarding-table [table NAME]`.
+pub(super) fn forwarding_table(
+    router: &mut Router,
+    s: &Session,
+    inv: &Invocation,
+    display: &Display,
+) -> Reply {
+    if router.dataplane.is_none() {
+        return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
+    }
+    let intent = match intent(router) {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    let allocated: std::collections::BTreeMap<String, u32> = match router.store.table_allocations()
+    {
+        Ok(t) => t.into_iter().collect(),
+        Err(e) => return Reply::error(format!("error: {e}")),
+    };
+    // A master instance that needs no VRF (no interface in it) has no table to show.
+    let visible: Vec<_> = visible::tables(&intent, s.view.logical_system())
+        .into_iter()
+        .filter(|t| match &t.table {
+            TableRef::Main => true,
+            TableRef::Instance(key) => allocated.contains_key(key),
+        })
+        .collect();
+    let filter = inv.arg("table");
+    let chosen = match forwarding::select(&visible, filter) {
+        Ok(c) => c,
+        Err(e) => return Reply::error(format!("error: {e}")),
+    };
+    let dp = router.dataplane.as_mut().expect("checked above");
+    let mut tables: Vec<(String, Vec<KernelRoute>)> = Vec::new();
+    for (t, _) in chosen {
+        let id = match &t.table {
+            TableRef::Main => MAIN_TABLE,
+            TableRef::Instance(key) => allocated[key],
+        };
+        match dp.routes(id) {
+            Ok(routes) => tables.push((t.name.clone(), routes)),
+            Err(e) => return Reply::error(format!("error: kernel: {e}")),
+        }
+    }
+    let r = match display {
+        Display::Json => forwarding::forwarding_table_json(&tables, filter).map(json),
+        _ => show::forwarding_table(&tables, filter).map(Reply::ok),
+    };
+    r.unwrap_or_else(|e| Reply::error(format!("error: {e}")))
+}

@@ -1,1 +1,0 @@
-//! Batched netlink requests (being written).

@@ -1,1 +1,0 @@
-//! Live kernel state: dumps and link/address events (being written).

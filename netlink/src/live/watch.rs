@@ -1,0 +1,125 @@
+//! The driver: an event socket, a dump at start and after every missed event, and the shared
+//! state the show commands read.
+
+use std::sync::{Arc, RwLock};
+
+use futures::{StreamExt, TryStreamExt};
+use rtnetlink::packet_core::NetlinkPayload;
+use rtnetlink::packet_route::RouteNetlinkMessage;
+use rtnetlink::sys::AsyncSocket;
+use rtnetlink::{Handle, MulticastGroup};
+
+use super::{Applied, LiveError, LiveState};
+
+/// Receive buffer of the event socket: room for a burst of a few thousand link events.
+const EVENT_RCVBUF: i32 = 4 << 20;
+
+/// A fresh state: every link, then every address.
+pub async fn dump(handle: &Handle) -> Result<LiveState, LiveError> {
+    let mut state = LiveState::default();
+    let mut links = handle.link().get().execute();
+    while let Some(m) = links.try_next().await.map_err(LiveError::Dump)? {
+        state.apply(&RouteNetlinkMessage::NewLink(m));
+    }
+    let mut addrs = handle.address().get().execute();
+    while let Some(m) = addrs.try_next().await.map_err(LiveError::Dump)? {
+        state.apply(&RouteNetlinkMessage::NewAddress(m));
+    }
+    Ok(state)
+}
+
+/// The state the watcher keeps, with counters for tests and diagnostics.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    pub state: LiveState,
+    /// Link and address events applied since the watcher started.
+    pub events: u64,
+    /// Full dumps taken: 1 after the initial dump, one more per resync.
+    pub dumps: u64,
+}
+
+pub type SharedLive = Arc<RwLock<Live>>;
+
+/// An empty shared state for [`watch`] to fill.
+pub fn shared() -> SharedLive {
+    Arc::new(RwLock::new(Live::default()))
+}
+
+fn write(shared: &SharedLive) -> std::sync::RwLockWriteGuard<'_, Live> {
+    // A panic while holding the lock leaves a state that is at worst one event old: keep it.
+    shared.write().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Aborts the connection task when its user ends.
+pub(super) struct AbortOnDrop(pub(super) tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Keeps `shared` equal to the kernel of the current network namespace: subscribes to link and
+/// address events, dumps, then applies every event. Resyncs with a full dump when the socket
+/// overruns (ENOBUFS) or an event refers to an unknown link. Runs until the socket closes
+/// (an error) or the future is dropped.
+pub async fn watch(shared: SharedLive) -> Result<(), LiveError> {
+    let (mut conn, handle, mut events) = rtnetlink::new_multicast_connection(&[
+        MulticastGroup::Link,
+        MulticastGroup::Ipv4Ifaddr,
+        MulticastGroup::Ipv6Ifaddr,
+    ])?;
+    conn.socket_mut().socket_ref().set_rx_buf_sz(EVENT_RCVBUF)?;
+    let _conn = AbortOnDrop(tokio::spawn(conn));
+    loop {
+        // Events that arrive while dumping queue up in `events` (one socket, read in order).
+        let mut fresh = dump(&handle).await?;
+        // Replay what queued during the dump. Each event carries its object's whole state, so
+        // replaying onto a newer snapshot converges; a stale event may name a link deleted
+        // since, so inconsistencies are expected here and ignored.
+        let mut replayed = 0;
+        let mut overrun = false;
+        while let Ok((msg, _)) = events.try_recv() {
+            match msg.payload {
+                NetlinkPayload::InnerMessage(m) => {
+                    replayed += u64::from(fresh.apply(&m) != Applied::Ignored)
+                }
+                NetlinkPayload::Overrun(_) => overrun = true,
+                _ => {}
+            }
+        }
+        {
+            let mut live = write(&shared);
+            live.state = fresh;
+            live.dumps += 1;
+            live.events += replayed;
+        }
+        if overrun {
+            tracing::warn!("netlink event socket overran during a dump; dumping again");
+            continue;
+        }
+        loop {
+            let Some((msg, _)) = events.next().await else {
+                return Err(LiveError::Closed);
+            };
+            let m = match msg.payload {
+                NetlinkPayload::InnerMessage(m) => m,
+                NetlinkPayload::Overrun(_) => {
+                    tracing::warn!("netlink event socket overran (ENOBUFS); dumping again");
+                    break;
+                }
+                _ => continue,
+            };
+            let mut live = write(&shared);
+            match live.state.apply(&m) {
+                Applied::Applied => live.events += 1,
+                Applied::Ignored => {}
+                Applied::Inconsistent => {
+                    live.events += 1;
+                    tracing::warn!(event = ?m, "event about an unknown link; dumping again");
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+#!/bin/bash
+# tests/lab/dataplane.sh SEED_CONF TENANT_USER: lsysd programs the kernel inside the commit.
+# The seed scenario's circuits over a veth "port" (eth1) with the peers in a namespace:
+# `show interfaces terse` as the tenant, pings through the VRF, the peer going down and up in
+# the Link column, foreign objects surviving a commit and a restart, a restart with zero netlink
+# writes, two tenants claiming one irb unit / one VLAN, a missing port. Prints `figure: ...`
+# lines and ends with DATAPLANE-OK.
+set -euo pipefail
+CONF=$(realpath -e "$1")
+TENANT=$2
+ST=/tmp/lsys-state
+SOCK=/tmp/lsysd.sock
+export LSYS_SOCKET=$SOCK
+step() { echo "step: $*"; }
+fail() {
+    echo "FAIL: $*"
+    echo "--- lsysd log"; cat /tmp/lsysd*.log 2>/dev/null | tail -40
+    exit 1
+}
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+has() { # has TEXT PATTERN...: every fixed-string PATTERN occurs in TEXT
+    local text=$1; shift
+    for p in "$@"; do [[ $text == *"$p"* ]] || fail "expected '$p' in: $text"; done
+}
+if command -v ping >/dev/null; then PING=(ping); else PING=(busybox ping); fi
+vping() { ip vrf exec vrf1000 "${PING[@]}" -c 1 -W 5 "$1" >/dev/null || fail "no answer from $1 through vrf1000"; }
+kernel() { # everything lsys could have touched, for before/after comparisons
+    # IPv6 duplicate address detection finishes by itself: wait for it (≤ 5 s).
+    for _ in $(seq 50); do ip addr | grep -q tentative || break; sleep 0.1; done
+    # (bridge timers tick by themselves: left out)
+    ip -d link show | sed -E 's/ qlen [0-9]+//; s/ [a-z_]*timer +[0-9.]+//g'
+    ip addr show
+    ip route show table all
+}
+same_kernel() { # same_kernel BEFORE WHAT: fails with the difference when the kernel changed
+    kernel >/tmp/kernel.now
+    echo "$1" >/tmp/kernel.before
+    cmp -s /tmp/kernel.before /tmp/kernel.now || fail "$2: $(diff /tmp/kernel.before /tmp/kernel.now)"
+}
+
+LOGN=0
+start_lsysd() {
+    LOGN=$((LOGN + 1))
+    LSYSD_LOG=info lsysd --state-dir "$ST" --socket "$SOCK" </dev/null 2>"/tmp/lsysd$LOGN.log" &
+    LSYSD=$!
+    for _ in $(seq 200); do [[ -S $SOCK ]] && lsys -c "show version" >/dev/null 2>&1 && return; sleep 0.05; done
+    fail "lsysd did not start"
+}
+stop_lsysd() { kill "$LSYSD"; wait "$LSYSD" 2>/dev/null || true; rm -f "$SOCK"; }
+op() { lsys -c "$1" 2>&1; }
+batch() { lsys 2>&1; }  # commands on stdin, one per line
+tenant() { setpriv --reuid "$TENANT" --regid "$(id -g "$TENANT")" --clear-groups lsys -c "$1" 2>&1; }
+terse_until() { # terse_until PATTERN: waits (≤ 10 s) until the tenant's terse output matches
+    local out
+    for _ in $(seq 100); do
+        out=$(tenant "show interfaces terse")
+        [[ $out =~ $1 ]] && { echo "$out"; return; }
+        sleep 0.1
+    done
+    fail "show interfaces terse never matched /$1/: $out"
+}
+
+step "topology: veth port eth1, peers in namespace 'peers'"
+ip link add eth1 type veth peer name peer0
+ip netns add peers
+ip link set peer0 netns peers
+ip -n peers link set peer0 name eth0
+ip -n peers link set lo up
+ip -n peers link set eth0 up
+ip -n peers link add link eth0 name eth0.4 type vlan id 4
+ip -n peers addr add 10.0.0.1/31 dev eth0.4
+ip -n peers link add link eth0 name eth0.1000 type vlan proto 802.1ad id 1000
+ip -n peers link add link eth0.1000 name eth0.1000.100 type vlan id 100
+ip -n peers addr add 10.0.0.14/30 dev eth0.1000.100
+for d in eth0.4 eth0.1000 eth0.1000.100; do ip -n peers link set "$d" up; done
+
+step "foreign objects made by hand"
+ip link add vrf-foreign type vrf table 77
+ip link add brforeign type bridge
+ip link set brforeign master vrf-foreign
+ip link set vrf-foreign up
+ip link set brforeign up
+ip route add blackhole 192.0.2.0/24 table 77
+foreign() {
+    has "$(ip -d link show brforeign)" "master vrf-foreign"
+    has "$(ip -d link show vrf-foreign)" "vrf table 77"
+    has "$(ip route show table 77)" "blackhole 192.0.2.0/24"
+}
+
+step "lsysd programs the kernel: commit the seed configuration"
+start_lsysd
+t0=$(now)
+out=$(op "configure; load override $CONF; commit")
+has "$out" "commit complete"
+echo "figure: seed commit through lsysd $(secs "$t0" "$(now)") s"
+has "$(ip -d link show vrf1000)" "vrf table 1000" "lsys:l2:instance:d87ed303-8b9d-48a5-9f08-aa42b4b50cd8"
+has "$(ip -d link show irb.4)" "master vrf1000" "bridge" ",UP"
+has "$(ip -d link show eth1.2)" "eth1.2@eth1.1000" "master irb.2" "vlan protocol 802.1Q id 100 "
+has "$(ip -d link show eth1.1000)" "vlan protocol 802.1ad id 1000 "
+has "$(ip link show eth1)" "mtu 9000" ",UP"
+has "$(ip route show vrf vrf1000)" "10.0.0.0/31 dev irb.4" "10.0.0.12/30 dev irb.2"
+foreign
+
+step "show interfaces terse, as the tenant"
+out=$(terse_until 'irb\.4 +up +up')
+echo "$out" | sed 's/^/  | /'
+expected="Interface               Admin Link Proto    Local                 Remote
+irb
+irb.2                   up    up   inet     10.0.0.13/30
+                                   multiservice
+irb.4                   up    up   inet     10.0.0.0/31
+                                   multiservice"
+[[ $(echo "$out" | grep -v '^eth1\.' | grep -v '^ *bridge$') == "$expected" ]] || fail "terse output differs from the seed's"
+
+step "pings through the VRF"
+t0=$(now)
+vping 10.0.0.1
+vping 10.0.0.14
+echo "figure: both pings answered in $(secs "$t0" "$(now)") s"
+
+step "the peer end goes down, then up again"
+ip -n peers link set eth0 down
+t0=$(now)
+out=$(terse_until 'irb\.4 +up +down')
+echo "figure: link down shown after $(secs "$t0" "$(now)") s"
+echo "$out" | sed 's/^/  | /'
+ip -n peers link set eth0 up
+t0=$(now)
+out=$(terse_until 'irb\.2 +up +up .*irb\.4 +up +up')
+echo "figure: link up shown after $(secs "$t0" "$(now)") s"
+vping 10.0.0.1
+
+step "a tenant commit that changes the kernel; foreign objects stay"
+out=$(tenant "configure private; set interfaces irb unit 4 family inet address 10.0.0.100/31; commit and-quit" || true)
+has "$out" "commit complete"
+has "$(ip addr show dev irb.4)" "10.0.0.100/31" "10.0.0.0/31"
+out=$(tenant "configure private; delete interfaces irb unit 4 family inet address 10.0.0.100/31; commit and-quit" || true)
+has "$out" "commit complete"
+[[ $(ip addr show dev irb.4) != *10.0.0.100* ]] || fail "address not removed"
+foreign
+
+step "restart on a converged kernel: zero netlink writes"
+before=$(kernel)
+stop_lsysd
+start_lsysd
+line=$(grep "kernel reconciled" "/tmp/lsysd$LOGN.log" || true)
+echo "  | $line"
+[[ $line == *"writes=0 "* ]] || fail "restart wrote to the kernel: $line"
+echo "figure: restart on a converged kernel: $(sed -n 's/.*\(writes=[0-9]*\) \(round_trips=[0-9]*\).*/\1 \2/p' <<<"$line")"
+same_kernel "$before" "the kernel changed across a restart"
+foreign
+
+step "restart after a device vanished: reconcile puts it back"
+ip link del irb.2
+stop_lsysd
+start_lsysd
+line=$(grep "kernel reconciled" "/tmp/lsysd$LOGN.log" || true)
+echo "  | $line"
+has "$(ip -d link show irb.2)" "master vrf1000" "lsys:l2:bridge-domain"
+vping 10.0.0.14
+
+step "two tenants claiming the same irb unit or VLAN: commit error, kernel unchanged"
+before=$(kernel)
+out=$(op "configure; set logical-systems l3 interfaces irb unit 4 family inet address 10.9.0.1/24; commit" || true)
+echo "$out" | sed 's/^/  | /'
+has "$out" "Logical interface irb.4 is also configured in another logical system" "error: configuration check-out failed"
+out=$(op "configure; rollback 0; set logical-systems l3 interfaces eth1 unit 14 vlan-id 4; commit" || true)
+echo "$out" | sed 's/^/  | /'
+has "$out" "vlan-id 4 on eth1 is also used by a unit in another logical system" "error: configuration check-out failed"
+same_kernel "$before" "a refused commit changed the kernel"
+
+step "a circuit on a port that does not exist: kernel error, undone, nothing committed"
+seq_before=$(op "show system commit" | head -1)
+out=$(batch <<'EOF' || true
+configure
+rollback 0
+set interfaces eth9 flexible-vlan-tagging
+set logical-systems l2 interfaces eth9 unit 7 encapsulation vlan-bridge
+set logical-systems l2 interfaces eth9 unit 7 vlan-id 7
+set logical-systems l2 bridge-domains bd7 vlan-id 7
+set logical-systems l2 bridge-domains bd7 interface eth9.7
+set logical-systems l2 bridge-domains bd7 routing-interface irb.7
+set logical-systems l2 interfaces irb unit 7 family inet address 10.7.0.1/24
+set logical-systems l2 routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8 interface irb.7
+commit
+EOF
+)
+echo "$out" | sed 's/^/  | /'
+has "$out" "error: kernel: interface eth9 does not exist" "error: configuration check-out failed"
+same_kernel "$before" "a failed kernel commit changed the kernel"
+[[ $(op "show system commit" | head -1) == "$seq_before" ]] || fail "the failed commit was recorded"
+
+step "a kernel failure halfway is undone: a new VRF is made, then a VLAN on lo is refused"
+before=$(kernel)
+out=$(batch <<'EOF' || true
+configure
+rollback 0
+set interfaces lo flexible-vlan-tagging
+set logical-systems l2 interfaces lo unit 7 encapsulation vlan-bridge
+set logical-systems l2 interfaces lo unit 7 vlan-id 7
+set logical-systems l2 bridge-domains bd7 vlan-id 7
+set logical-systems l2 bridge-domains bd7 interface lo.7
+set logical-systems l2 bridge-domains bd7 routing-interface irb.7
+set logical-systems l2 interfaces irb unit 7 family inet address 10.7.0.1/24
+set logical-systems l2 routing-instances extra instance-type virtual-router
+set logical-systems l2 routing-instances extra interface irb.7
+commit
+EOF
+)
+echo "$out" | sed 's/^/  | /'
+has "$out" "error: kernel: create lo.7" "error: configuration check-out failed"
+failed=$(grep "kernel plan applied" "/tmp/lsysd$LOGN.log" | grep "ok=false" | tail -1)
+echo "  | $failed"
+[[ $failed =~ writes=([0-9]+) && ${BASH_REMATCH[1]} -ge 2 ]] || fail "the failure did not come after some writes: $failed"
+same_kernel "$before" "the half-applied commit was not undone"
+foreign
+
+step "removing the Azure circuit by commit deletes its two devices"
+out=$(op "configure; delete logical-systems l2 bridge-domains bd-azure interface eth1.2; commit" || true)
+has "$out" "commit complete"
+! ip link show eth1.2 >/dev/null 2>&1 || fail "eth1.2 still exists"
+! ip link show eth1.1000 >/dev/null 2>&1 || fail "eth1.1000 still exists"
+vping 10.0.0.1
+foreign
+
+stop_lsysd
+echo DATAPLANE-OK

@@ -1,0 +1,69 @@
+//! lsysd programming the kernel inside the commit, in the real-kernel lab
+//! (tests/lab/dataplane.sh): the seed scenario's circuits over a veth port, the tenant's
+//! `show interfaces terse`, pings through the VRF, link down/up, foreign objects, a restart with
+//! zero writes, conflicting tenants, a missing port and a half-applied plan undone.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+
+use lsys_tests::{bin, ensure_user, repo_root};
+
+const TENANT: &str = "lsys-t2";
+
+#[test]
+fn commit_programs_the_kernel_and_undoes_failures() {
+    ensure_user(TENANT);
+    let bin_dir = bin("lsysd").parent().expect("bin dir").to_path_buf();
+    bin("lsys");
+    let root = repo_root();
+    // The seed scenario with its tenant user renamed to a Unix user that exists here (the VM
+    // shares this machine's /etc/passwd).
+    let seed = std::fs::read_to_string(root.join("grammar/tests/fixtures/seed.conf"))
+        .expect("seed fixture");
+    let conf_dir = bin_dir.join("lab-fixtures");
+    std::fs::create_dir_all(&conf_dir).expect("fixture dir");
+    let conf = conf_dir.join("dataplane-seed.conf");
+    std::fs::write(
+        &conf,
+        seed.replace("user jvetter {", &format!("user {TENANT} {{")),
+    )
+    .expect("write fixture");
+    let out = lab(
+        &bin_dir,
+        "dataplane.sh",
+        &[conf.to_str().expect("utf-8 path"), TENANT],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let shown = format!(
+        "exit {:?}\n--- stdout\n{stdout}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(stdout.lines().any(|l| l == "DATAPLANE-OK"), "{shown}");
+}
+
+/// Runs `tests/lab/SCRIPT ARGS` in the lab and prints its `figure:` lines.
+fn lab(bin_dir: &Path, script: &str, args: &[&str]) -> Output {
+    let root = repo_root();
+    let start = Instant::now();
+    let out = Command::new(root.join("tests/lab/run"))
+        .arg(root.join("tests/lab").join(script))
+        .args(args)
+        .env("LSYS_LAB_BIN", bin_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("tests/lab/run starts");
+    eprintln!(
+        "lab {script}: boot + run {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    for line in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("figure:"))
+    {
+        eprintln!("{line}");
+    }
+    out
+}
