@@ -50,6 +50,20 @@ start_lsysd() {
 stop_lsysd() { kill "$LSYSD"; wait "$LSYSD" 2>/dev/null || true; rm -f "$SOCK"; }
 op() { lsys -c "$1" 2>&1; }
 batch() { lsys 2>&1; }  # commands on stdin, one per line
+circuit7() { # circuit7 PORT [INSTANCE-STATEMENTS...]: commits a circuit on PORT unit 7 (irb.7) in l2
+    local port=$1; shift
+    {
+        printf '%s\n' configure "rollback 0" "set interfaces $port flexible-vlan-tagging"
+        printf 'set logical-systems l2 %s\n' \
+            "interfaces $port unit 7 encapsulation vlan-bridge" \
+            "interfaces $port unit 7 vlan-id 7" \
+            "bridge-domains bd7 vlan-id 7" \
+            "bridge-domains bd7 interface $port.7" \
+            "bridge-domains bd7 routing-interface irb.7" \
+            "interfaces irb unit 7 family inet address 10.7.0.1/24" "$@"
+        echo commit
+    } | batch || true
+}
 tenant() { setpriv --reuid "$TENANT" --regid "$(id -g "$TENANT")" --clear-groups lsys -c "$1" 2>&1; }
 terse_until() { # terse_until PATTERN: waits (≤ 10 s) until the tenant's terse output matches
     local out
@@ -62,18 +76,7 @@ terse_until() { # terse_until PATTERN: waits (≤ 10 s) until the tenant's terse
 }
 
 step "topology: veth port eth1, peers in namespace 'peers'"
-ip link add eth1 type veth peer name peer0
-ip netns add peers
-ip link set peer0 netns peers
-ip -n peers link set peer0 name eth0
-ip -n peers link set lo up
-ip -n peers link set eth0 up
-ip -n peers link add link eth0 name eth0.4 type vlan id 4
-ip -n peers addr add 10.0.0.1/31 dev eth0.4
-ip -n peers link add link eth0 name eth0.1000 type vlan proto 802.1ad id 1000
-ip -n peers link add link eth0.1000 name eth0.1000.100 type vlan id 100
-ip -n peers addr add 10.0.0.14/30 dev eth0.1000.100
-for d in eth0.4 eth0.1000 eth0.1000.100; do ip -n peers link set "$d" up; done
+. "$(dirname "$(realpath "$0")")/seed-peers.sh"
 
 step "foreign objects made by hand"
 ip link add vrf-foreign type vrf table 77
@@ -172,20 +175,7 @@ same_kernel "$before" "a refused commit changed the kernel"
 
 step "a circuit on a port that does not exist: kernel error, undone, nothing committed"
 seq_before=$(op "show system commit" | head -1)
-out=$(batch <<'EOF' || true
-configure
-rollback 0
-set interfaces eth9 flexible-vlan-tagging
-set logical-systems l2 interfaces eth9 unit 7 encapsulation vlan-bridge
-set logical-systems l2 interfaces eth9 unit 7 vlan-id 7
-set logical-systems l2 bridge-domains bd7 vlan-id 7
-set logical-systems l2 bridge-domains bd7 interface eth9.7
-set logical-systems l2 bridge-domains bd7 routing-interface irb.7
-set logical-systems l2 interfaces irb unit 7 family inet address 10.7.0.1/24
-set logical-systems l2 routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8 interface irb.7
-commit
-EOF
-)
+out=$(circuit7 eth9 "routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8 interface irb.7")
 echo "$out" | sed 's/^/  | /'
 has "$out" "error: kernel: interface eth9 does not exist" "error: configuration check-out failed"
 same_kernel "$before" "a failed kernel commit changed the kernel"
@@ -193,21 +183,7 @@ same_kernel "$before" "a failed kernel commit changed the kernel"
 
 step "a kernel failure halfway is undone: a new VRF is made, then a VLAN on lo is refused"
 before=$(kernel)
-out=$(batch <<'EOF' || true
-configure
-rollback 0
-set interfaces lo flexible-vlan-tagging
-set logical-systems l2 interfaces lo unit 7 encapsulation vlan-bridge
-set logical-systems l2 interfaces lo unit 7 vlan-id 7
-set logical-systems l2 bridge-domains bd7 vlan-id 7
-set logical-systems l2 bridge-domains bd7 interface lo.7
-set logical-systems l2 bridge-domains bd7 routing-interface irb.7
-set logical-systems l2 interfaces irb unit 7 family inet address 10.7.0.1/24
-set logical-systems l2 routing-instances extra instance-type virtual-router
-set logical-systems l2 routing-instances extra interface irb.7
-commit
-EOF
-)
+out=$(circuit7 lo "routing-instances extra instance-type virtual-router" "routing-instances extra interface irb.7")
 echo "$out" | sed 's/^/  | /'
 has "$out" "error: kernel: create lo.7" "error: configuration check-out failed"
 failed=$(grep "kernel plan applied" "/tmp/lsysd$LOGN.log" | grep "ok=false" | tail -1)

@@ -8,18 +8,7 @@ CONF=$(realpath -e "$1")
 TENANT=$2
 export LSYS_SOCKET=/run/lsys/lsysd.sock
 hostname nxp-fra-01
-ip link add eth1 type veth peer name peer0
-ip netns add peers
-ip link set peer0 netns peers
-ip -n peers link set peer0 name eth0
-ip -n peers link set lo up
-ip -n peers link set eth0 up
-ip -n peers link add link eth0 name eth0.4 type vlan id 4
-ip -n peers addr add 10.0.0.1/31 dev eth0.4
-ip -n peers link add link eth0 name eth0.1000 type vlan proto 802.1ad id 1000
-ip -n peers link add link eth0.1000 name eth0.1000.100 type vlan id 100
-ip -n peers addr add 10.0.0.14/30 dev eth0.1000.100
-for d in eth0.4 eth0.1000 eth0.1000.100; do ip -n peers link set "$d" up; done
+. "$(dirname "$(realpath "$0")")/seed-peers.sh"
 LSYSD_LOG=${LSYSD_LOG:-info} lsysd --state-dir /tmp/lsys-state 2>/tmp/lsysd.log </dev/null &
 for _ in $(seq 200); do lsys -c "show version" >/dev/null 2>&1 && break; sleep 0.05; done
 lsys -c "configure; load override $CONF; commit comment \"seed scenario\"" | tail -1
