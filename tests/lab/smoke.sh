@@ -46,6 +46,10 @@ ip -n peer link set lo up
 if command -v ping >/dev/null; then PING=(ping); else PING=(busybox ping); fi
 "${PING[@]}" -c 1 -W 5 198.51.100.1
 
+step "BGP peers for the lab scenarios: BIRD 2 and FRR run inside"
+bird --version 2>&1 | grep -q "BIRD version 2" || { echo "bird 2 does not run"; exit 1; }
+/usr/lib/frr/bgpd --version | grep -q "bgpd version" || { echo "FRR bgpd does not run"; exit 1; }
+
 step "lsysd and lsys from PATH"
 command -v lsysd lsys
 set +e
