@@ -41,9 +41,9 @@ pub struct DataplaneError {
 /// Programs the kernel. [`KernelDataplane`] is the real one; tests may inject their own.
 pub trait Dataplane: Send {
     /// Makes lsys's devices in the kernel match `want` (foreign devices are never touched).
-    fn converge(&mut self, want: &Desired) -> Result<Converged, DataplaneError>;
+    fn converge(&self, want: &Desired) -> Result<Converged, DataplaneError>;
     /// The routes of kernel table `table` (both families).
-    fn routes(&mut self, table: u32) -> Result<Vec<KernelRoute>, DataplaneError>;
+    fn routes(&self, table: u32) -> Result<Vec<KernelRoute>, DataplaneError>;
 }
 
 type Reply<T> = mpsc::SyncSender<Result<T, DataplaneError>>;
@@ -123,11 +123,11 @@ impl KernelDataplane {
 }
 
 impl Dataplane for KernelDataplane {
-    fn converge(&mut self, want: &Desired) -> Result<Converged, DataplaneError> {
+    fn converge(&self, want: &Desired) -> Result<Converged, DataplaneError> {
         self.ask(|tx| Job::Converge(want.clone(), tx))
     }
 
-    fn routes(&mut self, table: u32) -> Result<Vec<KernelRoute>, DataplaneError> {
+    fn routes(&self, table: u32) -> Result<Vec<KernelRoute>, DataplaneError> {
         self.ask(|tx| Job::Routes(table, tx))
     }
 }

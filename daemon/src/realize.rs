@@ -105,12 +105,11 @@ impl Router {
     }
 
     /// Programs the kernel for `tree` (validated). On failure the kernel is back where it was.
-    pub(crate) fn program(&mut self, tree: &Node) -> Result<Option<Programmed>, CommitError> {
-        if self.dataplane.is_none() {
+    pub(crate) fn program(&self, tree: &Node) -> Result<Option<Programmed>, CommitError> {
+        let Some(dp) = &self.dataplane else {
             return Ok(None);
-        }
+        };
         let p = self.desired_of(tree).map_err(CommitError::Kernel)?;
-        let dp = self.dataplane.as_mut().expect("checked above");
         match dp.converge(&p.desired) {
             Ok(c) => {
                 tracing::debug!(writes = c.writes, "commit programmed the kernel");
@@ -148,9 +147,9 @@ impl Router {
     }
 
     /// The commit could not be persisted: put the kernel back.
-    pub(crate) fn unprogram(&mut self, p: Option<Programmed>) {
+    pub(crate) fn unprogram(&self, p: Option<Programmed>) {
         let Some(p) = p else { return };
-        if let Some(dp) = self.dataplane.as_mut() {
+        if let Some(dp) = &self.dataplane {
             if let Err(e) = dp.converge(&self.applied) {
                 tracing::error!(error = %e, "putting the kernel back after a failed commit failed");
             }
@@ -160,11 +159,10 @@ impl Router {
 
     /// Daemon start: brings the kernel to the committed configuration. Returns what it did.
     pub fn reconcile(&mut self) -> Result<Converged, String> {
-        if self.dataplane.is_none() {
+        let Some(dp) = &self.dataplane else {
             return Ok(Converged::default());
-        }
+        };
         let p = self.desired_of(&self.running)?;
-        let dp = self.dataplane.as_mut().expect("checked above");
         let result = dp.converge(&p.desired).map_err(|e| e.message);
         // Whatever happened, this is the state lsys now aims at (the next commit converges
         // from the live kernel, not from this value, so a partial start is repaired then).

@@ -292,10 +292,7 @@ impl Router {
             restore(self);
             return Ok(None);
         };
-        let running = std::mem::replace(&mut self.running, Node::root());
-        let programmed = self.program(&running);
-        self.running = running;
-        let programmed = match programmed {
+        let programmed = match self.program(&self.running) {
             Ok(p) => p,
             Err(e) => {
                 restore(self);

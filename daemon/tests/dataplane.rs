@@ -23,7 +23,7 @@ struct Fake {
 }
 
 impl Dataplane for Fake {
-    fn converge(&mut self, want: &Desired) -> Result<Converged, DataplaneError> {
+    fn converge(&self, want: &Desired) -> Result<Converged, DataplaneError> {
         let names: Vec<String> = want.links.iter().map(|l| l.name.clone()).collect();
         self.calls.lock().unwrap().push(names.clone());
         match self.fail_on.lock().unwrap().as_ref() {
@@ -39,7 +39,7 @@ impl Dataplane for Fake {
         }
     }
 
-    fn routes(&mut self, _table: u32) -> Result<Vec<KernelRoute>, DataplaneError> {
+    fn routes(&self, _table: u32) -> Result<Vec<KernelRoute>, DataplaneError> {
         Ok(vec![])
     }
 }

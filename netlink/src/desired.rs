@@ -132,13 +132,9 @@ pub const ROOT_LS: &str = "";
 pub fn desired(intent: &Intent, table_of: &dyn Fn(&str) -> u32) -> Result<Desired, DesiredError> {
     let claimed = claimed_unit_names(intent);
     let mut b = Builder {
-        mtu: port_mtus(intent),
+        ports: configured_ports(intent)?,
         ..Builder::default()
     };
-    for (name, mtu) in &b.mtu {
-        check_name(name, &format!("interface {name}"))?;
-        b.ports.entry(name.clone()).or_default().mtu = *mtu;
-    }
     b.scope(ROOT_LS, &intent.root, table_of, &claimed)?;
     for (ls, scope) in &intent.logical_systems {
         b.scope(ls, scope, table_of, &claimed)?;
@@ -164,18 +160,19 @@ pub fn create_rank(l: &Link) -> u8 {
 }
 
 /// Every physical port configured anywhere (not `irb`), with its MTU if one is set (the root's
-/// statement wins over a logical system's).
-fn port_mtus(intent: &Intent) -> BTreeMap<String, Option<u32>> {
-    let mut out: BTreeMap<String, Option<u32>> = BTreeMap::new();
+/// statement wins over a logical system's); `required` is set later by the VLAN members.
+fn configured_ports(intent: &Intent) -> Result<BTreeMap<String, Port>, DesiredError> {
+    let mut out: BTreeMap<String, Port> = BTreeMap::new();
     for i in std::iter::once(&intent.root)
         .chain(intent.logical_systems.values())
         .flat_map(|s| s.interfaces.iter())
         .filter(|i| i.name != "irb")
     {
-        let mtu = out.entry(i.name.clone()).or_default();
-        *mtu = mtu.or(i.mtu);
+        check_name(&i.name, &format!("interface {}", i.name))?;
+        let port = out.entry(i.name.clone()).or_default();
+        port.mtu = port.mtu.or(i.mtu);
     }
-    out
+    Ok(out)
 }
 
 /// `PORT.N` of every configured unit anywhere (the names an outer QinQ device must avoid).
@@ -209,9 +206,8 @@ fn check_name(name: &str, what: &str) -> Result<(), DesiredError> {
 struct Builder {
     /// name -> (owner description, link)
     links: BTreeMap<String, (String, Link)>,
+    /// Physical ports; their VLAN devices get the port's configured MTU.
     ports: BTreeMap<String, Port>,
-    /// Configured MTU of each physical port: its VLAN devices get the same.
-    mtu: BTreeMap<String, Option<u32>>,
 }
 
 impl Builder {
@@ -337,8 +333,9 @@ impl Builder {
                 };
                 let port = member.interface.clone();
                 check_name(&port, &owner)?;
-                self.ports.entry(port.clone()).or_default().required = true;
-                let mtu = self.mtu.get(&port).copied().flatten();
+                let p = self.ports.entry(port.clone()).or_default();
+                p.required = true;
+                let mtu = p.mtu;
                 let (parent, id) = match u.vlan.ok_or_else(no_vlan)? {
                     Vlan::Id(v) => (port, v),
                     Vlan::Tags {

@@ -46,8 +46,7 @@ pub struct Kernel {
     pub round_trips: usize,
     /// Interface indices by name, from the last dump and the lookups since: a plan names
     /// devices, netlink wants indices, and a lookup per step would double the round trips.
-    index: std::sync::Mutex<BTreeMap<String, u32>>,
-    lookups: std::sync::atomic::AtomicUsize,
+    index: BTreeMap<String, u32>,
 }
 
 /// The kernel's answer in its own words ("File exists"), without rtnetlink's wrapping.
@@ -74,18 +73,13 @@ impl Kernel {
             handle,
             writes: 0,
             round_trips: 0,
-            index: Default::default(),
-            lookups: Default::default(),
+            index: BTreeMap::new(),
         })
     }
 
     /// The rtnetlink handle, for requests this type does not wrap (route dumps).
     pub fn handle(&self) -> &Handle {
         &self.handle
-    }
-
-    fn cached(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u32>> {
-        self.index.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Every link with its addresses (indices resolved to names). Refreshes the index cache.
@@ -103,7 +97,7 @@ impl Kernel {
             .iter()
             .filter_map(|m| Some((m.header.index, ifname(m)?)))
             .collect();
-        *self.cached() = names.iter().map(|(i, n)| (n.clone(), *i)).collect();
+        self.index = names.iter().map(|(i, n)| (n.clone(), *i)).collect();
         let mut addrs: BTreeMap<u32, Vec<IpNet>> = BTreeMap::new();
         let amsgs: Vec<AddressMessage> = self
             .handle
@@ -129,12 +123,11 @@ impl Kernel {
             .collect())
     }
 
-    async fn index(&self, name: &str, step: &Step) -> Result<u32, KernelError> {
-        if let Some(i) = self.cached().get(name) {
+    async fn index(&mut self, name: &str, step: &Step) -> Result<u32, KernelError> {
+        if let Some(i) = self.index.get(name) {
             return Ok(*i);
         }
-        self.lookups
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.round_trips += 1;
         let mut s = self
             .handle
             .link()
@@ -143,7 +136,7 @@ impl Kernel {
             .execute();
         match s.try_next().await {
             Ok(Some(m)) => {
-                self.cached().insert(name.to_string(), m.header.index);
+                self.index.insert(name.to_string(), m.header.index);
                 Ok(m.header.index)
             }
             Ok(None) => Err(no_device(step, name)),
@@ -157,19 +150,13 @@ impl Kernel {
 
     /// Applies `plan` in order; stops at the first failure.
     pub async fn apply(&mut self, plan: &Plan) -> Result<(), KernelError> {
-        let result = self.apply_steps(plan).await;
-        self.round_trips += self.lookups.swap(0, std::sync::atomic::Ordering::Relaxed);
-        result
-    }
-
-    async fn apply_steps(&mut self, plan: &Plan) -> Result<(), KernelError> {
         for step in &plan.steps {
             self.writes += 1;
             self.round_trips += 1;
             let r = self.step(step).await;
             if let Step::Delete { name } = step {
                 // A recreated device gets a new index.
-                self.cached().remove(name);
+                self.index.remove(name);
             }
             let ok_errno = match step {
                 Step::Delete { .. } => Some(ENODEV),
@@ -187,7 +174,7 @@ impl Kernel {
         Ok(())
     }
 
-    async fn step(&self, step: &Step) -> Result<(), KernelError> {
+    async fn step(&mut self, step: &Step) -> Result<(), KernelError> {
         let link = self.handle.link();
         let fail = |source| KernelError::Step {
             step: step.to_string(),

@@ -56,14 +56,14 @@ pub(super) fn interfaces(
 
 /// `show route forwarding-table [table NAME]`.
 pub(super) fn forwarding_table(
-    router: &mut Router,
+    router: &Router,
     s: &Session,
     inv: &Invocation,
     display: &Display,
 ) -> Reply {
-    if router.dataplane.is_none() {
+    let Some(dp) = &router.dataplane else {
         return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
-    }
+    };
     let intent = match intent(router) {
         Ok(i) => i,
         Err(r) => return *r,
@@ -86,7 +86,6 @@ pub(super) fn forwarding_table(
         Ok(c) => c,
         Err(e) => return Reply::error(format!("error: {e}")),
     };
-    let dp = router.dataplane.as_mut().expect("checked above");
     let mut tables: Vec<(String, Vec<KernelRoute>)> = Vec::new();
     for (t, _) in chosen {
         let id = match &t.table {
