@@ -88,7 +88,7 @@ impl<S: Storage> Datastore<S> {
 
     /// Every allocated table id as (owner, id), by owner name.
     pub fn table_allocations(&self) -> Result<Vec<(String, u32)>> {
-        self.storage
+        self.st()?
             .scan_prefix(keys::TABLE_OWNER_PREFIX)?
             .into_iter()
             .map(|(k, v)| {

@@ -1,5 +1,7 @@
 //! Typed errors of the datastore.
 
+use std::path::PathBuf;
+
 use crate::keys::Scope;
 use crate::storage::StorageError;
 
@@ -19,9 +21,28 @@ pub enum Error {
         found: u8,
         expected: u8,
     },
-    /// A sled store left by an earlier build could not be read for import.
-    #[error("cannot import the sled store in {dir}: {reason}")]
-    Import { dir: String, reason: String },
+    /// A filesystem operation on the store's directory or file failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Fs {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store's directory or file belongs to another user, who could read or replace it
+    /// whatever its mode: refused rather than trusted.
+    #[error("{} is owned by uid {owner}, not by uid {euid} that runs this process: refusing to use it", path.display())]
+    ForeignOwner {
+        path: PathBuf,
+        owner: u32,
+        euid: u32,
+    },
+    /// Something other than a directory (or regular file) where the store expects one.
+    #[error("{} is not a {expected}", path.display())]
+    WrongFileType {
+        path: PathBuf,
+        expected: &'static str,
+    },
     /// A value could not be serialized (should not happen for the datastore's own types).
     #[error("cannot encode value for key {key}: {reason}")]
     Encode { key: String, reason: String },

@@ -83,6 +83,10 @@ pub(crate) fn head(scope: &Scope) -> Result<Vec<u8>> {
     Ok(join(&[b"head", &scope.key()?]))
 }
 
+pub(crate) fn born(scope: &Scope) -> Result<Vec<u8>> {
+    Ok(join(&[b"born", &scope.key()?]))
+}
+
 pub(crate) fn hist_prefix(scope: &Scope) -> Result<Vec<u8>> {
     let mut k = join(&[b"hist", &scope.key()?]);
     k.push(0);
@@ -155,6 +159,7 @@ mod tests {
         assert!(!hist(&ab, 1).unwrap().starts_with(&hist_prefix(&a).unwrap()));
         assert!(hist(&a, 1).unwrap() < hist(&a, 256).unwrap());
         assert_eq!(show(&head(&a).unwrap()), "head/La");
+        assert_eq!(show(&born(&a).unwrap()), "born/La");
         assert_eq!(table_owner("x"), b"tbl\0own\0x".to_vec());
         assert!(table_owner("x").starts_with(TABLE_OWNER_PREFIX));
     }

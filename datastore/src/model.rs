@@ -55,3 +55,16 @@ pub struct HistoryEntry {
     pub seq: u64,
     pub meta: CommitMeta,
 }
+
+/// A scope as of a past global commit: see [`crate::Datastore::as_of`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AsOf {
+    /// The scope's newest version with seq ≤ the one asked for. An empty text means the
+    /// scope was deleted by that commit.
+    Version(Version),
+    /// Provably no version of the scope existed yet.
+    Absent,
+    /// The version in force then was pruned from the history (beyond [`HISTORY_DEPTH`]), or
+    /// may have been: the exact past cannot be rebuilt.
+    Unknown,
+}

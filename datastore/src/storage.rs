@@ -1,13 +1,14 @@
-//! The narrow key-value interface the datastore needs. Its implementations live in
-//! [`crate::redb`] (the store lsys uses) and [`crate::sled`] (read once, to import a store an
-//! older build wrote).
+//! The narrow key-value interface the datastore needs. lsys uses [`crate::RedbStorage`];
+//! tests wrap it to inject faults.
 //!
 //! Everything above this module talks to [`Storage`], so a backend can be swapped without
 //! touching the datastore logic. The contract:
 //! - [`Storage::apply`] writes a whole [`Batch`] atomically, also across a crash: after a
 //!   restart either every operation of the batch is visible or none is;
 //! - [`Storage::flush`] returns only once everything applied before it is durable on disk;
-//! - keys are compared as byte strings, [`Storage::scan_prefix`] returns them in ascending order.
+//! - keys are compared as byte strings, [`Storage::scan_prefix`] returns them in ascending order;
+//! - after a failed [`Storage::apply`], [`Storage::reopen`] makes the backend usable again and
+//!   leaves none of the failed batch visible.
 
 use std::collections::BTreeMap;
 
@@ -68,4 +69,13 @@ pub trait Storage: Send + Sync {
     fn apply(&self, batch: &Batch) -> Result<(), StorageError>;
     /// Makes everything applied so far durable; returns after the data reached the disk.
     fn flush(&self) -> Result<(), StorageError>;
+    /// Called by the datastore before its next operation once an `apply` or `flush` failed.
+    /// A backend that a failed write leaves unusable (redb refuses every transaction after an
+    /// I/O error, e.g. ENOSPC, until the database is opened again) closes and reopens its
+    /// files here. The failed batch was reported as failed, so afterwards none of it may be
+    /// visible, even if it reached the disk before the error (a failed fsync). The default
+    /// does nothing: right for a backend whose failed writes change nothing.
+    fn reopen(&self) -> Result<(), StorageError> {
+        Ok(())
+    }
 }

@@ -3,17 +3,17 @@
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{decode, encode, FORMAT_VERSION};
 use crate::error::{Error, Result};
+use crate::files::{private_dir, private_file};
 use crate::keys::{self, show, Scope};
-use crate::model::{CommitMeta, HistoryEntry, Version, HISTORY_DEPTH};
-use crate::redb_storage::RedbStorage;
-use crate::sled_import;
+use crate::model::{CommitMeta, HISTORY_DEPTH};
+use crate::redb_storage::{RedbStorage, FILE_NAME};
 use crate::storage::{Batch, Storage};
 
 /// Construction options.
@@ -53,9 +53,12 @@ struct VersionRef<'a> {
 /// The configuration database. All writes are serialized by an internal mutex, applied as one
 /// atomic [`Batch`] and flushed before the call returns.
 pub struct Datastore<S: Storage = RedbStorage> {
-    pub(crate) storage: S,
+    storage: S,
     pub(crate) options: Options,
     write: Mutex<()>,
+    /// Set when a write failed: the next operation reopens the storage first
+    /// ([`Storage::reopen`]), so a full disk costs the failed commit, not every later one.
+    write_failed: Mutex<bool>,
 }
 
 impl Datastore<RedbStorage> {
@@ -64,13 +67,16 @@ impl Datastore<RedbStorage> {
         Self::open_with(path, Options::default())
     }
 
-    /// Opens (or creates) the store in directory `path`; a sled store an earlier build left
-    /// there is imported first.
+    /// Opens (or creates) the store in directory `path`. The directory is made 0700 and the
+    /// database file 0600 whatever the umask, wider modes found are narrowed (with a warning),
+    /// and a directory or file owned by another user is refused ([`Error::ForeignOwner`]): the
+    /// store holds every tenant's configuration and MD5 keys.
     pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Self> {
         let path = path.as_ref();
         let _span = tracing::debug_span!("datastore_open", path = %path.display()).entered();
+        private_dir(path)?;
+        private_file(&path.join(FILE_NAME))?;
         let storage = RedbStorage::open(path)?;
-        sled_import::import_if_present(path, &storage)?;
         Self::with_storage(storage, options)
     }
 }
@@ -87,6 +93,7 @@ impl<S: Storage> Datastore<S> {
             storage,
             options,
             write: Mutex::new(()),
+            write_failed: Mutex::new(false),
         };
         match ds.read::<u8>(keys::FORMAT)? {
             Some(FORMAT_VERSION) => {}
@@ -113,7 +120,8 @@ impl<S: Storage> Datastore<S> {
     }
 
     /// Checks that every committed configuration is present, matches its checksum and is the
-    /// newest history entry of its scope.
+    /// newest history entry of its scope, and that no scope's first-version marker is newer
+    /// than its oldest history entry.
     pub fn verify(&self) -> Result<()> {
         let last = self.last_seq()?;
         for scope in self.scopes()? {
@@ -121,7 +129,17 @@ impl<S: Storage> Datastore<S> {
                 key: show(&keys::head(&scope).unwrap_or_default()),
                 reason: "head vanished".into(),
             })?;
-            let newest = self.storage.keys_with_prefix(&keys::hist_prefix(&scope)?)?;
+            let newest = self.st()?.keys_with_prefix(&keys::hist_prefix(&scope)?)?;
+            let bk = keys::born(&scope)?;
+            if let (Some(born), Some(oldest)) = (self.read::<u64>(&bk)?, newest.first()) {
+                let oldest = Self::seq_of_hist_key(oldest)?;
+                if born > oldest {
+                    return Err(Error::Corrupt {
+                        key: show(&bk),
+                        reason: format!("first version {born} newer than history entry {oldest}"),
+                    });
+                }
+            }
             if newest.last() != Some(&keys::hist(&scope, v.seq)?) || v.seq > last {
                 return Err(Error::Corrupt {
                     key: show(&keys::head(&scope)?),
@@ -140,14 +158,37 @@ impl<S: Storage> Datastore<S> {
         self.write.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn read<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
-        self.storage.get(key)?.map(|v| decode(key, &v)).transpose()
+    /// The storage, reopened first if the previous write failed. Everything but
+    /// [`Datastore::storage`] goes through here.
+    pub(crate) fn st(&self) -> Result<&S> {
+        let mut failed = self
+            .write_failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if *failed {
+            self.storage.reopen()?;
+            *failed = false;
+            tracing::info!("storage reopened after a failed write");
+        }
+        Ok(&self.storage)
     }
 
-    /// Applies `batch` atomically and waits until it is on disk.
+    pub(crate) fn read<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
+        self.st()?.get(key)?.map(|v| decode(key, &v)).transpose()
+    }
+
+    /// Applies `batch` atomically and waits until it is on disk. A failure leaves the batch
+    /// unapplied (after the reopen) and the storage to be reopened by the next operation.
     pub(crate) fn write_batch(&self, batch: &Batch) -> Result<()> {
-        self.storage.apply(batch)?;
-        self.storage.flush()?;
+        let st = self.st()?;
+        if let Err(e) = st.apply(batch).and_then(|()| st.flush()) {
+            *self
+                .write_failed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = true;
+            tracing::error!(error = %e, "write failed; the storage is reopened before the next operation");
+            return Err(e.into());
+        }
         Ok(())
     }
 
@@ -199,7 +240,18 @@ impl<S: Storage> Datastore<S> {
             batch.put(hk.clone(), encode(&hk, &rec)?);
             let head = keys::head(scope)?;
             batch.put(head.clone(), encode(&head, &seq)?);
-            let old = self.storage.keys_with_prefix(&keys::hist_prefix(scope)?)?;
+            let old = self.st()?.keys_with_prefix(&keys::hist_prefix(scope)?)?;
+            let bk = keys::born(scope)?;
+            if old.len() < HISTORY_DEPTH && self.st()?.get(&bk)?.is_none() {
+                // Nothing was ever pruned (pruning keeps exactly HISTORY_DEPTH entries), so
+                // the oldest entry is the first version. Stores written before this marker
+                // get it here; one already at full depth never does (see `as_of`).
+                let first = match old.first() {
+                    Some(k) => Self::seq_of_hist_key(k)?,
+                    None => seq,
+                };
+                batch.put(bk.clone(), encode(&bk, &first)?);
+            }
             let excess = (old.len() + 1).saturating_sub(HISTORY_DEPTH);
             for k in old.into_iter().take(excess) {
                 batch.delete(k);
@@ -218,79 +270,6 @@ impl<S: Storage> Datastore<S> {
         self.write_batch(&batch)?;
         tracing::info!(scopes = changes.len(), "commit complete");
         Ok(seq)
-    }
-
-    fn load_version(&self, scope: &Scope, seq: u64, key: &[u8], bytes: &[u8]) -> Result<Version> {
-        let v: Version = decode(key, bytes)?;
-        if v.seq != seq {
-            return Err(Error::Corrupt {
-                key: show(key),
-                reason: format!("{scope}: record has seq {}, key says {seq}", v.seq),
-            });
-        }
-        Ok(v)
-    }
-
-    fn seq_of_hist_key(key: &[u8]) -> Result<u64> {
-        let tail: [u8; 8] = key
-            .len()
-            .checked_sub(8)
-            .and_then(|at| key[at..].try_into().ok())
-            .ok_or_else(|| Error::Corrupt {
-                key: show(key),
-                reason: "history key without sequence number".into(),
-            })?;
-        Ok(u64::from_be_bytes(tail))
-    }
-
-    /// The current committed configuration of `scope` (rollback 0), if it was ever committed.
-    pub fn committed(&self, scope: &Scope) -> Result<Option<Version>> {
-        let Some(seq) = self.read::<u64>(&keys::head(scope)?)? else {
-            return Ok(None);
-        };
-        let hk = keys::hist(scope, seq)?;
-        let bytes = self.storage.get(&hk)?.ok_or_else(|| Error::Corrupt {
-            key: show(&hk),
-            reason: format!("{scope}: committed seq {seq} has no history entry"),
-        })?;
-        self.load_version(scope, seq, &hk, &bytes).map(Some)
-    }
-
-    /// Version `n` of `scope`: 0 = current committed, 1 = previous, … up to
-    /// `HISTORY_DEPTH - 1`. `None` when the history is shorter.
-    pub fn rollback(&self, scope: &Scope, n: usize) -> Result<Option<Version>> {
-        if n >= HISTORY_DEPTH {
-            return Err(Error::RollbackOutOfRange {
-                n,
-                max: HISTORY_DEPTH - 1,
-            });
-        }
-        let ks = self.storage.keys_with_prefix(&keys::hist_prefix(scope)?)?;
-        let Some(k) = ks.iter().rev().nth(n) else {
-            return Ok(None);
-        };
-        let Some(bytes) = self.storage.get(k)? else {
-            return Ok(None);
-        };
-        self.load_version(scope, Self::seq_of_hist_key(k)?, k, &bytes)
-            .map(Some)
-    }
-
-    /// The history of `scope`, newest first (index 0 = current committed).
-    pub fn history(&self, scope: &Scope) -> Result<Vec<HistoryEntry>> {
-        let kvs = self.storage.scan_prefix(&keys::hist_prefix(scope)?)?;
-        kvs.iter()
-            .rev()
-            .enumerate()
-            .map(|(index, (k, v))| {
-                let v = self.load_version(scope, Self::seq_of_hist_key(k)?, k, v)?;
-                Ok(HistoryEntry {
-                    index,
-                    seq: v.seq,
-                    meta: v.meta,
-                })
-            })
-            .collect()
     }
 
     /// Scopes that have a committed configuration: root first, then logical systems by name.
@@ -347,7 +326,7 @@ impl<S: Storage> Datastore<S> {
 
     /// Deletes every key under `prefix` in one batch; returns how many.
     fn delete_prefix(&self, prefix: &[u8]) -> Result<usize> {
-        let ks = self.storage.keys_with_prefix(prefix)?;
+        let ks = self.st()?.keys_with_prefix(prefix)?;
         let mut b = Batch::default();
         for k in &ks {
             b.delete(k.clone());
@@ -395,7 +374,7 @@ impl<S: Storage> Datastore<S> {
 
     /// Every held lock as (scope, owner).
     pub fn locks(&self) -> Result<Vec<(Scope, String)>> {
-        self.storage
+        self.st()?
             .scan_prefix(keys::LOCK_PREFIX)?
             .into_iter()
             .map(|(k, v)| {
