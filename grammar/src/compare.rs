@@ -85,7 +85,7 @@ impl Differ<'_> {
         match join {
             Some(j) => curly_statement(&Node {
                 schema: j,
-                children: vec![n.clone()],
+                children: vec![n.clone()].into(),
                 ..Node::default()
             }),
             None => curly_statement(n),

@@ -1,6 +1,11 @@
 //! The configuration tree: statements tied to schema nodes, in display order.
 
+mod children;
+
 use serde::{Deserialize, Serialize};
+
+use children::probe;
+pub use children::{Children, INDEX_MIN};
 
 use crate::schema::{Kind, Schema, SchemaId, ROOT};
 
@@ -8,13 +13,15 @@ use crate::schema::{Kind, Schema, SchemaId, ROOT};
 ///
 /// Containers and flags have neither key nor values; list entries have a key; leaves have one
 /// value and leaf-lists one or more. Children are kept in schema display order; entries of one
-/// list keep the order they were created in (or were `insert`ed into).
+/// list keep the order they were created in (or were `insert`ed into). `children` is a
+/// [`Children`]: it reads like a slice and finds a child by (schema node, key) in O(1), so
+/// growing one list to N entries costs O(N), not O(N²).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Node {
     pub schema: SchemaId,
     pub key: Option<String>,
     pub values: Vec<String>,
-    pub children: Vec<Node>,
+    pub children: Children,
     pub inactive: bool,
     pub annotation: Option<String>,
 }
@@ -52,13 +59,7 @@ impl Node {
     }
 
     pub fn position(&self, schema: SchemaId, key: Option<&str>) -> Option<usize> {
-        let is = |c: &Node| c.schema == schema && c.key.as_deref() == key;
-        // Text is read in order, so the statement being extended is nearly always the last
-        // child: checking it first keeps reading a large configuration linear.
-        match self.children.last() {
-            Some(last) if is(last) => Some(self.children.len() - 1),
-            _ => self.children.iter().position(is),
-        }
+        self.children.position(schema, key)
     }
 
     pub fn child(&self, schema: SchemaId, key: Option<&str>) -> Option<&Node> {
@@ -67,20 +68,21 @@ impl Node {
 
     pub fn child_mut(&mut self, schema: SchemaId, key: Option<&str>) -> Option<&mut Node> {
         self.position(schema, key)
-            .map(move |i| &mut self.children[i])
+            .and_then(move |i| self.children.get_mut(i))
     }
 
     /// The child for `step`, created in display order when missing.
     pub fn child_or_insert(&mut self, step: &Step) -> &mut Node {
-        match self.position(step.schema, step.key.as_deref()) {
-            Some(i) => &mut self.children[i],
+        let i = match self.position(step.schema, step.key.as_deref()) {
+            Some(i) => i,
             None => {
                 let i = self.insertion_point(step.schema);
                 self.children
                     .insert(i, Node::new(step.schema, step.key.clone()));
-                &mut self.children[i]
+                i
             }
-        }
+        };
+        &mut self.children[i]
     }
 
     /// Where a new child of schema `id` goes: after every child that sorts before or with it.
@@ -94,7 +96,10 @@ impl Node {
             _ => self
                 .children
                 .iter()
-                .rposition(|c| schema.order(c.schema) <= order)
+                .rposition(|c| {
+                    probe(1);
+                    schema.order(c.schema) <= order
+                })
                 .map_or(0, |i| i + 1),
         }
     }
@@ -212,3 +217,6 @@ impl Node {
         1 + self.children.iter().map(Node::count).sum::<usize>()
     }
 }
+
+#[cfg(test)]
+mod tests;

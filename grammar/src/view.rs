@@ -143,17 +143,7 @@ impl View {
         }
         let before = root.at(&base).cloned();
         let result = f(root, &base);
-        let after = root.at(&base);
-        let changed = match (&before, after) {
-            (Some(b), Some(a)) => operator_change(b, a, &mut Vec::new()),
-            (Some(b), None) => {
-                operator_change(b, &Node::new(b.schema, b.key.clone()), &mut Vec::new())
-            }
-            (None, Some(a)) => {
-                operator_change(&Node::new(a.schema, a.key.clone()), a, &mut Vec::new())
-            }
-            (None, None) => None,
-        };
+        let changed = operator_change(before.as_ref(), root.at(&base), &mut Vec::new());
         if result.is_err() || changed.is_some() {
             restore(root, &base, before);
         }
@@ -263,53 +253,79 @@ fn holds_operator_only(n: &Node) -> bool {
     Schema::get().node(n.schema).operator_only || n.children.iter().any(holds_operator_only)
 }
 
+/// The children of `n` that hold operator-only statements.
+fn holders(n: Option<&Node>) -> impl Iterator<Item = &Node> {
+    n.into_iter()
+        .flat_map(|n| n.children.iter())
+        .filter(|c| holds_operator_only(c))
+}
+
 /// The path (words) of the first operator-only statement that differs between `a` and `b`, or
-/// of an ancestor of one whose inactive flag differs.
-fn operator_change(a: &Node, b: &Node, words: &mut Vec<String>) -> Option<String> {
+/// of an ancestor of one whose inactive flag differs. `None` is "not configured": it differs
+/// from every statement, including a flag or an empty container or entry (comparing with an
+/// empty stand-in instead let a tenant add `flexible-vlan-tagging`).
+fn operator_change<'a>(
+    a: Option<&'a Node>,
+    b: Option<&'a Node>,
+    words: &mut Vec<String>,
+) -> Option<String> {
     let schema = Schema::get();
     let here = |words: &Vec<String>| words.join(" ");
-    if schema.node(a.schema).operator_only {
+    let x = a.or(b)?;
+    if schema.node(x.schema).operator_only {
         return (a != b).then(|| here(words));
     }
-    if a.inactive != b.inactive && (holds_operator_only(a) || holds_operator_only(b)) {
-        return Some(here(words));
-    }
-    let mut check = |x: &Node, other: &Node| -> Option<String> {
-        if !holds_operator_only(x) {
-            return None;
+    if let (Some(a), Some(b)) = (a, b) {
+        if a.inactive != b.inactive && (holds_operator_only(a) || holds_operator_only(b)) {
+            return Some(here(words));
         }
-        let node = schema.node(x.schema);
+    }
+    // Children that hold operator-only statements, each compared with its counterpart (a
+    // pair is visited once: from `a`'s side when `a`'s child holds some).
+    let counterpart =
+        |n: Option<&'a Node>, c: &Node| n.and_then(|n| n.child(c.schema, c.key.as_deref()));
+    let pairs = holders(a).map(|x| (Some(x), counterpart(b, x))).chain(
+        holders(b)
+            .map(|y| (counterpart(a, y), Some(y)))
+            .filter(|(x, _)| !x.is_some_and(holds_operator_only)),
+    );
+    for (x, y) in pairs {
+        let Some(c) = x.or(y) else { continue };
+        let node = schema.node(c.schema);
         let depth = words.len();
         if !node.keyless {
             words.push(node.word.clone());
         }
-        if let Some(k) = &x.key {
+        if let Some(k) = &c.key {
             words.push(k.clone());
         }
-        let empty = Node::new(x.schema, x.key.clone());
-        let counterpart = other.child(x.schema, x.key.as_deref()).unwrap_or(&empty);
-        let r = operator_change(x, counterpart, words);
+        let r = operator_change(x, y, words);
         words.truncate(depth);
-        r
-    };
-    for x in &a.children {
-        if let Some(p) = check(x, b) {
-            return Some(p);
-        }
-    }
-    for y in &b.children {
-        if let Some(p) = check(y, a) {
-            return Some(p);
+        if r.is_some() {
+            return r;
         }
     }
     None
 }
 
-/// Makes the operator-only statements of `new` exactly those of `old`.
+/// Makes the operator-only statements of `new` exactly those of `old` (what a tenant's
+/// `load override` keeps): operator-only statements of `new` go, also below statements that
+/// `old` does not have; `old`'s come back, with the inactive flags of their ancestors (`new`'s
+/// own flag included).
 pub fn keep_operator_part(new: &mut Node, old: &Node) {
     let schema = Schema::get();
+    if holds_operator_only(old) {
+        new.inactive = old.inactive;
+    }
     new.children
         .retain(|c| !schema.node(c.schema).operator_only);
+    // Holders `old` has nothing operator-only under lose theirs; the others are done below.
+    for n in new.children.iter_mut() {
+        let counterpart = old.child(n.schema, n.key.as_deref());
+        if holds_operator_only(n) && !counterpart.is_some_and(holds_operator_only) {
+            keep_operator_part(n, &Node::new(n.schema, n.key.clone()));
+        }
+    }
     for c in &old.children {
         if schema.node(c.schema).operator_only {
             new.insert_child(c.clone());

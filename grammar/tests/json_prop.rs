@@ -122,7 +122,7 @@ impl Gen<'_> {
                         used.push(k.clone());
                         let mut n = Node::new(id, Some(k));
                         if depth < 6 {
-                            n.children = self.children(id, depth + 1);
+                            n.children = self.children(id, depth + 1).into();
                         }
                         self.attributes(&mut n);
                         out.push(n);
@@ -131,7 +131,7 @@ impl Gen<'_> {
                 Kind::Container => {
                     let mut n = Node::new(id, None);
                     if depth < 6 {
-                        n.children = self.children(id, depth + 1);
+                        n.children = self.children(id, depth + 1).into();
                     }
                     self.attributes(&mut n);
                     out.push(n);
@@ -171,7 +171,7 @@ fn generate(draws: &[u32]) -> Node {
         at: 0,
     };
     let mut root = Node::root();
-    root.children = g.children(ROOT, 0);
+    root.children = g.children(ROOT, 0).into();
     root
 }
 

@@ -22,9 +22,11 @@ use serde::{Deserialize, Serialize};
 use crate::tree::Node;
 use crate::types::quote;
 
+mod login;
 mod policy;
 mod routing;
 
+pub use login::*;
 pub use policy::*;
 pub use routing::*;
 

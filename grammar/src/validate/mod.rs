@@ -5,15 +5,23 @@
 //!                       refs::check      generic walk of the tree: @ref / @unitref / @mandatory
 //!                       typed::scope ──► semantic::check   routing instances, bridge domains,
 //!                                                          BGP, interface addresses
+//!                                    └─► policy::check     route-filter lengths
 //!                     global::check      index built once: logical interfaces and VLANs
 //!                                        claimed across all logical systems
-//!  validate_scope(root, ls) ──► the same for one scope; global::check only reports that scope
+//!                     ports::check       each logical system uses only ports the operator
+//!                                        configured (at the root or with @operator statements)
+//!  validate_scope(root, ls) ──► the same for one scope; global::check only reports that scope;
+//!                               ports::check runs for that logical system — and for the root
+//!                               scope, for every logical system (a port deleted at the root
+//!                               is taken from the tenants that relied on it)
 //! ```
 //! Inactive statements are ignored everywhere. Every error found is reported (sorted by path,
 //! statement and message), so a full `validate` reports exactly the union of what
 //! `validate_scope` reports for each scope.
 
 mod global;
+mod policy;
+mod ports;
 mod refs;
 mod semantic;
 
@@ -100,6 +108,7 @@ pub fn validate(root: &Node) -> Result<(), CheckErrors> {
     check_scope(root, &[], true, &mut errs);
     for (name, ls) in logical_systems(root) {
         check_scope(ls, &ls_prefix(name), false, &mut errs);
+        ports::check(root, name, ls, &mut errs);
     }
     global::check(root, None, &mut errs);
     finish(errs)
@@ -112,10 +121,16 @@ pub fn validate(root: &Node) -> Result<(), CheckErrors> {
 pub fn validate_scope(root: &Node, logical_system: Option<&str>) -> Result<(), CheckErrors> {
     let mut errs = Vec::new();
     match logical_system {
-        None => check_scope(root, &[], true, &mut errs),
+        None => {
+            check_scope(root, &[], true, &mut errs);
+            for (name, ls) in logical_systems(root) {
+                ports::check(root, name, ls, &mut errs);
+            }
+        }
         Some(name) => {
             if let Some((_, ls)) = logical_systems(root).find(|(n, _)| *n == name) {
                 check_scope(ls, &ls_prefix(name), false, &mut errs);
+                ports::check(root, name, ls, &mut errs);
             }
         }
     }
@@ -212,7 +227,10 @@ fn check_scope(node: &Node, prefix: &[String], is_root: bool, errs: &mut Vec<Che
         .flatten();
     refs::check(node, prefix, skip, errs);
     match crate::typed::scope(node) {
-        Ok(scope) => semantic::check(&scope, prefix, errs),
+        Ok(scope) => {
+            semantic::check(&scope, prefix, errs);
+            policy::check(&scope.policy_options, prefix, errs);
+        }
         Err(e) => {
             let mut path = prefix.to_vec();
             path.extend(e.path);

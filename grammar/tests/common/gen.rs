@@ -89,6 +89,33 @@ pub fn tree(choices: &[u32], limits: &Limits) -> Node {
     root
 }
 
+/// One statement of schema node `id` drawn from a choice stream: a list entry with a key, a
+/// leaf or leaf-list with values, a container or entry with random children below it. `None`
+/// when no valid value could be drawn.
+pub fn statement(choices: &[u32], limits: &Limits, id: SchemaId) -> Option<Node> {
+    let mut g = Gen {
+        c: Choices {
+            data: choices,
+            pos: 0,
+        },
+        limits,
+        nodes: 0,
+    };
+    let schema = Schema::get();
+    let node = schema.node(id);
+    let key = match node.kind {
+        Kind::List => Some(g.value(id)?),
+        _ => None,
+    };
+    let mut n = Node::new(id, key);
+    match node.kind {
+        Kind::Leaf | Kind::LeafList => n.values.push(g.value(id)?),
+        Kind::Container | Kind::List => g.fill(&mut n, id, 0),
+        Kind::Flag => {}
+    }
+    Some(n)
+}
+
 /// A tree from a 64-bit seed (for reproducing a case outside proptest).
 pub fn tree_from_seed(seed: u64, limits: &Limits) -> Node {
     let mut s = seed;

@@ -1,0 +1,216 @@
+//! Login users and classes, from the active `system login` statements only: the input of the
+//! daemon's authorization gate. Cheap (walks `system login` alone), so the daemon computes it
+//! for every running configuration.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::tree::Node;
+
+/// `system login user NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LoginUser {
+    pub class: String,
+}
+
+/// `system login class NAME` (or one of Junos's predefined classes).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LoginClass {
+    pub logical_system: Option<String>,
+    pub permissions: BTreeSet<String>,
+}
+
+/// Every active user and class.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Logins {
+    pub users: BTreeMap<String, LoginUser>,
+    pub classes: BTreeMap<String, LoginClass>,
+}
+
+/// Junos's predefined classes, used when a user names a class that is not configured (an
+/// active configured class of the same name wins).
+pub fn predefined_class(name: &str) -> Option<&'static LoginClass> {
+    static CLASSES: OnceLock<BTreeMap<&'static str, LoginClass>> = OnceLock::new();
+    CLASSES
+        .get_or_init(|| {
+            let class = |flags: &[&str]| LoginClass {
+                logical_system: None,
+                permissions: flags.iter().map(|f| f.to_string()).collect(),
+            };
+            BTreeMap::from([
+                ("super-user", class(&["all"])),
+                (
+                    "operator",
+                    class(&["clear", "network", "reset", "trace", "view"]),
+                ),
+                ("read-only", class(&["view"])),
+                ("unauthorized", class(&[])),
+            ])
+        })
+        .get(name)
+}
+
+impl Logins {
+    /// The class of `user`: (class name, class), configured or predefined; `None` when the user
+    /// is not configured (or inactive) or its class is neither configured (active) nor
+    /// predefined.
+    pub fn resolve(&self, user: &str) -> Option<(&str, &LoginClass)> {
+        let u = self.users.get(user)?;
+        let class = self
+            .classes
+            .get(&u.class)
+            .or_else(|| predefined_class(&u.class))?;
+        Some((u.class.as_str(), class))
+    }
+}
+
+/// The users and classes of the active `system login` statements of `root`.
+pub fn logins(root: &Node) -> Logins {
+    let mut out = Logins::default();
+    let Some(login) = root
+        .get("system")
+        .filter(|s| !s.inactive)
+        .and_then(|s| s.get("login"))
+        .filter(|l| !l.inactive)
+    else {
+        return out;
+    };
+    for c in login.list("class").filter(|c| !c.inactive) {
+        let name = c.key.clone().unwrap_or_default();
+        let active = |word: &str| c.get(word).filter(|n| !n.inactive);
+        out.classes.insert(
+            name,
+            LoginClass {
+                logical_system: active("logical-system")
+                    .and(c.leaf("logical-system"))
+                    .map(str::to_string),
+                permissions: active("permissions")
+                    .map(|_| c.leaf_list("permissions").iter().cloned().collect())
+                    .unwrap_or_default(),
+            },
+        );
+    }
+    for u in login.list("user").filter(|u| !u.inactive) {
+        let Some(class) = u.get("class").filter(|n| !n.inactive).and(u.leaf("class")) else {
+            continue;
+        };
+        out.users.insert(
+            u.key.clone().unwrap_or_default(),
+            LoginUser {
+                class: class.to_string(),
+            },
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ROOT;
+    use crate::text::curly;
+
+    #[test]
+    fn only_active_statements_count() {
+        let root = curly::read(
+            "system { login {
+                class t { logical-system l2; permissions all; }
+                inactive: class gone { permissions all; }
+                user a { class t; }
+                inactive: user b { class t; }
+                user c { class gone; }
+                user d { class read-only; }
+            } }",
+            ROOT,
+        )
+        .unwrap();
+        let l = logins(&root);
+        let (name, class) = l.resolve("a").unwrap();
+        assert_eq!(name, "t");
+        assert_eq!(class.logical_system.as_deref(), Some("l2"));
+        assert!(l.resolve("b").is_none());
+        assert!(
+            l.resolve("c").is_none(),
+            "a deactivated class gives nothing"
+        );
+        let (_, ro) = l.resolve("d").unwrap();
+        assert_eq!(ro.permissions, ["view".to_string()].into());
+    }
+
+    #[test]
+    fn predefined_classes_apply_when_not_configured() {
+        let root = curly::read(
+            "system { login {
+                class operator { permissions [ view configure ]; }
+                user su { class super-user; }
+                user op { class operator; }
+                user ro { class read-only; }
+                user no { class unauthorized; }
+                user x { class nowhere; }
+            } }",
+            ROOT,
+        )
+        .unwrap();
+        let l = logins(&root);
+        let flags = |u: &str| {
+            let (_, c) = l.resolve(u).unwrap();
+            c.permissions.iter().cloned().collect::<Vec<_>>().join(" ")
+        };
+        assert_eq!(flags("su"), "all");
+        assert_eq!(flags("op"), "configure view", "a configured class wins");
+        assert_eq!(flags("ro"), "view");
+        assert_eq!(flags("no"), "");
+        assert!(l.resolve("x").is_none(), "an unknown class gives nothing");
+        assert!(l.resolve("nobody").is_none());
+        assert_eq!(
+            predefined_class("operator").unwrap().permissions,
+            ["clear", "network", "reset", "trace", "view"]
+                .map(String::from)
+                .into()
+        );
+        assert!(predefined_class("super-user")
+            .unwrap()
+            .logical_system
+            .is_none());
+    }
+
+    #[test]
+    fn inactive_parts_of_classes_and_users_do_not_count() {
+        let root = curly::read(
+            "system { login {
+                class t { inactive: logical-system l2; inactive: permissions all; }
+                user a { inactive: class t; }
+                user b { class t; }
+            } }",
+            ROOT,
+        )
+        .unwrap();
+        let l = logins(&root);
+        assert!(!l.users.contains_key("a"), "no active class: cannot log in");
+        let (_, t) = l.resolve("b").unwrap();
+        assert_eq!(t, &LoginClass::default());
+        for text in [
+            "inactive: system { login { user a { class super-user; } } }",
+            "system { inactive: login { user a { class super-user; } } }",
+        ] {
+            let l = logins(&curly::read(text, ROOT).unwrap());
+            assert_eq!(l, Logins::default(), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_junos_permission_flag_is_accepted() {
+        const FLAGS: &str = "all admin admin-control clear configure control field firewall \
+            firewall-control interface interface-control maintenance network reset rollback \
+            routing routing-control secret secret-control security security-control shell snmp \
+            snmp-control system system-control trace trace-control view view-configuration";
+        let text = format!("system {{ login {{ class c {{ permissions [ {FLAGS} ]; }} }} }}");
+        let l = logins(&curly::read(&text, ROOT).unwrap());
+        let want: BTreeSet<String> = FLAGS.split_whitespace().map(String::from).collect();
+        assert_eq!(want.len(), 30);
+        assert_eq!(l.classes["c"].permissions, want);
+        assert!(curly::read("system { login { class c { permissions bogus; } } }", ROOT).is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! Checks on typed policy options: route-filter lengths that can never match.
+//!
+//! The value types only know that a length is `/0`..`/128`; whether it fits depends on the
+//! route-filter's prefix (IPv4 or IPv6, and its length), which only the whole statement knows:
+//! `route-filter 10.0.0.0/8 upto /33` (longer than an IPv4 route), `upto /4` (shorter than the
+//! prefix), `prefix-length-range /a-/b` with a > b, b past the family's maximum or a shorter
+//! than the prefix.
+
+use ipnet::IpNet;
+
+use super::{at, error, CheckError};
+use crate::typed::{PolicyOptions, RouteFilter, RouteFilterMatch};
+use crate::types::quote;
+
+pub(super) fn check(po: &PolicyOptions, prefix: &[String], errs: &mut Vec<CheckError>) {
+    for ps in &po.policy_statements {
+        for t in &ps.terms {
+            let path = at(
+                prefix,
+                &[
+                    "policy-options",
+                    "policy-statement",
+                    &quote(&ps.name),
+                    "term",
+                    &quote(&t.name),
+                    "from",
+                ],
+            );
+            for rf in &t.from.route_filters {
+                for message in problems(rf) {
+                    errs.push(error(path.clone(), statement(rf), message));
+                }
+            }
+        }
+    }
+}
+
+/// `route-filter PREFIX MATCH` as written.
+fn statement(rf: &RouteFilter) -> String {
+    let how = match rf.match_type {
+        None => String::new(),
+        Some(RouteFilterMatch::Exact) => " exact".into(),
+        Some(RouteFilterMatch::Longer) => " longer".into(),
+        Some(RouteFilterMatch::Orlonger) => " orlonger".into(),
+        Some(RouteFilterMatch::Upto(n)) => format!(" upto /{n}"),
+        Some(RouteFilterMatch::PrefixLengthRange(a, b)) => {
+            format!(" prefix-length-range /{a}-/{b}")
+        }
+        Some(RouteFilterMatch::Through(p)) => format!(" through {p}"),
+    };
+    format!("route-filter {}{how}", rf.prefix)
+}
+
+/// Why the lengths of `rf` cannot match anything (empty when they can).
+fn problems(rf: &RouteFilter) -> Vec<String> {
+    let (max, family) = match rf.prefix {
+        IpNet::V4(_) => (32, "IPv4"),
+        IpNet::V6(_) => (128, "IPv6"),
+    };
+    let len = rf.prefix.prefix_len();
+    let too_long = |what: &str, n: u8| {
+        format!("{what} /{n} exceeds the maximum prefix length /{max} of an {family} route")
+    };
+    let too_short = |what: &str, n: u8| {
+        format!("{what} /{n} is shorter than the route-filter prefix length /{len}")
+    };
+    let mut out = Vec::new();
+    match rf.match_type {
+        Some(RouteFilterMatch::Upto(n)) => {
+            if n > max {
+                out.push(too_long("upto", n));
+            }
+            if n < len {
+                out.push(too_short("upto", n));
+            }
+        }
+        Some(RouteFilterMatch::PrefixLengthRange(a, b)) => {
+            let what = format!("prefix-length-range /{a}-/{b}:");
+            if a > b {
+                out.push(format!(
+                    "{what} lower length /{a} is greater than upper length /{b}"
+                ));
+            }
+            if b > max {
+                out.push(too_long(&format!("{what} upper length"), b));
+            }
+            if a < len {
+                out.push(too_short(&format!("{what} lower length"), a));
+            }
+        }
+        _ => {}
+    }
+    out
+}
