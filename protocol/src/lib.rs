@@ -16,10 +16,17 @@
 //! Frames are a 4-byte big-endian length followed by that many bytes of JSON. A frame longer
 //! than [`MAX_FRAME`] is refused without reading it. Every message carries no more than the
 //! shell needs; the daemon owns all state.
+//!
+//! Every field a client supplies is bounded and filtered as the frame is decoded ([`check`]:
+//! a [`Request`] that breaks a rule is [`FrameError::Malformed`]).
 
 use std::io::{self, Read, Write};
 
 use serde::{Deserialize, Serialize};
+
+pub mod check;
+
+pub use check::{Checked, FieldError, MAX_LINE, MAX_TEXT_ERROR, MAX_TTY};
 
 /// Protocol version; the daemon refuses a Hello with another one.
 pub const VERSION: u32 = 1;
@@ -210,9 +217,12 @@ pub fn frame_len(header: [u8; 4]) -> Result<usize, FrameError> {
     Ok(len)
 }
 
-/// Decodes a frame body.
-pub fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, FrameError> {
-    serde_json::from_slice(body).map_err(|e| FrameError::Malformed(e.to_string()))
+/// Decodes a frame body and checks it ([`Checked`]: a [`Request`] must keep the rules of
+/// [`check`]; a [`Response`] passes as is).
+pub fn decode<T: for<'de> Deserialize<'de> + Checked>(body: &[u8]) -> Result<T, FrameError> {
+    let msg: T = serde_json::from_slice(body).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    msg.checked()
+        .map_err(|e| FrameError::Malformed(e.to_string()))
 }
 
 /// Blocking write of one message (the shell side).
@@ -222,8 +232,8 @@ pub fn write<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), FrameError
     Ok(())
 }
 
-/// Blocking read of one message (the shell side).
-pub fn read<T: for<'de> Deserialize<'de>>(r: &mut impl Read) -> Result<T, FrameError> {
+/// Blocking read of one message (the shell side), checked as [`decode`] does.
+pub fn read<T: for<'de> Deserialize<'de> + Checked>(r: &mut impl Read) -> Result<T, FrameError> {
     let mut header = [0u8; 4];
     match r.read_exact(&mut header) {
         Ok(()) => {}

@@ -10,6 +10,8 @@
 //!
 //! [`LiveState::apply`] is pure: it takes one decoded rtnetlink message and updates the state,
 //! so it is unit-tested with synthetic messages. [`watch`] is the thin async driver around it.
+//! [`LiveState::apply_datagram`] takes the received bytes instead ([`decode_datagram`] decodes
+//! them as the event connection does): the entry point of the `netlink_live` fuzz target.
 //!
 //! Link state: `admin_up` is `IFF_UP`. `oper_up` is "the link really forwards": `IFF_UP`,
 //! carrier (`IFF_LOWER_UP`) and `IFLA_OPERSTATE` `up` or `unknown` (drivers without operstate
@@ -23,18 +25,21 @@
 //! real change is the one applied.
 //!
 //! Layout: `state.rs` holds the pure model ([`LiveState`], [`LiveLink`], [`Applied`]),
+//! `decode.rs` bytes to messages ([`decode_datagram`], [`LiveState::apply_datagram`]),
 //! `watch.rs` the driver ([`watch`], [`dump`], [`SharedLive`]), `routes.rs` the one-shot dump
 //! of a table ([`routes`], [`routes_with`]). The routes it returns are the crate's one route
 //! model, [`crate::route::KernelRoute`], re-exported here with its parts.
 
+mod decode;
 mod routes;
 mod state;
 mod watch;
 
 pub use crate::route::{parse_route, KernelRoute, NextHop, RouteKind, RouteProto, RouteScope};
+pub use decode::decode_datagram;
 pub use routes::{routes, routes_with};
 pub use state::{parse_live_link, Applied, LiveLink, LiveState};
-pub use watch::{dump, shared, watch, Live, SharedLive};
+pub use watch::{dump, shared, watch, watch_with, Live, LiveEvent, SharedLive};
 
 /// Why the live state could not be read or kept.
 #[derive(Debug, thiserror::Error)]

@@ -64,6 +64,49 @@ impl Drop for AbortOnDrop {
 /// overruns (ENOBUFS) or an event refers to an unknown link. Runs until the socket closes
 /// (an error) or the future is dropped.
 pub async fn watch(shared: SharedLive) -> Result<(), LiveError> {
+    watch_with(shared, None).await
+}
+
+/// What changed in the kernel, for subscribers that follow it (the RIB): sent once the live
+/// state has applied it, so a subscriber reads the new state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveEvent {
+    /// A link appeared, changed (admin/oper state, master, name) or went away.
+    Link { index: u32 },
+    /// An address was added to or removed from a link.
+    Address { index: u32 },
+    /// Events were missed and the whole state was dumped again: resynchronise from it.
+    Resync,
+}
+
+impl LiveEvent {
+    fn of(m: &RouteNetlinkMessage) -> Option<LiveEvent> {
+        Some(match m {
+            RouteNetlinkMessage::NewLink(l) | RouteNetlinkMessage::DelLink(l) => LiveEvent::Link {
+                index: l.header.index,
+            },
+            RouteNetlinkMessage::NewAddress(a) | RouteNetlinkMessage::DelAddress(a) => {
+                LiveEvent::Address {
+                    index: a.header.index,
+                }
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// [`watch`], also publishing every applied change on `events` (a bounded broadcast: a
+/// subscriber that falls behind gets `Lagged` and resynchronises from the shared state).
+pub async fn watch_with(
+    shared: SharedLive,
+    events_tx: Option<tokio::sync::broadcast::Sender<LiveEvent>>,
+) -> Result<(), LiveError> {
+    let publish = |e: LiveEvent| {
+        if let Some(tx) = &events_tx {
+            // No subscriber is not an error.
+            let _ = tx.send(e);
+        }
+    };
     let (mut conn, handle, mut events) = rtnetlink::new_multicast_connection(&[
         MulticastGroup::Link,
         MulticastGroup::Ipv4Ifaddr,
@@ -98,6 +141,7 @@ pub async fn watch(shared: SharedLive) -> Result<(), LiveError> {
             tracing::warn!("netlink event socket overran during a dump; dumping again");
             continue;
         }
+        publish(LiveEvent::Resync);
         loop {
             let Some((msg, _)) = events.next().await else {
                 return Err(LiveError::Closed);
@@ -112,7 +156,13 @@ pub async fn watch(shared: SharedLive) -> Result<(), LiveError> {
             };
             let mut live = write(&shared);
             match live.state.apply(&m) {
-                Applied::Applied => live.events += 1,
+                Applied::Applied => {
+                    live.events += 1;
+                    drop(live);
+                    if let Some(e) = LiveEvent::of(&m) {
+                        publish(e);
+                    }
+                }
                 Applied::Ignored => {}
                 Applied::Inconsistent => {
                     live.events += 1;
