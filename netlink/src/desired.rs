@@ -4,6 +4,14 @@
 //! bridges). Names follow DESIGN.md §"Linux realization": `vrf<table>`, bridges named after
 //! their irb (`irb.4`), VLAN members named after their unit (`eth1.4`), QinQ outer devices
 //! `PORT.O` (or `PORT.qO` when a unit already claims `PORT.O`).
+//!
+//! Ownership: every link belongs to the scope in its alias ([`Link::owner`], [`ROOT_LS`] for
+//! the root). A VRF, its bridges and their members belong to one scope (masters never cross
+//! scopes). Two things do: a QinQ outer device is shared by every scope with a member on that
+//! port and outer tag (Linux allows one per tag) and carries the first one's alias (root, then
+//! logical systems by name), other scopes' inner VLANs riding on it; its name avoids every
+//! scope's unit names (`PORT.qO`), so one scope's unit can rename it. A port is configured by
+//! every scope naming it ([`Port::owners`]) and has one MTU (root's, else the first's).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -76,13 +84,32 @@ pub struct Link {
     pub mtu: Option<u32>,
 }
 
+impl Link {
+    /// The scope that owns an lsys device: `<ls>` of its `lsys:<ls>:<what>` alias ([`ROOT_LS`]
+    /// for the root); `None` for a device without an lsys alias.
+    pub fn owner(&self) -> Option<&str> {
+        let rest = self.alias.as_deref()?.strip_prefix(ALIAS_PREFIX)?;
+        Some(rest.split_once(':').map_or(rest, |(ls, _)| ls))
+    }
+}
+
 /// A physical port the configuration uses: lsys brings it up and sets its configured MTU,
 /// but never creates, renames or deletes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Port {
+    /// The root's MTU statement if it has one, else the first logical system's (by name).
     pub mtu: Option<u32>,
-    /// VLAN members ride on it: it must exist.
-    pub required: bool,
+    /// The scopes whose `interfaces NAME` statements name it ([`ROOT_LS`] for the root).
+    pub owners: BTreeSet<String>,
+    /// The scopes whose VLAN members ride on it: for them it must exist. A subset of `owners`.
+    pub required_by: BTreeSet<String>,
+}
+
+impl Port {
+    /// Some VLAN member rides on it: it must exist.
+    pub fn required(&self) -> bool {
+        !self.required_by.is_empty()
+    }
 }
 
 /// Every device lsys wants, in creation order.
@@ -96,6 +123,16 @@ pub struct Desired {
 impl Desired {
     pub fn link(&self, name: &str) -> Option<&Link> {
         self.links.iter().find(|l| l.name == name)
+    }
+
+    /// Every scope that owns a wanted device or configures a port.
+    pub fn owners(&self) -> BTreeSet<String> {
+        let links = self.links.iter().filter_map(|l| l.owner());
+        let ports = self.ports.values().flat_map(|p| p.owners.iter());
+        links
+            .chain(ports.map(String::as_str))
+            .map(String::from)
+            .collect()
     }
 }
 
@@ -159,18 +196,25 @@ pub fn create_rank(l: &Link) -> u8 {
     }
 }
 
-/// Every physical port configured anywhere (not `irb`), with its MTU if one is set (the root's
-/// statement wins over a logical system's); `required` is set later by the VLAN members.
+/// Every physical port configured anywhere (not `irb`), with the scopes that name it and its MTU
+/// if one is set (the root's statement wins over a logical system's); `required_by` is filled
+/// later by the VLAN members.
 fn configured_ports(intent: &Intent) -> Result<BTreeMap<String, Port>, DesiredError> {
     let mut out: BTreeMap<String, Port> = BTreeMap::new();
-    for i in std::iter::once(&intent.root)
-        .chain(intent.logical_systems.values())
-        .flat_map(|s| s.interfaces.iter())
-        .filter(|i| i.name != "irb")
+    let scopes = std::iter::once((ROOT_LS, &intent.root)).chain(
+        intent
+            .logical_systems
+            .iter()
+            .map(|(ls, s)| (ls.as_str(), s)),
+    );
+    for (ls, i) in scopes
+        .flat_map(|(ls, s)| s.interfaces.iter().map(move |i| (ls, i)))
+        .filter(|(_, i)| i.name != "irb")
     {
         check_name(&i.name, &format!("interface {}", i.name))?;
         let port = out.entry(i.name.clone()).or_default();
         port.mtu = port.mtu.or(i.mtu);
+        port.owners.insert(ls.into());
     }
     Ok(out)
 }
@@ -333,8 +377,10 @@ impl Builder {
                 };
                 let port = member.interface.clone();
                 check_name(&port, &owner)?;
+                // The unit was found in this scope's interfaces: the scope configures the port.
                 let p = self.ports.entry(port.clone()).or_default();
-                p.required = true;
+                p.owners.insert(ls.into());
+                p.required_by.insert(ls.into());
                 let mtu = p.mtu;
                 let (parent, id) = match u.vlan.ok_or_else(no_vlan)? {
                     Vlan::Id(v) => (port, v),
@@ -473,12 +519,34 @@ mod tests {
                 "eth1".to_string(),
                 Port {
                     mtu: Some(9000),
-                    required: true
+                    owners: [ROOT_LS, "l2"].map(String::from).into(),
+                    required_by: ["l2".to_string()].into(),
                 }
             )])
         );
         assert_eq!(d.link("eth1.4").unwrap().mtu, Some(9000));
         assert_eq!(d.link("irb.4").unwrap().mtu, None);
+    }
+
+    #[test]
+    fn the_owner_is_the_logical_system_of_the_alias() {
+        let d = of(SEED).unwrap();
+        assert!(d.links.iter().all(|l| l.owner() == Some("l2")));
+        assert_eq!(
+            d.owners(),
+            BTreeSet::from([ROOT_LS.to_string(), "l2".into()])
+        );
+        let mut l = d.links[0].clone();
+        for (a, owner) in [
+            (alias(ROOT_LS, "x"), Some(ROOT_LS)),
+            ("lsys:l7".into(), Some("l7")),
+        ]
+        .into_iter()
+        .chain([("uplink".to_string(), None)])
+        {
+            l.alias = Some(a);
+            assert_eq!(l.owner(), owner);
+        }
     }
 
     #[test]

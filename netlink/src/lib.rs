@@ -2,9 +2,9 @@
 //! addresses, reconciled against the live kernel through rtnetlink.
 //!
 //! ```text
-//!  typed::Intent ──desired()──► Desired ─┐            (sans-IO, unit-tested)
-//!    table_of(&"ls/instance") ─┘          ├─ plan() ──► Plan [Step...] ──► Kernel::apply()
-//!  Kernel::links() ──► [Link] (dump) ────┘                                 (rtnetlink, counted)
+//!  typed::Intent ──desired()──► Desired ─┐   (sans-IO, unit-tested)
+//!    table_of(&"ls/instance") ─┘          ├─ plan() | plan_for(owners) ──► Plan [Step...]
+//!  Kernel::links() ──► [Link] (dump) ────┘      ──► Kernel::apply() (rtnetlink, counted)
 //! ```
 //!
 //! * [`desired`](mod@desired): one [`Link`] per device lsys wants — `vrf<table>` per routing
@@ -15,7 +15,9 @@
 //!   802.1q inner one.
 //! * [`reconcile`]: the pure diff. Devices lsys owns carry ifalias `lsys:<ls>:<what>`; only those
 //!   are changed or deleted, so foreign VRFs and bridges survive. A converged kernel gives an
-//!   empty plan: zero writes.
+//!   empty plan: zero writes. [`plan`] covers the whole kernel (reconcile at start);
+//!   [`plan_for`] only the scopes (`<ls>` of the alias, [`ROOT_LS`] for the root) a commit
+//!   changed, leaving other tenants' devices, and their missing ports, alone.
 //! * [`kernel`]: dump and apply, one netlink request per [`Step`].
 //! * [`route`]: the one route model, read side ([`route::KernelRoute`], [`route::RouteKind`],
 //!   [`route::parse_route`]), shared by the batch path and the forwarding-table dump.
@@ -30,15 +32,8 @@ pub mod kernel;
 pub mod live;
 pub mod reconcile;
 pub mod route;
+mod scope;
 
-pub use desired::{desired, Desired, DesiredError, Kind, Link, VlanProto};
+pub use desired::{desired, Desired, DesiredError, Kind, Link, Port, VlanProto, ROOT_LS};
 pub use kernel::{Kernel, KernelError};
-pub use reconcile::{plan, Plan, PlanError, Step};
-
-/// Dumps the kernel, plans against `want` and applies the plan; returns the plan applied.
-pub async fn converge(kernel: &mut Kernel, want: &Desired) -> anyhow::Result<Plan> {
-    let actual = kernel.links().await?;
-    let plan = plan(&actual, want)?;
-    kernel.apply(&plan).await?;
-    Ok(plan)
-}
+pub use reconcile::{plan, plan_for, Plan, PlanError, Step};

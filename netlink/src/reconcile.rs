@@ -4,13 +4,33 @@
 //! holding a name lsys wants is an error, never a takeover. Order: deletions (bridges and
 //! VLANs on VLANs before VLANs on ports before VRFs), creations (VRFs, outer VLANs, inner
 //! VLANs, bridges), enslaving, addresses, admin state.
+//!
+//! [`plan`] covers the whole kernel (reconcile at start). [`plan_for`] covers the scopes a
+//! commit changed and leaves every device of another scope exactly as it is, even when it
+//! differs from the desired state (a device the configuration gives to another scope, or one
+//! the kernel labels for another scope that the configuration gives to no covered one):
+//! * it creates and changes the wanted devices those scopes own ([`Link::owner`]; one the
+//!   kernel still labels for another scope is relabelled in place, never recreated), and the
+//!   wanted devices of other scopes their VLANs ride on (a shared QinQ outer device) when the
+//!   kernel lacks them; it deletes the lsys devices those scopes own (by alias) that are not
+//!   wanted as they are;
+//! * it sets MTU and state of the ports those scopes configure, and reports a missing port only
+//!   when their VLAN members require it;
+//! * it never deletes a device whose deletion would delete or release a device of another scope
+//!   (the VLANs on it, the devices enslaved to it): a device only going away is then left in
+//!   place (for a later plan of its scope, or reconcile at start); one standing in the way of a
+//!   device to create is [`PlanError::InUse`], as is a device of another scope holding the name
+//!   or the VLAN tag of a device to create.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use ipnet::IpNet;
 
-use crate::desired::{create_rank, Desired, Kind, Link, ALIAS_PREFIX};
+#[cfg(test)]
+use crate::desired::Kind;
+use crate::desired::{create_rank, Desired, Link, ALIAS_PREFIX};
+use crate::scope::{check_tags, needed, Deletes, Graph, Owners};
 
 /// One kernel write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,8 +102,30 @@ impl Plan {
 pub enum PlanError {
     #[error("device {name} exists and was not created by lsys ({kind}); refusing to touch it")]
     Foreign { name: String, kind: String },
+    /// `owners`: the covered scopes whose VLAN members ride on the port.
     #[error("interface {name} does not exist")]
-    MissingPort { name: String },
+    MissingPort {
+        name: String,
+        owners: BTreeSet<String>,
+    },
+    /// A scoped plan would delete or disturb devices of other scopes (`owners`) to create or
+    /// replace `name`.
+    #[error(
+        "device {name} cannot be created or replaced without disturbing devices of {}",
+        scopes(owners)
+    )]
+    InUse {
+        name: String,
+        owners: BTreeSet<String>,
+    },
+}
+
+fn scopes(owners: &BTreeSet<String>) -> String {
+    let names: Vec<&str> = owners
+        .iter()
+        .map(|o| if o.is_empty() { "the root" } else { o })
+        .collect();
+    names.join(", ")
 }
 
 /// True for a device lsys created (its ifalias says so).
@@ -118,17 +160,116 @@ fn delete_rank(l: &Link) -> u8 {
     5 - create_rank(l)
 }
 
-/// Diffs `actual` (every link in the kernel) against `want`.
+/// Diffs `actual` (every link in the kernel) against `want`, over the whole kernel.
 pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
-    let by_name: BTreeMap<&str, &Link> = actual.iter().map(|l| (l.name.as_str(), l)).collect();
+    diff(actual, want, Owners::All)
+}
+
+/// Diffs `actual` (every link in the kernel) against `want` for the devices and ports of
+/// `owners` only (logical-system names, [`crate::desired::ROOT_LS`] for the root); see the
+/// module documentation for what it leaves alone.
+pub fn plan_for(
+    actual: &[Link],
+    want: &Desired,
+    owners: &BTreeSet<String>,
+) -> Result<Plan, PlanError> {
+    diff(actual, want, Owners::Only(owners))
+}
+
+fn diff(actual: &[Link], want: &Desired, scope: Owners<'_>) -> Result<Plan, PlanError> {
+    let kernel = Graph::new(actual, want);
     // Ports first: their MTU before VLAN devices are created on them (which inherit it).
-    let mut steps = Vec::new();
-    for (name, port) in &want.ports {
-        let Some(a) = by_name.get(name.as_str()) else {
-            if port.required {
-                return Err(PlanError::MissingPort { name: name.clone() });
+    let mut steps = port_steps(&kernel, want, scope)?;
+    let mut del = Deletes::default();
+    for a in actual
+        .iter()
+        .filter(|a| is_ours(a) && scope.has(a.owner()) && want.link(&a.name).is_none())
+    {
+        del.delete_unless_held(&kernel, a, scope);
+    }
+    let needed = needed(want, scope);
+    let mut writes = Writes::default();
+    for w in &want.links {
+        let found = kernel
+            .get(&w.name)
+            .filter(|a| !del.gone.contains(a.name.as_str()));
+        let settled = found.is_some_and(|a| is_ours(a) && a.kind == w.kind);
+        // Its scope's device, or one a covered VLAN rides on that the kernel lacks.
+        let covered = scope.has(w.owner()) || (needed.contains(&w.name) && !settled);
+        if !covered {
+            // Another scope's device stays as it is; one of ours holding its name in another
+            // form goes (that scope creates its device).
+            if let Some(a) = found.filter(|a| is_ours(a) && scope.has(a.owner()) && !settled) {
+                del.delete_unless_held(&kernel, a, scope);
             }
             continue;
+        }
+        let current = match kernel.get(&w.name) {
+            Some(a) if !is_ours(a) && !orphan_of_ours(a, w) => {
+                return Err(PlanError::Foreign {
+                    name: a.name.clone(),
+                    kind: a.kind.to_string(),
+                })
+            }
+            // A VLAN whose parent is recreated goes away with it: recreate it too.
+            Some(a) if del.gone.contains(a.name.as_str()) => {
+                del.links.push(a);
+                None
+            }
+            Some(a) if a.kind != w.kind => {
+                let owners = kernel.blockers(a, scope);
+                if !owners.is_empty() {
+                    let name = w.name.clone();
+                    return Err(PlanError::InUse { name, owners });
+                }
+                del.delete(&kernel, a);
+                None
+            }
+            other => other,
+        };
+        writes.link(w, current);
+    }
+    check_tags(actual, &writes.creates, &del, scope)?;
+    let mut deletes = del.links;
+    deletes.sort_by_key(|l| (delete_rank(l), l.name.clone()));
+    deletes.dedup_by(|a, b| a.name == b.name);
+    steps.extend(deletes.into_iter().map(|l| Step::Delete {
+        name: l.name.clone(),
+    }));
+    let Writes {
+        creates,
+        aliases,
+        mtus,
+        masters,
+        addresses,
+        ups,
+    } = writes;
+    steps.extend(creates);
+    steps.extend(aliases);
+    steps.extend(mtus);
+    steps.extend(masters);
+    steps.extend(addresses);
+    steps.extend(ups);
+    Ok(Plan { steps })
+}
+
+/// MTU and admin state of the ports the covered scopes configure.
+fn port_steps(
+    kernel: &Graph<'_>,
+    want: &Desired,
+    scope: Owners<'_>,
+) -> Result<Vec<Step>, PlanError> {
+    let mut steps = Vec::new();
+    for (name, port) in want.ports.iter().filter(|(_, p)| scope.any(&p.owners)) {
+        let Some(a) = kernel.get(name) else {
+            let owners = scope.within(&port.required_by);
+            if owners.is_empty() {
+                continue;
+            }
+            return Err(PlanError::MissingPort {
+                name: name.clone(),
+                owners,
+            });
         };
         if let Some(mtu) = port.mtu.filter(|m| a.mtu != Some(*m)) {
             steps.push(Step::SetMtu {
@@ -143,35 +284,23 @@ pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
             });
         }
     }
-    let mut deletes: Vec<&Link> = actual
-        .iter()
-        .filter(|a| is_ours(a) && want.link(&a.name).is_none())
-        .collect();
-    let mut creates = Vec::new();
-    let mut aliases = Vec::new();
-    let mut mtus = Vec::new();
-    let mut masters = Vec::new();
-    let mut addresses = Vec::new();
-    let mut ups = Vec::new();
-    for w in &want.links {
-        let current = match by_name.get(w.name.as_str()) {
-            Some(a) if !is_ours(a) && !orphan_of_ours(a, w) => {
-                return Err(PlanError::Foreign {
-                    name: a.name.clone(),
-                    kind: a.kind.to_string(),
-                })
-            }
-            Some(a) if a.kind != w.kind => {
-                deletes.push(a);
-                None
-            }
-            // A VLAN whose parent is recreated goes away with it: recreate it too.
-            Some(a) if parent_recreated(a, actual, want) => {
-                deletes.push(a);
-                None
-            }
-            other => other.copied(),
-        };
+    Ok(steps)
+}
+
+/// The writes after the deletions, by phase.
+#[derive(Default)]
+struct Writes {
+    creates: Vec<Step>,
+    aliases: Vec<Step>,
+    mtus: Vec<Step>,
+    masters: Vec<Step>,
+    addresses: Vec<Step>,
+    ups: Vec<Step>,
+}
+
+impl Writes {
+    /// The writes that turn `current` (`None`: absent, or deleted by this plan) into `w`.
+    fn link(&mut self, w: &Link, current: Option<&Link>) {
         let (alias, master, addrs, up, mtu) = match current {
             Some(a) => (
                 a.alias.clone(),
@@ -186,12 +315,12 @@ pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
                 link.addresses.clear();
                 link.up = false;
                 link.alias = None;
-                creates.push(Step::Create { link });
+                self.creates.push(Step::Create { link });
                 // The kernel ignores IFLA_IFALIAS on RTM_NEWLINK: the alias is its own write,
                 // right after the create, so that a plan failing later leaves only labelled
                 // devices behind (undo removes them) and a crash leaves at most one unlabelled.
                 if let Some(alias) = &w.alias {
-                    creates.push(Step::SetAlias {
+                    self.creates.push(Step::SetAlias {
                         name: w.name.clone(),
                         alias: alias.clone(),
                     });
@@ -201,21 +330,21 @@ pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
             }
         };
         if let Some(m) = w.mtu.filter(|m| mtu != Some(*m)) {
-            mtus.push(Step::SetMtu {
+            self.mtus.push(Step::SetMtu {
                 name: w.name.clone(),
                 mtu: m,
             });
         }
         if alias != w.alias {
             if let Some(alias) = &w.alias {
-                aliases.push(Step::SetAlias {
+                self.aliases.push(Step::SetAlias {
                     name: w.name.clone(),
                     alias: alias.clone(),
                 });
             }
         }
         if master != w.master {
-            masters.push(Step::SetMaster {
+            self.masters.push(Step::SetMaster {
                 name: w.name.clone(),
                 master: w.master.clone(),
             });
@@ -224,47 +353,24 @@ pub fn plan(actual: &[Link], want: &Desired) -> Result<Plan, PlanError> {
             .iter()
             .filter(|a| managed(a) && !w.addresses.contains(a))
         {
-            addresses.push(Step::DelAddress {
+            self.addresses.push(Step::DelAddress {
                 name: w.name.clone(),
                 address: *a,
             });
         }
         for a in w.addresses.iter().filter(|a| !addrs.contains(a)) {
-            addresses.push(Step::AddAddress {
+            self.addresses.push(Step::AddAddress {
                 name: w.name.clone(),
                 address: *a,
             });
         }
         if up != w.up {
-            ups.push(Step::SetUp {
+            self.ups.push(Step::SetUp {
                 name: w.name.clone(),
                 up: w.up,
             });
         }
     }
-    deletes.sort_by_key(|l| (delete_rank(l), l.name.clone()));
-    deletes.dedup_by(|a, b| a.name == b.name);
-    steps.extend(deletes.into_iter().map(|l| Step::Delete {
-        name: l.name.clone(),
-    }));
-    steps.extend(creates);
-    steps.extend(aliases);
-    steps.extend(mtus);
-    steps.extend(masters);
-    steps.extend(addresses);
-    steps.extend(ups);
-    Ok(Plan { steps })
-}
-
-/// Whether `a` is a VLAN on a device this plan deletes and recreates.
-fn parent_recreated(a: &Link, actual: &[Link], want: &Desired) -> bool {
-    let Kind::Vlan { parent, .. } = &a.kind else {
-        return false;
-    };
-    let (Some(p), Some(w)) = (actual.iter().find(|l| &l.name == parent), want.link(parent)) else {
-        return false;
-    };
-    p.kind != w.kind || parent_recreated(p, actual, want)
 }
 
 #[cfg(test)]

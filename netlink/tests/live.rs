@@ -140,6 +140,14 @@ impl Drop for Watcher {
 }
 
 fn start_watcher(ns: &Netns, shared: SharedLive) -> Watcher {
+    start_watcher_with(ns, shared, None)
+}
+
+fn start_watcher_with(
+    ns: &Netns,
+    shared: SharedLive,
+    events: Option<tokio::sync::broadcast::Sender<live::LiveEvent>>,
+) -> Watcher {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = ns.enter(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -148,7 +156,7 @@ fn start_watcher(ns: &Netns, shared: SharedLive) -> Watcher {
             .unwrap();
         rt.block_on(async move {
             tokio::select! {
-                r = live::watch(shared) => panic!("watcher ended: {r:?}"),
+                r = live::watch_with(shared, events) => panic!("watcher ended: {r:?}"),
                 _ = stopped => {}
             }
         });
@@ -156,6 +164,38 @@ fn start_watcher(ns: &Netns, shared: SharedLive) -> Watcher {
     Watcher {
         stop: Some(stop),
         thread: Some(thread),
+    }
+}
+
+#[test]
+fn subscribers_hear_link_and_address_events() {
+    let ns = Netns::new("events");
+    ns.topology();
+    let shared = live::shared();
+    let (tx, mut rx) = tokio::sync::broadcast::channel(64);
+    let _watcher = start_watcher_with(&ns, shared.clone(), Some(tx));
+    wait_for(&shared, "initial dump", |l| l.dumps >= 1);
+    let start = Instant::now();
+    let next = |rx: &mut tokio::sync::broadcast::Receiver<live::LiveEvent>| loop {
+        match rx.try_recv() {
+            Ok(e) => return e,
+            Err(_) if start.elapsed() < WAIT => thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("no event: {e:?}"),
+        }
+    };
+    assert_eq!(next(&mut rx), live::LiveEvent::Resync, "the initial dump");
+    ns.ip(&["address", "add", "198.51.100.1/24", "dev", "br0"]);
+    let br = shared.read().unwrap().state.by_name("br0").unwrap().index;
+    let mut seen = Vec::new();
+    while !seen.contains(&live::LiveEvent::Address { index: br }) {
+        seen.push(next(&mut rx));
+    }
+    // The state already holds the change when the event arrives.
+    assert!(has_addr(&shared.read().unwrap(), "br0", "198.51.100.1/24"));
+    ns.ip_peer(&["link", "set", "vb", "down"]);
+    let va = shared.read().unwrap().state.by_name("va").unwrap().index;
+    while !seen.contains(&live::LiveEvent::Link { index: va }) {
+        seen.push(next(&mut rx));
     }
 }
 
