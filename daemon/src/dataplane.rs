@@ -1,22 +1,25 @@
-//! The kernel side of the commit pipeline.
+//! The kernel side of the links subsystem: an actor thread that owns the netlink socket.
 //!
 //! ```text
-//!  Router (commit, under its mutex) ──converge(&Desired)──► KernelDataplane
-//!                                     blocking call       │ channel
-//!                                                         ▼
+//!  links subsystem (pipeline thread) ──converge(&Desired, owners)──► KernelDataplane
+//!                                      blocking call               │ channel
+//!                                                                  ▼
 //!                                   "lsys-netlink" thread: current-thread runtime + Kernel
-//!                                   dump links → plan → apply (writes counted)
+//!                                   dump links → plan (for the owners) → apply (counted)
 //! ```
 //!
-//! The router is synchronous (one mutex, short operations), rtnetlink is async: a dedicated
-//! thread owns the netlink socket and its runtime, and every request waits for its answer.
-//! Commits are serialized by the router anyway, so one thread loses nothing.
+//! The pipeline is synchronous and runs one commit at a time, rtnetlink is async: a dedicated
+//! thread owns the netlink socket and its runtime, and every request waits for its answer. A
+//! panic inside a job is caught there: the job answers with an error, the socket is reopened
+//! (the actor restarts), and the thread goes on serving. Show commands never come here: they
+//! read the live state or dump a table on a socket of their own.
 
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use lsys_netlink::live::{routes_with, KernelRoute};
-use lsys_netlink::{plan, Desired, Kernel};
+use lsys_netlink::{plan, plan_for, Desired, Kernel, PlanError};
 
 /// What a convergence did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,21 +39,36 @@ pub struct DataplaneError {
     pub message: String,
     /// Writes sent before the failure (so the caller knows whether there is anything to undo).
     pub writes: usize,
+    /// The failure was a port (operator's object) that does not exist.
+    pub missing_port: Option<String>,
+}
+
+impl DataplaneError {
+    pub fn new(message: impl Into<String>, writes: usize) -> DataplaneError {
+        DataplaneError {
+            message: message.into(),
+            writes,
+            missing_port: None,
+        }
+    }
 }
 
 /// Programs the kernel. [`KernelDataplane`] is the real one; tests may inject their own.
 pub trait Dataplane: Send {
-    /// Makes lsys's devices in the kernel match `want` (foreign devices are never touched).
-    fn converge(&self, want: &Desired) -> Result<Converged, DataplaneError>;
-    /// The routes of kernel table `table` (both families).
-    fn routes(&self, table: u32) -> Result<Vec<KernelRoute>, DataplaneError>;
+    /// Makes lsys's devices in the kernel match `want` (foreign devices are never touched):
+    /// only those of `owners` (logical-system names, `""` for the root) when given, every
+    /// lsys device otherwise.
+    fn converge(
+        &self,
+        want: &Desired,
+        owners: Option<&BTreeSet<String>>,
+    ) -> Result<Converged, DataplaneError>;
 }
 
 type Reply<T> = mpsc::SyncSender<Result<T, DataplaneError>>;
 
 enum Job {
-    Converge(Desired, Reply<Converged>),
-    Routes(u32, Reply<Vec<KernelRoute>>),
+    Converge(Desired, Option<BTreeSet<String>>, Reply<Converged>),
 }
 
 /// The kernel of lsysd's network namespace, through rtnetlink on a thread of its own.
@@ -88,18 +106,18 @@ impl KernelDataplane {
                     }
                 };
                 for job in rx {
-                    match job {
-                        Job::Converge(want, reply) => {
-                            let _ = reply.send(rt.block_on(converge(&mut kernel, &want)));
+                    let Job::Converge(want, owners, reply) = job;
+                    let run = catch_unwind(AssertUnwindSafe(|| {
+                        rt.block_on(converge(&mut kernel, &want, owners.as_ref()))
+                    }));
+                    let answer = run.unwrap_or_else(|panic| {
+                        tracing::error!(panic = %crate::pipeline::panic_text(&panic), "netlink job panicked; reopening the socket");
+                        if let Ok(k) = rt.block_on(async { Kernel::open() }) {
+                            kernel = k;
                         }
-                        Job::Routes(table, reply) => {
-                            let r = rt.block_on(routes_with(kernel.handle(), table));
-                            let _ = reply.send(r.map_err(|e| DataplaneError {
-                                message: e.to_string(),
-                                writes: 0,
-                            }));
-                        }
-                    }
+                        Err(DataplaneError::new("internal error in the netlink actor (logged by lsysd)", 0))
+                    });
+                    let _ = reply.send(answer);
                 }
             })?;
         match ready_rx.recv() {
@@ -112,10 +130,7 @@ impl KernelDataplane {
 
 impl KernelDataplane {
     fn ask<T>(&self, job: impl FnOnce(Reply<T>) -> Job) -> Result<T, DataplaneError> {
-        let gone = || DataplaneError {
-            message: "the netlink thread is gone".into(),
-            writes: 0,
-        };
+        let gone = || DataplaneError::new("the netlink thread is gone", 0);
         let (tx, rx) = mpsc::sync_channel(1);
         self.jobs.send(job(tx)).map_err(|_| gone())?;
         rx.recv().map_err(|_| gone())?
@@ -123,27 +138,42 @@ impl KernelDataplane {
 }
 
 impl Dataplane for KernelDataplane {
-    fn converge(&self, want: &Desired) -> Result<Converged, DataplaneError> {
-        self.ask(|tx| Job::Converge(want.clone(), tx))
-    }
-
-    fn routes(&self, table: u32) -> Result<Vec<KernelRoute>, DataplaneError> {
-        self.ask(|tx| Job::Routes(table, tx))
+    fn converge(
+        &self,
+        want: &Desired,
+        owners: Option<&BTreeSet<String>>,
+    ) -> Result<Converged, DataplaneError> {
+        self.ask(|tx| Job::Converge(want.clone(), owners.cloned(), tx))
     }
 }
 
-async fn converge(kernel: &mut Kernel, want: &Desired) -> Result<Converged, DataplaneError> {
+async fn converge(
+    kernel: &mut Kernel,
+    want: &Desired,
+    owners: Option<&BTreeSet<String>>,
+) -> Result<Converged, DataplaneError> {
     let started = Instant::now();
     let (before, trips_before) = (kernel.writes, kernel.round_trips);
-    let fail = |kernel: &Kernel, message: String| DataplaneError {
-        message,
-        writes: kernel.writes - before,
-    };
+    let fail =
+        |kernel: &Kernel, message: String| DataplaneError::new(message, kernel.writes - before);
     let actual = kernel
         .links()
         .await
         .map_err(|e| fail(kernel, e.to_string()))?;
-    let plan = plan(&actual, want).map_err(|e| fail(kernel, e.to_string()))?;
+    let planned = match owners {
+        Some(o) => plan_for(&actual, want, o),
+        None => plan(&actual, want),
+    };
+    let plan = planned.map_err(|e| {
+        let missing = match &e {
+            PlanError::MissingPort { name, .. } => Some(name.clone()),
+            _ => None,
+        };
+        DataplaneError {
+            missing_port: missing,
+            ..fail(kernel, e.to_string())
+        }
+    })?;
     let applied = kernel.apply(&plan).await;
     let writes = kernel.writes - before;
     let round_trips = kernel.round_trips - trips_before;

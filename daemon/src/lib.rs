@@ -1,21 +1,37 @@
 //! lsysd: the daemon behind every lsys shell.
 //!
 //! ```text
-//!  lsys ──unix socket──► server (task per connection, SO_PEERCRED → user → logical system)
-//!                           │  Execute / Answer / Complete
+//!  lsys ──unix socket──► server (accept: bounded, per-uid caps, hello timeout)
+//!                           │ one task per connection: reader ─► bounded inbox
 //!                           ▼
-//!                         exec (command schema → oper / config handlers)
-//!                           │
+//!                         gate (SO_PEERCRED uid → user → class → logical system + permissions,
+//!                           │   re-resolved on every request)
 //!                           ▼
-//!                         Router (one mutex): running, shared candidate, datastore, locks,
-//!                                 confirmed-commit deadlines (a 1 s timer rolls back)
+//!                         exec (command schema → oper / config handlers, on the blocking pool)
+//!                           │ reads: Arc snapshots           │ commit: CommitRequest
+//!                           ▼                                ▼
+//!        Core: running (Snapshot<Running>), shared     pipeline thread ("lsys-commit"), FIFO:
+//!        candidate, sessions, locks, datastore         validate ─► diff ─► prepare ─► apply ─►
+//!                                                      publish ─► persist ─► swap
+//!                                                               │ Subsystem trait
+//!                                                               ▼
+//!                                         actors: links ("lsys-netlink" thread: netlink socket)
+//!                                                 [rib/fib, bgp per instance: next]
+//!  kernel events ─► live state (show interfaces) ─► KernelEvents broadcast (for the RIB)
 //! ```
-//! Sessions belong to their connection; a shell that vanishes loses only its private candidate.
+//! Reads never wait for commits: they take the running snapshot (an `Arc`) or a candidate
+//! snapshot, and the pipeline swaps in a new one only once a commit is durable. Sessions belong
+//! to their connection; a shell that vanishes loses only its private candidate.
 
+pub mod actors;
+pub mod clock;
+pub mod core;
 pub mod dataplane;
 pub mod exec;
-pub mod realize;
-pub mod router;
+pub mod gate;
+pub mod limits;
+pub mod pipeline;
+pub mod running;
 pub mod server;
 pub mod session;
 pub mod show;

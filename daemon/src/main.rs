@@ -1,14 +1,12 @@
 //! lsysd [--state-dir DIR] [--socket PATH] [--no-dataplane]
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
 use anyhow::Context;
 use lsys_datastore::Datastore;
-use lsysd::dataplane::{Dataplane, KernelDataplane};
-use lsysd::router::Router;
+use lsysd::core::{Core, KernelReads, Options};
+use lsysd::dataplane::KernelDataplane;
 use lsysd::{exec, server};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 struct Args {
     state_dir: PathBuf,
@@ -60,44 +58,59 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Raises the soft limit on open files to the hard limit: a flood of connections then hits
+/// lsysd's own connection caps long before the kernel's descriptor limit.
+fn raise_fd_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < hard {
+            match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+                Ok(()) => tracing::info!(from = soft, to = hard, "raised the open-file limit"),
+                Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+            }
+        }
+    }
+}
+
 fn run(a: Args) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&a.state_dir)
-        .with_context(|| format!("creating {}", a.state_dir.display()))?;
+    raise_fd_limit();
+    // Every tenant's configuration and keys live here: private to root.
+    lsys_datastore::private_dir(&a.state_dir)
+        .with_context(|| format!("state directory {}", a.state_dir.display()))?;
     let store = Datastore::open(a.state_dir.join("config.db")).context("opening the datastore")?;
-    let dataplane: Option<Box<dyn Dataplane>> = if a.no_dataplane {
-        tracing::info!("--no-dataplane: configuration only, the kernel is not programmed");
-        None
-    } else {
-        Some(Box::new(
-            KernelDataplane::start().context("opening the kernel's netlink interface")?,
-        ))
-    };
-    let with_kernel = dataplane.is_some();
-    let mut router =
-        Router::open(store, dataplane).context("loading the committed configuration")?;
     let rt = tokio::runtime::Runtime::new()?;
-    if with_kernel {
+    let mut options = Options::default();
+    if a.no_dataplane {
+        tracing::info!("--no-dataplane: configuration only, the kernel is not programmed");
+    } else {
+        options.dataplane = Some(Box::new(
+            KernelDataplane::start().context("opening the kernel's netlink interface")?,
+        ));
         // Links and addresses for `show interfaces`, kept current by kernel events.
         let live = lsys_netlink::live::shared();
-        router.live = Some(live.clone());
+        let (events, _) = tokio::sync::broadcast::channel(4096);
+        let (watched, publish) = (live.clone(), events.clone());
         rt.spawn(async move {
-            if let Err(e) = lsys_netlink::live::watch(live).await {
+            if let Err(e) = lsys_netlink::live::watch_with(watched, Some(publish)).await {
                 tracing::error!(error = %e, "kernel link/address events stopped");
             }
         });
+        options.kernel = Some(KernelReads {
+            live,
+            runtime: rt.handle().clone(),
+            events,
+        });
     }
+    let core = Core::start(store, options).context("loading the committed configuration")?;
     // A kernel that cannot be brought in line (a port that is missing, say) must not keep the
     // operator from logging in to fix the configuration: log it and serve.
-    match router.reconcile() {
-        Ok(c) => tracing::info!(
-            writes = c.writes,
-            round_trips = c.round_trips,
-            "kernel reconciled with the committed configuration"
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "kernel could not be reconciled with the committed configuration")
+    match core.pipeline.reconcile() {
+        Ok(done) => {
+            for d in done {
+                tracing::info!("{d}");
+            }
         }
+        Err(e) => tracing::error!(error = %e, "kernel could not be reconciled"),
     }
-    let router = Arc::new(Mutex::new(router));
-    rt.block_on(server::serve(router, &a.socket, exec::execute))
+    rt.block_on(server::serve(core, &a.socket, exec::execute))
 }

@@ -1,11 +1,16 @@
 //! One login: identity, view, mode, edit path and candidate. Sessions are owned by their
-//! connection task; the router only keeps a summary for `status` / `show system users`.
+//! connection; the core only keeps a summary for `status` / `show system users`.
+
+use std::sync::Arc;
 
 use lsys_grammar::path::words_of;
 use lsys_grammar::schema::Schema;
 use lsys_grammar::tree::{Node, Step};
 use lsys_grammar::view::View;
 use lsys_protocol::{Client, Prompt};
+
+use crate::core::SessionInfo;
+use crate::gate::Principal;
 
 /// Which candidate a configuration-mode session edits.
 #[derive(Debug, Clone)]
@@ -15,7 +20,7 @@ pub enum Candidate {
     /// The shared candidate, with this session holding the exclusive lock.
     Exclusive,
     /// A private copy, and the running configuration it was copied from.
-    Private { tree: Box<Node>, base: Box<Node> },
+    Private { tree: Arc<Node>, base: Arc<Node> },
 }
 
 impl Candidate {
@@ -45,10 +50,10 @@ pub enum Pending {
 #[derive(Debug)]
 pub struct Session {
     pub id: u64,
-    pub user: String,
-    pub uid: u32,
-    /// The operator's sessions may enter a logical system; tenants never leave theirs.
-    pub operator: bool,
+    /// Who, with which rights: re-resolved by the gate for every request.
+    pub principal: Principal,
+    /// Where the session is: the principal's logical system, or for the operator the root or a
+    /// logical system it entered (`set cli logical-system`).
     pub view: View,
     pub client: Client,
     pub tty: Option<String>,
@@ -61,11 +66,50 @@ pub struct Session {
     /// Levels to return to on `exit`.
     pub edit_stack: Vec<Vec<Step>>,
     pub pending: Option<Pending>,
-    /// Text of a `load` arriving in several frames.
-    pub text: String,
 }
 
 impl Session {
+    pub fn new(
+        id: u64,
+        principal: Principal,
+        client: Client,
+        tty: Option<String>,
+        since: i64,
+        pid: Option<i32>,
+    ) -> Session {
+        Session {
+            id,
+            view: principal.home_view(),
+            principal,
+            client,
+            tty,
+            since,
+            pid,
+            candidate: None,
+            edit: Vec::new(),
+            edit_stack: Vec::new(),
+            pending: None,
+        }
+    }
+
+    pub fn user(&self) -> &str {
+        &self.principal.user
+    }
+
+    /// The session table's summary of this session.
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            user: self.principal.user.clone(),
+            uid: self.principal.uid,
+            logical_system: self.view.logical_system().map(str::to_string),
+            tty: self.tty.clone(),
+            client: format!("{:?}", self.client).to_lowercase(),
+            since: self.since,
+            pid: self.pid,
+            editing: self.candidate.as_ref().map(|c| (self.banner(), c.kind())),
+        }
+    }
+
     pub fn configuring(&self) -> bool {
         self.candidate.is_some()
     }
@@ -82,8 +126,8 @@ impl Session {
 
     pub fn prompt(&self, hostname: &str) -> Prompt {
         let head = match self.view.logical_system() {
-            Some(ls) => format!("{}@{}:{}", self.user, hostname, ls),
-            None => format!("{}@{}", self.user, hostname),
+            Some(ls) => format!("{}@{}:{}", self.user(), hostname, ls),
+            None => format!("{}@{}", self.user(), hostname),
         };
         Prompt {
             head,

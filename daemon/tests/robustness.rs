@@ -6,7 +6,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 use common::{Conn, Daemon};
@@ -160,7 +160,7 @@ fn cancel_stops_a_long_reply() {
 }
 
 fn panicking(
-    r: &mut lsysd::router::Router,
+    r: &lsysd::core::Core,
     s: &mut lsysd::session::Session,
     line: &str,
 ) -> lsysd::exec::Reply {
@@ -175,13 +175,11 @@ fn a_panicking_request_fails_alone() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("s.sock");
     let store = lsys_datastore::Datastore::open(dir.path().join("db")).unwrap();
-    let router = Arc::new(Mutex::new(
-        lsysd::router::Router::open(store, None).unwrap(),
-    ));
+    let core = lsysd::core::Core::start(store, Default::default()).unwrap();
     let sock = socket.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(lsysd::server::serve(router, &sock, panicking))
+        rt.block_on(lsysd::server::serve(core, &sock, panicking))
             .unwrap();
     });
     let start = std::time::Instant::now();

@@ -96,13 +96,14 @@ pub fn scan_quotes(s: &str, mut f: impl FnMut(char, bool)) -> bool {
     quoted
 }
 
-/// Splits a `-c` string at `;` outside double quotes (a backslash escapes the next character
+/// Splits a `-c` string at newlines and at `;` outside double quotes (a backslash escapes the next character
 /// inside quotes). Empty commands are dropped.
 pub fn split_commands(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     scan_quotes(s, |c, quoted| {
-        if c == ';' && !quoted {
+        // A newline ends a command too (`lsys -c "$(cat script)"`).
+        if (c == ';' && !quoted) || c == '\n' {
             out.push(std::mem::take(&mut cur));
         } else {
             cur.push(c);

@@ -43,7 +43,11 @@ fn tty_name() -> Option<String> {
     }
     let path = nix::unistd::ttyname(&stdin).ok()?;
     let name = path.to_string_lossy();
-    Some(name.strip_prefix("/dev/").unwrap_or(&name).to_string())
+    let name = name.strip_prefix("/dev/").unwrap_or(&name).to_string();
+    // A name lsysd would refuse (too long, odd characters) is not worth a refused login.
+    lsys_protocol::check::check_tty(&name)
+        .is_ok()
+        .then_some(name)
 }
 
 fn run() -> i32 {

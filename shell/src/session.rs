@@ -179,6 +179,15 @@ impl<W: Write> Session<W> {
         pipes: &mut Pipeline,
         ui: &mut dyn Frontend,
     ) -> Result<Outcome, SessionError> {
+        // lsysd refuses a line it could not show safely to others (control characters, or
+        // longer than the protocol allows): say so here rather than lose the connection.
+        if let Err(e) = lsys_protocol::check::check_line("command line", line) {
+            return Ok(Outcome {
+                ok: false,
+                error: Some(format!("error: {e}")),
+                ..Outcome::default()
+            });
+        }
         let id = self.next_id;
         self.next_id += 1;
         self.send(&Request::Execute {

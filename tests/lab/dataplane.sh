@@ -192,6 +192,43 @@ echo "  | $failed"
 same_kernel "$before" "the half-applied commit was not undone"
 foreign
 
+step "per-scope isolation: l3's port vanishes; l2 still commits; l3's error names only l3"
+ip link add eth9 type veth peer name eth9p
+ip link set eth9p up
+out=$(batch <<EOF
+configure
+set interfaces eth9 flexible-vlan-tagging
+set logical-systems l3 interfaces eth9 unit 7 encapsulation vlan-bridge
+set logical-systems l3 interfaces eth9 unit 7 vlan-id 7
+set logical-systems l3 bridge-domains bd7 vlan-id 7
+set logical-systems l3 bridge-domains bd7 interface eth9.7
+set logical-systems l3 bridge-domains bd7 routing-interface irb.7
+set logical-systems l3 interfaces irb unit 7 family inet address 10.7.0.1/24
+set system login class l3-tenant logical-system l3
+set system login class l3-tenant permissions all
+commit
+EOF
+)
+has "$out" "commit complete"
+has "$(ip -d link show eth9.7)" "master irb.7"
+ip link del eth9  # the operator's port goes away (and eth9.7 with it)
+t0=$(now)
+out=$(tenant "configure private; set interfaces irb unit 4 family inet address 10.0.0.40/31; commit and-quit" || true)
+echo "$out" | sed 's/^/  | /'
+has "$out" "commit complete"
+has "$(ip addr show dev irb.4)" "10.0.0.40/31"
+echo "figure: l2 commit while l3's port is absent $(secs "$t0" "$(now)") s"
+# The same Unix user becomes l3's tenant (its open sessions would be closed: it moved).
+has "$(op "configure; set system login user $TENANT class l3-tenant; commit")" "commit complete"
+before=$(kernel)
+out=$(tenant "configure private; set interfaces irb unit 7 family inet address 10.7.0.9/24; commit" || true)
+echo "$out" | sed 's/^/  | /'
+has "$out" "error: kernel: a circuit of this logical system is not available" "error: configuration check-out failed"
+[[ $out != *eth9* && $out != *eth1* && $out != *l2* ]] || fail "l3's error names something outside l3: $out"
+same_kernel "$before" "l3's failed commit changed the kernel"
+has "$(op "configure; set system login user $TENANT class l2-tenant; delete logical-systems l3; delete interfaces eth9; delete system login class l3-tenant; commit")" "commit complete"
+vping 10.0.0.1
+
 step "removing the Azure circuit by commit deletes its two devices"
 out=$(op "configure; delete logical-systems l2 bridge-domains bd-azure interface eth1.2; commit" || true)
 has "$out" "commit complete"

@@ -9,12 +9,16 @@ use lsys_grammar::tree::{Node, Step};
 use lsys_grammar::view::{LoadMode, View};
 use lsys_protocol::Client;
 
-use super::{now, path_caret, rest_text, Display, Reply};
-use crate::router::{replace_part, scope_of, CommitError, Router};
+use std::sync::Arc;
+
+use super::{path_caret, rest_text, Display, Reply};
+use crate::core::{lock, scope_key, scope_of, Core};
+use crate::pipeline::{rollback_part, Action, CommitRequest, Source};
+use crate::running::{part, replace_part};
 use crate::session::{Candidate, Pending, Session};
 
 pub(super) fn run(
-    router: &mut Router,
+    core: &Core,
     s: &mut Session,
     inv: &Invocation,
     display: &Display,
@@ -22,7 +26,7 @@ pub(super) fn run(
 ) -> Reply {
     let words = &inv.rest;
     match inv.name().as_str() {
-        "set" => modify(router, s, line, |view, root, at, edit_level| {
+        "set" => modify(core, s, line, |view, root, at, edit_level| {
             let targets = view
                 .resolve(edit_level, words, Match::Prefix, Values::Required)
                 .map_err(|e| Box::new(Reply::caret(e.to_string(), path_caret(&e, words, line))))?;
@@ -37,14 +41,14 @@ pub(super) fn run(
                 false,
             )
         }
-        "delete" => modify(router, s, line, |view, root, at, edit_level| {
+        "delete" => modify(core, s, line, |view, root, at, edit_level| {
             let t = one(view, edit_level, words, line)?;
             view.edit(root, |r, base| edit::delete(r, &join(base, at), &t))
                 .map_err(edit_error)
         }),
         "activate" | "deactivate" => {
             let active = inv.name() == "activate";
-            modify(router, s, line, |view, root, at, edit_level| {
+            modify(core, s, line, |view, root, at, edit_level| {
                 let t = one(view, edit_level, words, line)?;
                 view.edit(root, |r, base| {
                     edit::set_active(r, &join(base, at), &t, active)
@@ -57,7 +61,7 @@ pub(super) fn run(
                 return Reply::caret("missing argument.", line.len());
             };
             let text = text.text.clone();
-            modify(router, s, line, |view, root, at, edit_level| {
+            modify(core, s, line, |view, root, at, edit_level| {
                 let t = one(view, edit_level, path, line)?;
                 view.edit(root, |r, base| {
                     edit::annotate(r, &join(base, at), &t, &text)
@@ -70,7 +74,7 @@ pub(super) fn run(
                 return Reply::caret("syntax error, expecting 'to'.", line.trim_end().len() + 1);
             };
             let rename = inv.name() == "rename";
-            modify(router, s, line, |view, root, at, edit_level| {
+            modify(core, s, line, |view, root, at, edit_level| {
                 let from = one(view, edit_level, &words[..split], line)?;
                 let to = relative_to_parent(view, edit_level, &from, &words[split + 1..], line)?;
                 view.edit(root, |r, base| {
@@ -95,7 +99,7 @@ pub(super) fn run(
                 );
             };
             let before = words[split].text == "before";
-            modify(router, s, line, |view, root, at, edit_level| {
+            modify(core, s, line, |view, root, at, edit_level| {
                 let what = one(view, edit_level, &words[..split], line)?;
                 let anchor =
                     relative_to_parent(view, edit_level, &what, &words[split + 1..], line)?;
@@ -118,34 +122,49 @@ pub(super) fn run(
             if t.values.is_some() || !matches!(kind, Some(Kind::Container | Kind::List)) {
                 return Reply::caret("syntax error.", words.last().map_or(0, |w| w.col));
             }
-            if let Some(r) = locked(router, s) {
+            if let Some(r) = locked(core, s) {
                 return r;
             }
             s.edit_stack.push(s.edit.clone());
             s.edit.extend(t.steps);
-            crate::server::note_session(router, s);
+            core.note_session(s.id, s.info());
             Reply::ok("")
         }
         "up" => {
             let n: usize = inv.arg("number").and_then(|n| n.parse().ok()).unwrap_or(1);
             let keep = s.edit.len().saturating_sub(n);
             s.edit.truncate(keep);
-            crate::server::note_session(router, s);
+            core.note_session(s.id, s.info());
             Reply::ok("")
         }
         "top" => {
             if words.is_empty() {
                 s.edit_stack.clear();
                 s.edit.clear();
-                crate::server::note_session(router, s);
+                core.note_session(s.id, s.info());
+                return Reply::ok("");
+            }
+            // `top top ... CMD` is `top CMD`: peel the repeats here rather than recursing
+            // once per word.
+            let mut text = rest_text(inv, line);
+            let mut command = String::new();
+            while let Ok(p) = lsys_grammar::cli::parse(text, Mode::Configuration) {
+                command = p.command.name();
+                if command != "top" || p.command.rest.is_empty() {
+                    break;
+                }
+                text = rest_text(&p.command, text);
+            }
+            if command == "top" {
+                s.edit_stack.clear();
+                s.edit.clear();
                 return Reply::ok("");
             }
             let saved = std::mem::take(&mut s.edit);
-            let reply = super::execute(router, s, rest_text(inv, line));
-            if s.edit.is_empty()
-                && s.configuring()
-                && !rest_text(inv, line).trim_start().starts_with("ed")
-            {
+            let reply = super::execute(core, s, text);
+            // Only a successful `top edit X` moves the edit level; anything else (a failed
+            // edit included) runs at the top and comes back.
+            if s.configuring() && (command != "edit" || reply.error.is_some()) {
                 s.edit = saved;
             }
             reply
@@ -154,12 +173,15 @@ pub(super) fn run(
             // `exit` retraces `edit` commands; at [edit] it leaves configuration mode.
             if !inv.has("configuration-mode") && !s.edit.is_empty() {
                 s.edit = s.edit_stack.pop().unwrap_or_default();
-                crate::server::note_session(router, s);
+                core.note_session(s.id, s.info());
                 return Reply::ok("");
             }
+            let running = core.running.get();
             let uncommitted = match &s.candidate {
-                Some(Candidate::Private { tree, .. }) => router.changed(&s.view, tree),
-                Some(_) => router.changed(&s.view, &router.shared),
+                Some(Candidate::Private { tree, .. }) => {
+                    part(tree, &s.view) != running.part(&s.view)
+                }
+                Some(_) => super::oper::shared_changed(core, &s.view),
                 None => false,
             };
             if uncommitted {
@@ -170,32 +192,38 @@ pub(super) fn run(
                     true,
                 );
             }
-            leave(router, s)
+            leave(core, s)
         }
-        "show" => show(router, s, inv, display, line),
-        "commit" => commit(router, s, inv),
+        "show" => show(core, s, inv, display, line),
+        "commit" => commit(core, s, inv),
         "rollback" => {
             let n: usize = inv.arg("number").and_then(|n| n.parse().ok()).unwrap_or(0);
-            if let Some(r) = locked(router, s) {
+            if let Some(r) = locked(core, s) {
                 return r;
             }
-            let current = candidate(router, s).clone();
-            match router.rollback_part(&s.view, n, &current) {
-                Ok(part) => {
+            let current = candidate(core, s);
+            match rollback_part(core, &s.view, n, &current) {
+                Ok(p) => {
+                    // The candidate now starts from what the user chose: its base is the
+                    // running configuration of today, so committing it is not "modified".
                     let view = s.view.clone();
-                    replace_part(candidate_mut(router, s), &view, part);
+                    let running = core.running.get();
+                    with_candidate(core, s, |tree, base| {
+                        replace_part(tree, &view, p);
+                        replace_part(base, &view, running.part(&view).into_owned());
+                    });
                     Reply::ok("load complete\n")
                 }
-                Err(e) => Reply::error(e),
+                Err(e) => Reply::error(e.to_string()),
             }
         }
-        name if name.starts_with("load ") => load(router, s, inv),
-        "status" => status(router, s),
+        name if name.starts_with("load ") => load(core, s, inv),
+        "status" => status(core, s),
         "run" => {
             let text = rest_text(inv, line);
             let saved = s.candidate.take();
             let reply = match lsys_grammar::cli::parse(text, Mode::Operational) {
-                Ok(p) => super::oper::run(router, s, &p.command, &super::display_of(&p), text),
+                Ok(p) => super::oper::run(core, s, &p.command, &super::display_of(&p), text),
                 Err(e) => Reply::caret(e.to_string(), e.col + (line.len() - text.len())),
             };
             if s.candidate.is_none() {
@@ -203,7 +231,7 @@ pub(super) fn run(
             }
             reply
         }
-        "help" => Reply::ok(super::oper::run(router, s, inv, display, line).output),
+        "help" => Reply::ok(super::oper::run(core, s, inv, display, line).output),
         other => Reply::error(format!("error: '{other}' is not supported yet")),
     }
 }
@@ -257,9 +285,9 @@ fn relative_to_parent(
     one(view, &parent, words, line)
 }
 
-fn locked(router: &Router, s: &Session) -> Option<Reply> {
+fn locked(core: &Core, s: &Session) -> Option<Reply> {
     if matches!(s.candidate, Some(Candidate::Shared)) {
-        if let Some(by) = router.locked_by_other(&s.view, s.id) {
+        if let Some(by) = core.locked_by_other(&s.view, s.id) {
             return Some(Reply::error(format!(
                 "error: configuration database locked by: {by}"
             )));
@@ -268,63 +296,80 @@ fn locked(router: &Router, s: &Session) -> Option<Reply> {
     None
 }
 
-fn candidate<'a>(router: &'a Router, s: &'a Session) -> &'a Node {
+/// The session's candidate, as a snapshot.
+fn candidate(core: &Core, s: &Session) -> Arc<Node> {
     match &s.candidate {
-        Some(Candidate::Private { tree, .. }) => tree,
-        _ => &router.shared,
+        Some(Candidate::Private { tree, .. }) => tree.clone(),
+        _ => lock(&core.shared).tree.clone(),
     }
 }
 
-fn candidate_mut<'a>(router: &'a mut Router, s: &'a mut Session) -> &'a mut Node {
+/// Runs `f` on the session's candidate and its base (the shared one under its lock: edits
+/// are short; long loads go through [`load_text`]'s copy-and-swap instead).
+fn with_candidate<R>(core: &Core, s: &mut Session, f: impl FnOnce(&mut Node, &mut Node) -> R) -> R {
     match &mut s.candidate {
-        Some(Candidate::Private { tree, .. }) => tree,
-        _ => &mut router.shared,
+        Some(Candidate::Private { tree, base }) => f(Arc::make_mut(tree), Arc::make_mut(base)),
+        _ => {
+            let mut shared = lock(&core.shared);
+            let shared = &mut *shared;
+            f(
+                Arc::make_mut(&mut shared.tree),
+                Arc::make_mut(&mut shared.base),
+            )
+        }
     }
 }
 
 /// Runs an edit on the session's candidate: `f(view, root, edit level, edit level)`.
-fn modify<F>(router: &mut Router, s: &mut Session, _line: &str, f: F) -> Reply
+fn modify<F>(core: &Core, s: &mut Session, _line: &str, f: F) -> Reply
 where
     F: FnOnce(&View, &mut Node, &[Step], &[Step]) -> Result<(), Box<Reply>>,
 {
-    if let Some(r) = locked(router, s) {
+    if let Some(r) = locked(core, s) {
         return r;
     }
     let view = s.view.clone();
     let edit_level = s.edit.clone();
-    let root = candidate_mut(router, s);
-    match f(&view, root, &edit_level, &edit_level) {
+    match with_candidate(core, s, |root, _| f(&view, root, &edit_level, &edit_level)) {
         Ok(()) => Reply::ok(""),
         Err(r) => *r,
     }
 }
 
 /// Leaves configuration mode (after the question, if there was one).
-pub(super) fn leave(router: &mut Router, s: &mut Session) -> Reply {
+pub(super) fn leave(core: &Core, s: &mut Session) -> Reply {
     if matches!(s.candidate, Some(Candidate::Exclusive)) {
         // Exclusive mode: uncommitted changes are discarded with the lock.
-        let running = Router::part(&router.running, &s.view).into_owned();
-        replace_part(&mut router.shared, &s.view.clone(), running);
-        let _ = router.store.unlock(&scope_of(&s.view), &s.user);
-        router.locks.remove(&crate::router::scope_key(&s.view));
+        let view = s.view.clone();
+        let running = core.running.get();
+        with_candidate(core, s, |tree, base| {
+            replace_part(tree, &view, running.part(&view).into_owned());
+            replace_part(base, &view, running.part(&view).into_owned());
+        });
+        let _ = core.store.unlock(&scope_of(&s.view), s.user());
+        lock(&core.locks).remove(&scope_key(&s.view));
     }
     s.candidate = None;
     s.edit.clear();
     s.edit_stack.clear();
-    crate::server::note_session(router, s);
+    core.note_session(s.id, s.info());
     Reply::ok("Exiting configuration mode\n")
 }
 
-pub(super) fn delete_all(router: &mut Router, s: &mut Session) -> Reply {
-    modify(router, s, "", |view, root, at, _| {
+pub(super) fn delete_all(core: &Core, s: &mut Session) -> Reply {
+    modify(core, s, "", |view, root, at, _| {
         view.edit(root, |r, base| edit::delete_all(r, &join(base, at)))
             .map_err(edit_error)
     })
 }
 
-fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line: &str) -> Reply {
-    let cand = candidate(router, s);
-    let part = Router::part(cand, &s.view);
+fn show(core: &Core, s: &Session, inv: &Invocation, display: &Display, line: &str) -> Reply {
+    if let Err(e) = s.principal.may_view_configuration() {
+        return Reply::error(format!("error: {e}"));
+    }
+    let cand = candidate(core, s);
+    let running = core.running.get();
+    let part = part(&cand, &s.view);
     let schema = Schema::get();
     let mut steps = s.edit.clone();
     if !inv.rest.is_empty() {
@@ -335,10 +380,10 @@ fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line:
     }
     if let Display::Compare(rollback) = display {
         let old = match rollback {
-            None => Router::part(&router.running, &s.view),
-            Some(n) => match router.rollback_part(&s.view, *n, cand) {
+            None => running.part(&s.view),
+            Some(n) => match rollback_part(core, &s.view, *n, &cand) {
                 Ok(p) => std::borrow::Cow::Owned(p),
-                Err(e) => return Reply::error(e),
+                Err(e) => return Reply::error(e.to_string()),
             },
         };
         let empty = Node::new(part.schema, part.key.clone());
@@ -362,81 +407,66 @@ fn show(router: &Router, s: &Session, inv: &Invocation, display: &Display, line:
     ))
 }
 
-fn commit(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
+fn commit(core: &Core, s: &mut Session, inv: &Invocation) -> Reply {
     let view = s.view.clone();
-    // The candidate is lent to the commit, not copied (a copy of 1,000 logical systems costs
-    // more than the commit). The shared candidate is put back afterwards whatever happens.
-    let (tree, base, shared) = match s.candidate.take() {
-        Some(Candidate::Private { tree, base }) => (*tree, Some(*base), None),
-        other => (std::mem::take(&mut router.shared), None, other),
+    let source = match &s.candidate {
+        Some(Candidate::Private { tree, base }) => Source::Private {
+            tree: tree.clone(),
+            base: base.clone(),
+        },
+        _ => Source::Shared,
     };
-    let give_back = |router: &mut Router,
-                     s: &mut Session,
-                     tree: Node,
-                     base: Option<Node>,
-                     shared: Option<Candidate>| {
-        match base {
-            Some(base) => {
-                s.candidate = Some(Candidate::Private {
-                    tree: Box::new(tree),
-                    base: Box::new(base),
-                })
-            }
-            None => {
-                router.shared = tree;
-                s.candidate = shared;
-            }
-        }
-    };
-    if inv.has("check") {
-        let r = router.check(&view, &tree);
-        give_back(router, s, tree, base, shared);
-        return match r {
-            Ok(()) => Reply::ok("configuration check succeeds\n"),
-            Err(e) => Reply::error(e.to_string()),
-        };
-    }
+    let private = matches!(source, Source::Private { .. });
     let confirmed: Option<i64> = inv.has("confirmed").then(|| {
         inv.arg("confirmed")
             .and_then(|m| m.parse().ok())
             .unwrap_or(10)
     });
-    let time = now();
-    let meta = CommitMeta {
-        user: s.user.clone(),
-        time_unix: time,
-        client: match s.client {
-            Client::Cli => StoreClient::Cli,
-            Client::Batch => StoreClient::Batch,
-            Client::Ssh => StoreClient::Ssh,
-        },
-        comment: inv.arg("comment").map(str::to_string),
-        confirmed_deadline_unix: confirmed.map(|m| time + m * crate::server::minute_seconds()),
+    let action = if inv.has("check") {
+        Action::Check
+    } else {
+        let time = core.now();
+        Action::Commit(CommitMeta {
+            user: s.user().to_string(),
+            time_unix: time,
+            client: match s.client {
+                Client::Cli => StoreClient::Cli,
+                Client::Batch => StoreClient::Batch,
+                Client::Ssh => StoreClient::Ssh,
+            },
+            comment: inv.arg("comment").map(str::to_string),
+            confirmed_deadline_unix: confirmed.map(|m| time + m * 60),
+        })
     };
-    let result = router.commit(&view, &tree, base.as_ref(), meta);
-    let private = base.is_some();
-    give_back(router, s, tree, base, shared);
-    match result {
+    let check = matches!(action, Action::Check);
+    let req = CommitRequest {
+        principal: s.principal.clone(),
+        view: view.clone(),
+        source,
+        action,
+    };
+    match core.pipeline.commit(req) {
+        Ok(_) if check => Reply::ok("configuration check succeeds\n"),
         Ok(_) => {
             if private {
-                s.candidate = Some(super::oper::private(router, &view));
+                s.candidate = Some(super::oper::private(core, &view));
             }
             let mut out = String::new();
             if let Some(m) = confirmed {
+                core.confirm_armed.notify_one();
                 out.push_str(&format!("commit confirmed will be automatically rolled back in {m} minutes unless confirmed\n"));
             }
             out.push_str("commit complete\n");
             if inv.has("and-quit") {
-                out.push_str(&leave(router, s).output);
+                out.push_str(&leave(core, s).output);
             }
             Reply::ok(out)
         }
-        Err(CommitError::Check(e)) => Reply::error(e),
         Err(e) => Reply::error(e.to_string()),
     }
 }
 
-fn load(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
+fn load(core: &Core, s: &mut Session, inv: &Invocation) -> Reply {
     let mode = match inv.path.get(1).map(String::as_str) {
         Some("merge") => LoadMode::Merge,
         Some("override") => LoadMode::Override,
@@ -444,7 +474,7 @@ fn load(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
         _ => LoadMode::Set,
     };
     let relative = inv.has("relative");
-    if let Some(r) = locked(router, s) {
+    if let Some(r) = locked(core, s) {
         return r;
     }
     // The daemon runs as root: it never opens a file on a user's behalf. The shell reads the
@@ -464,28 +494,51 @@ fn load(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
     }
 }
 
-/// The second half of `load`: apply the text to the candidate.
+/// The second half of `load`: apply the text to the candidate. The load runs on a copy of
+/// the candidate, outside any lock, and the copy is swapped in if nobody changed the shared
+/// candidate meanwhile (otherwise it runs again, under the lock): a long load never holds
+/// other sessions' completion and edits.
 pub(super) fn load_text(
-    router: &mut Router,
+    core: &Core,
     s: &mut Session,
     mode: LoadMode,
     relative: bool,
     text: &str,
 ) -> Reply {
-    if let Some(r) = locked(router, s) {
+    if let Some(r) = locked(core, s) {
         return r;
     }
     let view = s.view.clone();
     let level = s.edit.clone();
-    match view.load(candidate_mut(router, s), &level, mode, text, relative) {
+    let apply = |root: &mut Node| view.load(root, &level, mode, text, relative);
+    let result = match &mut s.candidate {
+        Some(Candidate::Private { tree, .. }) => apply(Arc::make_mut(tree)),
+        _ => {
+            let before = lock(&core.shared).tree.clone();
+            let mut copy = (*before).clone();
+            match apply(&mut copy) {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let mut shared = lock(&core.shared);
+                    if Arc::ptr_eq(&shared.tree, &before) {
+                        shared.tree = Arc::new(copy);
+                        Ok(())
+                    } else {
+                        apply(Arc::make_mut(&mut shared.tree))
+                    }
+                }
+            }
+        }
+    };
+    match result {
         Ok(()) => Reply::ok("load complete\n"),
         Err(e) => Reply::error(format!("error: {e}\nload complete (1 errors)")),
     }
 }
 
-fn status(router: &Router, s: &Session) -> Reply {
+fn status(core: &Core, s: &Session) -> Reply {
     let mut out = String::from("Users currently editing the configuration:\n");
-    for info in router.sessions.values() {
+    for info in lock(&core.sessions).values() {
         if info.logical_system.as_deref() != s.view.logical_system() {
             continue;
         }

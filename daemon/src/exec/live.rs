@@ -8,7 +8,7 @@ use lsys_grammar::typed;
 use lsys_netlink::live::KernelRoute;
 
 use super::{Display, Reply};
-use crate::router::Router;
+use crate::core::Core;
 use crate::session::Session;
 use crate::show::{self, forwarding, visible, TableRef};
 
@@ -22,25 +22,23 @@ fn json(v: serde_json::Value) -> Reply {
     ))
 }
 
-fn intent(router: &Router) -> Result<typed::Intent, Box<Reply>> {
-    typed::intent(&router.running)
+fn intent(core: &Core) -> Result<std::sync::Arc<typed::Intent>, Box<Reply>> {
+    core.running
+        .get()
+        .intent()
         .map_err(|e| Box::new(Reply::error(format!("error: running configuration: {e}"))))
 }
 
 /// `show interfaces [NAME] terse`.
-pub(super) fn interfaces(
-    router: &Router,
-    s: &Session,
-    inv: &Invocation,
-    display: &Display,
-) -> Reply {
+pub(super) fn interfaces(core: &Core, s: &Session, inv: &Invocation, display: &Display) -> Reply {
     if !inv.has("terse") {
         return Reply::error("error: 'show interfaces' without 'terse' is not supported yet");
     }
-    let Some(live) = &router.live else {
+    let Some(kernel) = &core.kernel else {
         return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
     };
-    let intent = match intent(router) {
+    let live = &kernel.live;
+    let intent = match intent(core) {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -56,20 +54,19 @@ pub(super) fn interfaces(
 
 /// `show route forwarding-table [table NAME]`.
 pub(super) fn forwarding_table(
-    router: &Router,
+    core: &Core,
     s: &Session,
     inv: &Invocation,
     display: &Display,
 ) -> Reply {
-    let Some(dp) = &router.dataplane else {
+    let Some(kernel) = &core.kernel else {
         return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
     };
-    let intent = match intent(router) {
+    let intent = match intent(core) {
         Ok(i) => i,
         Err(r) => return *r,
     };
-    let allocated: std::collections::BTreeMap<String, u32> = match router.store.table_allocations()
-    {
+    let allocated: std::collections::BTreeMap<String, u32> = match core.store.table_allocations() {
         Ok(t) => t.into_iter().collect(),
         Err(e) => return Reply::error(format!("error: {e}")),
     };
@@ -92,7 +89,7 @@ pub(super) fn forwarding_table(
             TableRef::Main => MAIN_TABLE,
             TableRef::Instance(key) => allocated[key],
         };
-        match dp.routes(id) {
+        match kernel.runtime.block_on(lsys_netlink::live::routes(id)) {
             Ok(routes) => tables.push((t.name.clone(), routes)),
             Err(e) => return Reply::error(format!("error: kernel: {e}")),
         }

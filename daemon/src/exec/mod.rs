@@ -14,7 +14,7 @@ use lsys_grammar::schema::{Kind, Schema};
 use lsys_grammar::text::print;
 use lsys_grammar::tree::Node;
 
-use crate::router::Router;
+use crate::core::{lock, Core};
 use crate::session::{Candidate, Pending, Session};
 
 /// What a command produced.
@@ -28,7 +28,34 @@ pub struct Reply {
     pub question: Option<(String, bool)>,
     /// Text to ask the shell for (`Some(None)`: the terminal; see [`text`]).
     pub read_text: Option<Option<String>>,
+    /// Output produced after the reply is sent, chunk by chunk (see [`Producer`]).
+    pub stream: Option<Producer>,
 }
+
+/// Produces a long output in chunks, on a blocking thread and without holding any lock: each
+/// chunk goes to `sink`, which answers false once the client cancelled (Ctrl-C) or went away —
+/// the producer then stops.
+pub struct Producer(pub Box<dyn FnOnce(&mut dyn FnMut(String) -> bool) + Send>);
+
+impl std::fmt::Debug for Producer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Producer")
+    }
+}
+
+impl Clone for Producer {
+    fn clone(&self) -> Producer {
+        Producer(Box::new(|_| {}))
+    }
+}
+
+impl PartialEq for Producer {
+    fn eq(&self, _: &Producer) -> bool {
+        false
+    }
+}
+
+impl Eq for Producer {}
 
 impl Reply {
     pub fn ok(output: impl Into<String>) -> Reply {
@@ -49,6 +76,27 @@ impl Reply {
         Reply {
             error: Some(message.into()),
             caret: Some(col),
+            ..Reply::default()
+        }
+    }
+
+    /// Output that streams: `text` is sent in chunks as the client takes them.
+    pub fn streamed(text: String) -> Reply {
+        const CHUNK: usize = 64 * 1024;
+        Reply {
+            stream: Some(Producer(Box::new(move |sink| {
+                let mut rest = text.as_str();
+                while !rest.is_empty() {
+                    let mut cut = rest.len().min(CHUNK);
+                    while !rest.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    if !sink(rest[..cut].to_string()) {
+                        return;
+                    }
+                    rest = &rest[cut..];
+                }
+            }))),
             ..Reply::default()
         }
     }
@@ -83,6 +131,8 @@ fn display_of(line: &Line) -> Display {
                     relative: p.has("relative"),
                 }
             }
+            // `json` is a flag of `display` (commands.schema), not a container of its own.
+            "display" if p.has("json") => d = Display::Json,
             "display json" => d = Display::Json,
             "compare" => d = Display::Compare(p.arg("rollback").and_then(|n| n.parse().ok())),
             _ => {}
@@ -138,7 +188,7 @@ fn path_caret(e: &PathError, words: &[Word], line: &str) -> usize {
 }
 
 /// Runs `line` for session `s`.
-pub fn execute(router: &mut Router, s: &mut Session, line: &str) -> Reply {
+pub fn execute(core: &Core, s: &mut Session, line: &str) -> Reply {
     if line.trim().is_empty() {
         return Reply::ok("");
     }
@@ -163,49 +213,54 @@ pub fn execute(router: &mut Router, s: &mut Session, line: &str) -> Reply {
     };
     let display = display_of(&parsed);
     match mode {
-        Mode::Operational => oper::run(router, s, &parsed.command, &display, line),
-        Mode::Configuration => config::run(router, s, &parsed.command, &display, line),
+        Mode::Operational => oper::run(core, s, &parsed.command, &display, line),
+        Mode::Configuration => config::run(core, s, &parsed.command, &display, line),
     }
 }
 
 /// Continues a command that asked a question.
-pub fn answer(router: &mut Router, s: &mut Session, yes: bool) -> Reply {
+pub fn answer(core: &Core, s: &mut Session, yes: bool) -> Reply {
     match s.pending.take() {
-        Some(Pending::ExitConfiguration) if yes => config::leave(router, s),
-        Some(Pending::DeleteAll) if yes => config::delete_all(router, s),
+        Some(Pending::ExitConfiguration) if yes => config::leave(core, s),
+        Some(Pending::DeleteAll) if yes => config::delete_all(core, s),
         Some(_) | None => Reply::ok(""),
     }
 }
 
 /// Continues a `load` with the text the shell read (or the reason it could not).
-pub fn text(router: &mut Router, s: &mut Session, text: Result<String, String>) -> Reply {
+pub fn text(core: &Core, s: &mut Session, text: Result<String, String>) -> Reply {
     match (s.pending.take(), text) {
         (Some(Pending::Load { mode, relative }), Ok(t)) => {
-            config::load_text(router, s, mode, relative, &t)
+            config::load_text(core, s, mode, relative, &t)
         }
         (Some(Pending::Load { .. }), Err(e)) => Reply::error(format!("error: {e}")),
         _ => Reply::error("error: no command is waiting for text"),
     }
 }
 
-/// Completion for the text before the cursor.
-pub fn complete(router: &Router, s: &Session, line: &str) -> Completions {
+/// Completion for the text before the cursor: reads a snapshot (the running configuration or
+/// the candidate), never waits for a commit, and offers only the commands the gate allows.
+pub fn complete(core: &Core, s: &Session, line: &str) -> Completions {
     let mode = if s.configuring() {
         Mode::Configuration
     } else {
         Mode::Operational
     };
     let tree = match &s.candidate {
-        Some(Candidate::Private { tree, .. }) => tree.as_ref(),
-        Some(_) => &router.shared,
-        None => &router.running,
+        Some(Candidate::Private { tree, .. }) => tree.clone(),
+        Some(_) => lock(&core.shared).tree.clone(),
+        None => core.running.get().tree.clone(),
     };
     let ctx = ConfigContext {
-        root: tree,
+        root: &tree,
         view: &s.view,
         edit: &s.edit,
     };
-    complete::line(line, mode, &ctx)
+    let mut c = complete::line(line, mode, &ctx);
+    if mode == Mode::Operational && !line.trim_start().contains(char::is_whitespace) {
+        c.rows.retain(|r| s.principal.offers(&r.name));
+    }
+    c
 }
 
 /// The text of a command line from `words[0]` on (for `run` and `top`).
@@ -233,12 +288,6 @@ pub fn utc(unix: i64) -> String {
         secs % 3600 / 60,
         secs % 60
     )
-}
-
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

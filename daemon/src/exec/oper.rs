@@ -6,42 +6,64 @@ use lsys_grammar::schema::Schema;
 use lsys_grammar::view::View;
 
 use super::{path_caret, utc, Display, Reply};
-use crate::router::{scope_of, Router};
+use crate::core::{lock, scope_key, scope_of, Core};
+use crate::gate::Denied;
+use crate::running::private_copy;
 use crate::session::{Candidate, Session};
 
+fn denied(e: Denied) -> Reply {
+    Reply::error(format!("error: {e}"))
+}
+
 pub(super) fn run(
-    router: &mut Router,
+    core: &Core,
     s: &mut Session,
     inv: &Invocation,
     display: &Display,
     line: &str,
 ) -> Reply {
-    match inv.name().as_str() {
-        "configure" => configure(router, s, inv),
+    let name = inv.name();
+    let p = &s.principal;
+    let gate = if name.starts_with("show configuration") {
+        p.may_view_configuration()
+    } else if name.starts_with("show") {
+        p.may_view()
+    } else if name == "configure" {
+        p.may_configure()
+    } else if name == "ping" {
+        p.may_use_network()
+    } else {
+        Ok(())
+    };
+    if let Err(e) = gate {
+        return denied(e);
+    }
+    match name.as_str() {
+        "configure" => configure(core, s, inv),
         "exit" | "quit" => Reply {
             exit: true,
             ..Reply::default()
         },
         "help" => Reply::ok(HELP),
-        "show configuration" => show_configuration(router, s, inv, display, line),
-        "show system commit" => show_commit(router, s),
-        "show system users" => show_users(router, s),
+        "show configuration" => show_configuration(core, s, inv, display, line),
+        "show system commit" => show_commit(core, s),
+        "show system users" => show_users(core, s),
         "show version" => Reply::ok(format!(
             "Hostname: {}\nModel: lsys\nlsys [{}]\n",
-            router.hostname,
+            core.hostname(),
             env!("CARGO_PKG_VERSION")
         )),
         "set cli" if inv.has("logical-system") => {
             let Some(ls) = inv.arg("logical-system") else {
                 return Reply::error("error: missing argument");
             };
-            if !s.operator {
-                return Reply::error(
-                    "error: permission denied: only the operator can enter a logical system",
-                );
+            if let Err(e) = s.principal.may_enter_logical_systems() {
+                return denied(e);
             }
-            if router
+            if core
                 .running
+                .get()
+                .tree
                 .at(&lsys_grammar::view::ls_path(ls))
                 .is_none()
             {
@@ -51,23 +73,21 @@ pub(super) fn run(
             Reply::ok(format!("Logical system: {ls}\n"))
         }
         "clear cli" if inv.has("logical-system") => {
-            if !s.operator {
-                return Reply::error(
-                    "error: permission denied: only the operator can leave a logical system",
-                );
+            if let Err(e) = s.principal.may_enter_logical_systems() {
+                return denied(e);
             }
             s.view = View::operator();
             Reply::ok("Cleared default logical system\n")
         }
-        "show interfaces" => super::live::interfaces(router, s, inv, display),
-        "show route forwarding-table" => super::live::forwarding_table(router, s, inv, display),
+        "show interfaces" => super::live::interfaces(core, s, inv, display),
+        "show route forwarding-table" => super::live::forwarding_table(core, s, inv, display),
         name @ ("show route"
         | "show route receive-protocol bgp"
         | "show route advertising-protocol bgp"
         | "show bgp summary"
         | "show bgp neighbor"
         | "ping") => {
-            if router.dataplane.is_none() {
+            if core.kernel.is_none() {
                 Reply::error("error: no dataplane: lsysd runs with --no-dataplane")
             } else {
                 Reply::error(format!("error: '{name}' is not supported yet"))
@@ -84,60 +104,65 @@ Configuration mode: set, delete, edit, up, top, show, commit, rollback, load, an
 deactivate, rename, copy, insert, status, run, exit.
 ";
 
-fn configure(router: &mut Router, s: &mut Session, inv: &Invocation) -> Reply {
+/// True when the shared candidate has uncommitted changes in the view's part.
+pub(super) fn shared_changed(core: &Core, view: &View) -> bool {
+    let shared = lock(&core.shared).tree.clone();
+    let running = core.running.get();
+    crate::running::part(&shared, view) != running.part(view)
+}
+
+fn configure(core: &Core, s: &mut Session, inv: &Invocation) -> Reply {
     let mut out = String::new();
-    let others = editing_others(router, s);
+    let others = editing_others(core, s);
     if inv.has("private") {
-        if router.changed(&s.view, &router.shared) {
+        if shared_changed(core, &s.view) {
             return Reply::error(format!(
                 "{others}error: shared configuration database modified\nProblem loading configuration\n"
             ));
         }
         out.push_str("warning: uncommitted changes will be discarded on exit\n");
-        s.candidate = Some(private(router, &s.view));
+        s.candidate = Some(private(core, &s.view));
     } else if inv.has("exclusive") {
-        if let Some(by) = router.locked_by_other(&s.view, s.id) {
+        if let Some(by) = core.locked_by_other(&s.view, s.id) {
             return Reply::error(format!("error: configuration database locked by: {by}\n"));
         }
         let scope = scope_of(&s.view);
-        if let Err(e) = router.store.lock(&scope, &s.user) {
+        if let Err(e) = core.store.lock(&scope, s.user()) {
             return Reply::error(format!("error: {e}"));
         }
-        router
-            .locks
-            .insert(crate::router::scope_key(&s.view), (s.id, s.user.clone()));
+        lock(&core.locks).insert(scope_key(&s.view), (s.id, s.user().to_string()));
         out.push_str("warning: uncommitted changes will be discarded on exit\n");
         s.candidate = Some(Candidate::Exclusive);
     } else if s.client == lsys_protocol::Client::Batch {
         // A script never commits someone else's half-made changes: batches edit a private copy.
-        s.candidate = Some(private(router, &s.view));
+        s.candidate = Some(private(core, &s.view));
     } else {
         s.candidate = Some(Candidate::Shared);
     }
     out.push_str("Entering configuration mode\n");
     out.push_str(&others);
-    if matches!(s.candidate, Some(Candidate::Shared)) && router.changed(&s.view, &router.shared) {
+    if matches!(s.candidate, Some(Candidate::Shared)) && shared_changed(core, &s.view) {
         out.push_str("The configuration has been changed but not committed\n");
     }
     s.edit.clear();
     s.edit_stack.clear();
-    crate::server::note_session(router, s);
+    core.note_session(s.id, s.info());
     Reply::ok(out)
 }
 
 /// A private candidate for `view` and the running configuration it starts from.
-pub(super) fn private(router: &Router, view: &View) -> Candidate {
-    let tree = crate::router::private_copy(&router.running, view);
+pub(super) fn private(core: &Core, view: &View) -> Candidate {
+    let tree = std::sync::Arc::new(private_copy(&core.running.get().tree, view));
     Candidate::Private {
-        base: Box::new(tree.clone()),
-        tree: Box::new(tree),
+        base: tree.clone(),
+        tree,
     }
 }
 
 /// `Users currently editing the configuration:` for others in the same scope.
-pub(super) fn editing_others(router: &Router, s: &Session) -> String {
+pub(super) fn editing_others(core: &Core, s: &Session) -> String {
     let mut out = String::new();
-    for (id, info) in &router.sessions {
+    for (id, info) in lock(&core.sessions).iter() {
         if *id == s.id || info.logical_system.as_deref() != s.view.logical_system() {
             continue;
         }
@@ -164,13 +189,14 @@ pub(super) fn editing_others(router: &Router, s: &Session) -> String {
 }
 
 fn show_configuration(
-    router: &Router,
+    core: &Core,
     s: &Session,
     inv: &Invocation,
     display: &Display,
     line: &str,
 ) -> Reply {
-    let part = Router::part(&router.running, &s.view);
+    let running = core.running.get();
+    let part = running.part(&s.view);
     let schema = Schema::get();
     let (node, prefix) = if inv.rest.is_empty() {
         (Some(&*part), Vec::new())
@@ -197,7 +223,7 @@ fn show_configuration(
     let top = inv.rest.is_empty();
     let mut out = String::new();
     if top && *display == Display::Text {
-        if let Ok(Some(v)) = router.store.committed(&scope_of(&s.view)) {
+        if let Ok(Some(v)) = core.store.committed(&scope_of(&s.view)) {
             out.push_str(&format!(
                 "## Last commit: {} by {}\n",
                 utc(v.meta.time_unix),
@@ -207,16 +233,19 @@ fn show_configuration(
     }
     let document = top && s.view.logical_system().is_none();
     out.push_str(&super::render(node, top, display, &prefix, document));
-    Reply::ok(out)
+    Reply::streamed(out)
 }
 
-fn show_commit(router: &Router, s: &Session) -> Reply {
+fn show_commit(core: &Core, s: &Session) -> Reply {
     let scope = scope_of(&s.view);
-    let history = match router.store.history(&scope) {
+    let history = match core.store.history(&scope) {
         Ok(h) => h,
         Err(e) => return Reply::error(format!("error: {e}")),
     };
     let mut out = String::new();
+    if let Some(failure) = lock(&core.rollback_failures).get(&scope.to_string()) {
+        out.push_str(&format!("error: {failure}\n"));
+    }
     for h in history {
         let m = &h.meta;
         let mut line = format!(
@@ -234,31 +263,49 @@ fn show_commit(router: &Router, s: &Session) -> Reply {
         }
         out.push_str(&line);
         out.push('\n');
-        if let Some(c) = &m.comment {
+        // The operator's comment on a commit that touched a tenant's scope is the operator's
+        // own business: a tenant sees that the operator committed, not why.
+        let foreign = s.view.is_tenant()
+            && m.user != s.principal.user
+            && h.seq > 0
+            && is_operator_commit(core, h.seq, &m.user);
+        if let Some(c) = m.comment.as_ref().filter(|_| !foreign) {
             out.push_str(&format!("    {c}\n"));
         }
     }
     Reply::ok(out)
 }
 
-fn show_users(router: &Router, s: &Session) -> Reply {
+/// Whether commit `seq` also wrote the root scope (an operator commit).
+fn is_operator_commit(core: &Core, seq: u64, _user: &str) -> bool {
+    matches!(
+        core.store.as_of(&lsys_datastore::Scope::Root, seq),
+        Ok(lsys_datastore::AsOf::Version(v)) if v.seq == seq
+    )
+}
+
+fn show_users(core: &Core, s: &Session) -> Reply {
     let mut out = String::from("USER         TTY      FROM    LOGIN@                   WHAT\n");
-    for info in router.sessions.values() {
+    for info in lock(&core.sessions).values() {
         if s.view.is_tenant() && info.logical_system.as_deref() != s.view.logical_system() {
             continue;
         }
-        out.push_str(&format!(
-            "{:<12} {:<8} {:<7} {:<24} {}\n",
-            info.user,
-            info.tty.as_deref().unwrap_or("-"),
-            info.client,
-            utc(info.since),
-            if info.editing.is_some() {
-                "configure"
-            } else {
-                "cli"
-            }
-        ));
+        let since = utc(info.since);
+        let what = if info.editing.is_some() {
+            "configure"
+        } else {
+            "cli"
+        };
+        crate::show::columns::row(
+            &mut out,
+            &[
+                (&info.user, 13),
+                (info.tty.as_deref().unwrap_or("-"), 9),
+                (&info.client, 8),
+                (&since, 25),
+                (what, 0),
+            ],
+        );
     }
     Reply::ok(out)
 }

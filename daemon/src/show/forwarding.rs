@@ -194,16 +194,9 @@ fn kind_rank(r: &KernelRoute) -> (bool, RouteKind, Option<&str>) {
 }
 
 fn row(out: &mut String, cols: [&str; 5]) {
-    let mut l = String::new();
-    for (i, (text, width)) in cols.iter().zip([19, 5, 19, 5, 0]).enumerate() {
-        l.push_str(text);
-        if i < 4 {
-            let n = width - text.len().min(width - 1);
-            l.extend(std::iter::repeat_n(' ', n.max(1)));
-        }
-    }
-    out.push_str(l.trim_end());
-    out.push('\n');
+    let widths = [19, 5, 19, 5, 0];
+    let cols: Vec<(&str, usize)> = cols.into_iter().zip(widths).collect();
+    super::columns::row(out, &cols);
 }
 
 fn route_text(out: &mut String, r: &KernelRoute) {

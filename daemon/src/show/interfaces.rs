@@ -130,20 +130,10 @@ fn up(b: bool) -> &'static str {
     }
 }
 
-/// `text` padded to `width`, always followed by at least one space.
-fn pad(out: &mut String, text: &str, width: usize) {
-    out.push_str(text);
-    let n = width.saturating_sub(text.len()).max(1);
-    out.extend(std::iter::repeat_n(' ', n));
-}
-
 fn line(out: &mut String, cols: [&str; 5]) {
-    let mut l = String::new();
-    for (text, width) in cols.iter().zip([24, 6, 5, 9, 22]) {
-        pad(&mut l, text, width);
-    }
-    out.push_str(l.trim_end());
-    out.push('\n');
+    let widths = [24, 6, 5, 9, 22];
+    let cols: Vec<(&str, usize)> = cols.into_iter().zip(widths).collect();
+    super::columns::row(out, &cols);
 }
 
 fn unit_text(out: &mut String, u: &UnitRow) {

@@ -39,6 +39,7 @@
 //!         "nh": [{"nh-type": "ulst"}, {"to": ..., "nh-type": "ucst", "via": ...}, ...]}]}]}]}
 //! ```
 
+pub mod columns;
 pub mod forwarding;
 pub mod interfaces;
 pub mod visible;

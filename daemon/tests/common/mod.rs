@@ -1,6 +1,8 @@
 //! Test harness: a real lsysd on a temporary socket, and a protocol-level client.
 #![allow(dead_code)]
 
+pub mod inproc;
+
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

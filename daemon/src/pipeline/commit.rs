@@ -1,0 +1,311 @@
+//! The stages of one commit (see the module doc of `crate::pipeline` for the picture).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use lsys_datastore::Scope;
+use lsys_grammar::schema::Schema;
+use lsys_grammar::scope::ls_text;
+use lsys_grammar::text::print;
+use lsys_grammar::tree::Node;
+use lsys_grammar::typed;
+use lsys_grammar::validate::{validate, validate_scope};
+use lsys_grammar::view::View;
+
+use super::faults::Stage;
+use super::merge::{copy_scope, merge, scope_of, ScopeName};
+use super::{confirm, diff, Action, CommitRequest, Pipeline, Source};
+use crate::actors::{Subsystem, SubsystemError, Transaction};
+use crate::core::{lock, Core};
+use crate::gate::{Denied, Principal};
+use crate::running::Running;
+
+/// Why a commit did not happen; in every case nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommitError {
+    /// Validation errors, already in the Junos layout.
+    #[error("{0}")]
+    Check(String),
+    /// Someone committed over a scope this candidate changed since it was taken.
+    #[error("error: configuration database modified")]
+    Modified,
+    #[error("error: {0}")]
+    Denied(#[from] Denied),
+    #[error("error: configuration database locked: a commit confirmed by {user} is pending (it rolls back in {minutes} minutes unless {user} confirms it)")]
+    ConfirmPending { user: String, minutes: i64 },
+    #[error("error: commit failed: {0}")]
+    Store(String),
+    #[error("error: {0}\nerror: configuration check-out failed")]
+    Subsystem(#[from] SubsystemError),
+    #[error("error: commit failed at {stage}: {message}\nerror: configuration check-out failed")]
+    Injected { stage: Stage, message: String },
+    #[error("error: running configuration: {0}")]
+    Intent(String),
+    #[error("error: {0}")]
+    Rollback(String),
+    #[error("error: too many commits are waiting; try again")]
+    Busy,
+    #[error("error: internal error during the commit; nothing was changed (logged by lsysd)")]
+    Panicked,
+    #[error("error: the commit pipeline is not running")]
+    Gone,
+}
+
+/// A commit that happened (`seq` 0: `commit check`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    pub seq: u64,
+}
+
+/// Aborts every prepared subsystem unless disarmed — on an error return and while unwinding
+/// from a panic alike.
+struct Undo<'a> {
+    subsystems: &'a mut Vec<Box<dyn Subsystem>>,
+    tx: &'a Transaction,
+    prepared: usize,
+    armed: bool,
+}
+
+impl Drop for Undo<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        for s in self.subsystems[..self.prepared].iter_mut().rev() {
+            let tx = self.tx;
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.abort(tx)));
+            if r.is_err() {
+                tracing::error!(subsystem = s.name(), "abort panicked");
+            }
+        }
+    }
+}
+
+pub(super) fn commit(
+    core: &Core,
+    p: &mut Pipeline,
+    req: CommitRequest,
+    internal: bool,
+) -> Result<Committed, CommitError> {
+    let span = tracing::info_span!("commit", user = %req.principal.user, logical_system = req.view.logical_system().unwrap_or("-"));
+    let _e = span.enter();
+    let real = matches!(req.action, Action::Commit(_));
+    let faults = p.faults.clone();
+    let hook = |stage: Stage| -> Result<(), CommitError> {
+        if !real {
+            return Ok(());
+        }
+        faults
+            .at(stage)
+            .map_err(|message| CommitError::Injected { stage, message })
+    };
+    let running = core.running.get();
+    let (cand, base) = match &req.source {
+        Source::Shared => {
+            let s = lock(&core.shared);
+            (s.tree.clone(), s.base.clone())
+        }
+        Source::Private { tree, base } => (tree.clone(), base.clone()),
+    };
+
+    // Validate: merge the user's changes, ask the gate, check pending confirmations, check.
+    hook(Stage::Validate)?;
+    let mut merged =
+        merge(&running.tree, &cand, &base, &req.view).map_err(|_| CommitError::Modified)?;
+    authorize(&req.principal, &running.tree, &merged.tree, &merged.changed)?;
+    if !internal {
+        confirm::admit(core, &req, &mut merged.touched)?;
+    }
+    check(&merged.tree, &req.view)?;
+    let Action::Commit(meta) = req.action else {
+        return Ok(Committed { seq: 0 });
+    };
+
+    // Diff: the typed change set of the scopes this commit writes.
+    let tree = Arc::new(merged.tree);
+    let old = running.intent().map_err(CommitError::Intent)?;
+    let new = Arc::new(typed::intent(&tree).map_err(|e| CommitError::Intent(e.to_string()))?);
+    let change = diff(&old, &new, &merged.changed);
+    // A change to the root's own statements (ports, say) may touch every scope's devices.
+    let owners = (!merged.changed.contains(&None)).then(|| change.owners());
+    let tx = Transaction {
+        view: req.view.clone(),
+        old,
+        new,
+        change,
+        owners,
+    };
+
+    // Prepare and apply, kernel links first (the subsystems are in that order).
+    hook(Stage::Prepare)?;
+    let mut undo = Undo {
+        subsystems: &mut p.subsystems,
+        tx: &tx,
+        prepared: 0,
+        armed: true,
+    };
+    for i in 0..undo.subsystems.len() {
+        undo.prepared = i + 1;
+        undo.subsystems[i].prepare(&tx)?;
+    }
+    hook(Stage::Apply)?;
+    for i in 0..undo.subsystems.len() {
+        undo.subsystems[i].apply(&tx)?;
+    }
+
+    // Publish, the part that can fail: build the snapshot readers will get.
+    hook(Stage::Publish)?;
+    let seq = core
+        .store
+        .last_seq()
+        .map_err(|e| CommitError::Store(e.to_string()))?
+        + 1;
+    let next = Arc::new(Running::new(tree.clone(), seq));
+
+    // Persist: one transaction, durable when it returns.
+    hook(Stage::Persist)?;
+    let texts = texts(&tree, &merged.touched);
+    let written = core
+        .store
+        .commit(&texts, meta)
+        .map_err(|e| CommitError::Store(e.to_string()))?;
+    if written != seq {
+        tracing::warn!(expected = seq, written, "commit sequence number differs");
+    }
+
+    // Swap: pointer stores that cannot fail.
+    undo.armed = false;
+    core.running.set(next);
+    update_shared(core, &req.source, &cand, &tree, &merged.touched);
+    for s in undo.subsystems.iter_mut() {
+        s.commit(&tx);
+    }
+    tracing::info!(
+        seq = written,
+        scopes = merged.touched.len(),
+        "commit complete"
+    );
+    Ok(Committed { seq: written })
+}
+
+/// Validation of the view's part (a tenant's errors relative to its logical system).
+fn check(tree: &Node, view: &View) -> Result<(), CommitError> {
+    let r = match view.logical_system() {
+        Some(ls) => validate_scope(tree, Some(ls)),
+        None => validate(tree),
+    };
+    r.map_err(|e| {
+        let e = if view.is_tenant() {
+            e.relative_to(&view.base_words())
+        } else {
+            e
+        };
+        CommitError::Check(e.to_string())
+    })
+}
+
+/// The gate, asked for every hierarchy the commit changes (two levels deep: enough for the
+/// control flags, `system login` included).
+fn authorize(
+    p: &Principal,
+    old: &Node,
+    new: &Node,
+    changed: &BTreeSet<ScopeName>,
+) -> Result<(), Denied> {
+    let schema = Schema::get();
+    let word = |n: &Node| -> String {
+        let w = &schema.node(n.schema).word;
+        match &n.key {
+            Some(k) if w.starts_with('<') || w.is_empty() => k.clone(),
+            _ => w.clone(),
+        }
+    };
+    for s in changed {
+        let prefix: Vec<String> = match s {
+            Some(ls) => vec!["logical-systems".into(), ls.clone()],
+            None => vec![],
+        };
+        let (a, b) = (scope_of(old, s), scope_of(new, s));
+        let empty = Node::default();
+        let (a, b) = (a.as_ref().unwrap_or(&empty), b.as_ref().unwrap_or(&empty));
+        let mut paths: BTreeSet<Vec<String>> = BTreeSet::new();
+        for (x, y) in [(a, b), (b, a)] {
+            for c in &x.children {
+                let other = y.child(c.schema, c.key.as_deref());
+                if other == Some(c) {
+                    continue;
+                }
+                let mut path = prefix.clone();
+                path.push(word(c));
+                let below = other.map_or(&empty, |o| o);
+                let second = c
+                    .children
+                    .iter()
+                    .find(|g| below.child(g.schema, g.key.as_deref()) != Some(*g))
+                    .or_else(|| {
+                        below
+                            .children
+                            .iter()
+                            .find(|g| c.child(g.schema, g.key.as_deref()).is_none())
+                    });
+                if let Some(g) = second {
+                    path.push(word(g));
+                }
+                paths.insert(path);
+            }
+        }
+        if paths.is_empty() {
+            paths.insert(prefix);
+        }
+        for path in paths {
+            p.may_change(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The datastore texts of the scopes a commit writes.
+fn texts(tree: &Node, touched: &BTreeSet<ScopeName>) -> Vec<(Scope, String)> {
+    touched
+        .iter()
+        .map(|s| match s {
+            None => (
+                Scope::Root,
+                print::curly(&lsys_grammar::scope::split_root(tree)),
+            ),
+            Some(ls) => (
+                Scope::LogicalSystem(ls.clone()),
+                scope_of(tree, s).map(|n| ls_text(&n)).unwrap_or_default(),
+            ),
+        })
+        .collect()
+}
+
+/// After a commit: the shared candidate follows the new running configuration in every scope
+/// where it had no changes of its own (or where its changes were what was committed); a scope
+/// with uncommitted shared changes keeps them, and its base stays behind, so committing them
+/// later is refused instead of reverting this commit.
+fn update_shared(
+    core: &Core,
+    source: &Source,
+    committed: &Node,
+    new: &Node,
+    touched: &BTreeSet<ScopeName>,
+) {
+    let mut shared = lock(&core.shared);
+    let (mut tree, mut base) = ((*shared.tree).clone(), (*shared.base).clone());
+    let mut changed = false;
+    for s in touched {
+        let ours = matches!(source, Source::Shared) && scope_of(&tree, s) == scope_of(committed, s);
+        let clean = scope_of(&tree, s) == scope_of(&base, s);
+        if ours || clean {
+            copy_scope(&mut tree, new, s);
+            copy_scope(&mut base, new, s);
+            changed = true;
+        }
+    }
+    if changed {
+        shared.tree = Arc::new(tree);
+        shared.base = Arc::new(base);
+    }
+}
