@@ -193,7 +193,7 @@ fn failure_injection_at_every_stage_changes_nothing() {
     let before = state(&d, &kernel);
     for stage in Stage::ALL {
         for panic in [false, true] {
-            *d.faults.0.lock().unwrap() = Some((stage, panic));
+            d.faults.set(stage, panic);
             let e = d.err(&mut root, "commit");
             let expect = if panic {
                 "internal error"
@@ -201,7 +201,7 @@ fn failure_injection_at_every_stage_changes_nothing() {
                 "injected failure"
             };
             assert!(e.contains(expect), "{stage} panic={panic}: {e}");
-            *d.faults.0.lock().unwrap() = None;
+            d.faults.clear();
             assert_eq!(state(&d, &kernel), before, "{stage} panic={panic}");
             assert_eq!(d.ok(&mut private, "show | compare"), private_before);
             // The next request is served.

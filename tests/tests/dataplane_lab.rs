@@ -67,3 +67,32 @@ fn lab(bin_dir: &Path, script: &str, args: &[&str]) -> Output {
     }
     out
 }
+
+#[test]
+fn commit_stage_failures_leave_the_real_kernel_unchanged() {
+    let bin_dir = bin("lsysd").parent().expect("bin dir").to_path_buf();
+    let faults = bin_dir.join("examples/lab-faults");
+    assert!(
+        faults.exists(),
+        "{} is not built: run `cargo build -p lsysd --examples` (cargo test --workspace does)",
+        faults.display()
+    );
+    let seed = repo_root().join("grammar/tests/fixtures/seed.conf");
+    let out = lab(&bin_dir, "faults.sh", &[seed.to_str().expect("utf-8 path")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let shown = format!(
+        "exit {:?}\n--- stdout\n{stdout}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(stdout.lines().any(|l| l == "FAULTS-OK"), "{shown}");
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("figure: injected"))
+            .count(),
+        10,
+        "{shown}"
+    );
+}

@@ -49,3 +49,29 @@ impl Faults for NoFaults {
         Ok(())
     }
 }
+
+/// Failure injection for tests and the lab: fails (or panics at) one stage while set.
+#[derive(Default)]
+pub struct Injected(std::sync::Mutex<Option<(Stage, bool)>>);
+
+impl Injected {
+    /// From now on, `stage` fails (`panic`: panics).
+    pub fn set(&self, stage: Stage, panic: bool) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((stage, panic));
+    }
+
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+impl Faults for Injected {
+    fn at(&self, stage: Stage) -> Result<(), String> {
+        let planned = *self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match planned {
+            Some((s, true)) if s == stage => panic!("injected panic at {stage}"),
+            Some((s, false)) if s == stage => Err(format!("injected failure at {stage}")),
+            _ => Ok(()),
+        }
+    }
+}

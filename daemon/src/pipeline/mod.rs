@@ -32,7 +32,7 @@ use lsys_grammar::view::View;
 
 pub use change::{diff, ChangeSet, Object, Op};
 pub use commit::{CommitError, Committed};
-pub use faults::{Faults, NoFaults, Stage};
+pub use faults::{Faults, Injected, NoFaults, Stage};
 pub use history::rollback_part;
 
 use crate::actors::Subsystem;

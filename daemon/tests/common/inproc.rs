@@ -13,7 +13,7 @@ use lsysd::core::{Core, Options};
 use lsysd::dataplane::{Converged, Dataplane, DataplaneError};
 use lsysd::exec::{execute, Reply};
 use lsysd::gate::Principal;
-use lsysd::pipeline::{Faults, Stage};
+use lsysd::pipeline::Injected;
 use lsysd::session::Session;
 
 /// The kernel's links, changed by applying plans step by step.
@@ -150,27 +150,12 @@ impl Dataplane for FakeKernel {
     }
 }
 
-/// Failure injection at one stage: an error or a panic.
-#[derive(Default)]
-pub struct Inject(pub Mutex<Option<(Stage, bool)>>);
-
-impl Faults for Inject {
-    fn at(&self, stage: Stage) -> Result<(), String> {
-        let planned = *self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match planned {
-            Some((s, true)) if s == stage => panic!("injected panic at {stage}"),
-            Some((s, false)) if s == stage => Err(format!("injected failure at {stage}")),
-            _ => Ok(()),
-        }
-    }
-}
-
 pub struct Inproc {
     pub core: Arc<Core>,
     pub dir: tempfile::TempDir,
     pub clock: Arc<ManualClock>,
     pub kernel: FakeKernel,
-    pub faults: Arc<Inject>,
+    pub faults: Arc<Injected>,
     next: u64,
 }
 
@@ -191,7 +176,7 @@ impl Inproc {
         clock: Arc<ManualClock>,
     ) -> Inproc {
         let store = Datastore::open(dir.path().join("db")).unwrap();
-        let faults = Arc::new(Inject::default());
+        let faults = Arc::new(Injected::default());
         let fake = kernel.clone().unwrap_or_default();
         let options = Options {
             dataplane: kernel.map(|k| Box::new(k) as Box<dyn Dataplane>),
