@@ -119,11 +119,13 @@ fn layout_is_junos() {
             statement: "neighbor 10.0.0.1".into(),
             message: "Error in neighbor 10.0.0.1 of group aws:\nexternal peer requires peer-as"
                 .into(),
+            tenant_message: None,
         },
         CheckError {
             path: vec![],
             statement: "system".into(),
             message: "Missing mandatory statement: 'x'".into(),
+            tenant_message: None,
         },
     ]);
     assert_eq!(
@@ -489,6 +491,19 @@ fn tenant_scope_is_relative_and_confined() {
         .all(|e| e.path.starts_with(&["logical-systems".into(), "l2".into()])));
     let rel = e.relative_to(&["logical-systems".into(), "l2".into()]);
     assert_eq!(rel.0[0].path, vec!["interfaces", "eth1"]);
+    // What the tenant is told never says that another logical system uses the unit or tag.
+    let told = e
+        .for_tenant(&["logical-systems".into(), "l2".into()])
+        .to_string();
+    assert!(!told.contains("another logical system"), "{told}");
+    assert!(
+        told.contains("Logical interface eth1.4 is not available in this logical system"),
+        "{told}"
+    );
+    assert!(
+        told.contains("vlan-id 4 on eth1 is not available in this logical system"),
+        "{told}"
+    );
     assert_eq!(validate(&root).unwrap_err().len(), 9);
 }
 

@@ -143,6 +143,16 @@ has "$out" "commit complete"
 [[ $(ip addr show dev irb.4) != *10.0.0.100* ]] || fail "address not removed"
 foreign
 
+step "a tenant cannot make lsysd touch a host interface the operator did not give it"
+ip link add spare0 type dummy
+before=$(kernel)
+out=$(tenant "configure private; set interfaces spare0 unit 0 family inet address 10.9.9.1/24; commit" || true)
+echo "$out" | sed 's/^/  | /'
+has "$out" "interface spare0 is not available in this logical system" "error: configuration check-out failed"
+[[ $(ip link show spare0) != *",UP"* ]] || fail "spare0 was brought up"
+same_kernel "$before" "a refused tenant commit changed the kernel"
+ip link del spare0
+
 step "restart on a converged kernel: zero netlink writes"
 before=$(kernel)
 stop_lsysd

@@ -167,3 +167,19 @@ fn finding_7_operator_comments_stay_the_operators() {
     let r = lab.operator("set cli logical-system l2; show system commit");
     assert!(r.stdout.contains("new hardware"), "{r:?}");
 }
+
+#[test]
+fn finding_7_a_taken_unit_is_only_not_available() {
+    let lab = lab();
+    let r = lab.user(
+        T3,
+        "configure; set interfaces irb unit 4 family inet address 10.9.0.1/24; commit",
+    );
+    assert_eq!(r.status, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("Logical interface irb.4 is not available in this logical system"),
+        "{r:?}"
+    );
+    assert!(!r.stderr.contains("another logical system"), "{r:?}");
+}

@@ -196,7 +196,7 @@ fn check(tree: &Node, view: &View) -> Result<(), CommitError> {
     };
     r.map_err(|e| {
         let e = if view.is_tenant() {
-            e.relative_to(&view.base_words())
+            e.for_tenant(&view.base_words())
         } else {
             e
         };

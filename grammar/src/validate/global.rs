@@ -178,14 +178,20 @@ fn report(claims: &Claims<'_>, only: Option<ScopeName<'_>>, errs: &mut Vec<Check
                 None => "at the root level",
                 Some(_) => "in another logical system",
             };
-            errs.push(error(
+            let mut e = error(
                 path(o),
                 format!("unit {}", o.unit),
                 format!(
                     "Logical interface {}.{} is also configured {place}",
                     o.interface, o.unit
                 ),
+            );
+            // A tenant learns only that the unit is not available to it.
+            e.tenant_message = Some(format!(
+                "Logical interface {}.{} is not available in this logical system",
+                o.interface, o.unit
             ));
+            errs.push(e);
         }
     }
     for ((interface, vlan), owners) in claims.vlans.iter().filter(|(_, v)| v.len() > 1) {
@@ -193,14 +199,20 @@ fn report(claims: &Claims<'_>, only: Option<ScopeName<'_>>, errs: &mut Vec<Check
             let Some(other) = owners.iter().find(|x| *x != o) else {
                 continue;
             };
-            errs.push(error(
+            let mut e = error(
                 path(o),
                 format!("unit {}", o.unit),
                 format!(
                     "{vlan} on {interface} is also used by {}",
                     elsewhere(o, other)
                 ),
-            ));
+            );
+            if other.scope != o.scope {
+                e.tenant_message = Some(format!(
+                    "{vlan} on {interface} is not available in this logical system"
+                ));
+            }
+            errs.push(e);
         }
     }
 }

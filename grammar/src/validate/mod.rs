@@ -43,6 +43,9 @@ pub struct CheckError {
     pub statement: String,
     /// One or more lines.
     pub message: String,
+    /// What a tenant is told instead, when `message` speaks of other logical systems.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_message: Option<String>,
 }
 
 /// All failed checks of one commit, in a stable order.
@@ -65,6 +68,18 @@ impl CheckErrors {
                 })
                 .collect(),
         )
+    }
+
+    /// What a tenant of the logical system at `prefix` sees: paths relative to it, and
+    /// messages that do not tell it about other logical systems.
+    pub fn for_tenant(&self, prefix: &[String]) -> CheckErrors {
+        let mut out = self.relative_to(prefix);
+        for e in &mut out.0 {
+            if let Some(m) = e.tenant_message.take() {
+                e.message = m;
+            }
+        }
+        out
     }
 
     pub fn len(&self) -> usize {
@@ -238,6 +253,7 @@ fn check_scope(node: &Node, prefix: &[String], is_root: bool, errs: &mut Vec<Che
                 path,
                 statement: e.statement,
                 message: e.message,
+                tenant_message: None,
             });
         }
     }
@@ -253,6 +269,7 @@ fn error(
         path,
         statement: statement.into(),
         message: message.into(),
+        tenant_message: None,
     }
 }
 
