@@ -23,6 +23,7 @@
 
 use std::collections::BTreeSet;
 
+use lsys_grammar::typed::ClassLimits;
 use lsys_grammar::view::View;
 
 use crate::running::Running;
@@ -55,6 +56,8 @@ pub struct Principal {
     /// Where the class confines the user (`None`: master level).
     pub logical_system: Option<String>,
     permissions: BTreeSet<String>,
+    /// The operator's bounds for the class (`lsys-limits`); `None`s take lsysd's defaults.
+    pub limits: ClassLimits,
 }
 
 impl Principal {
@@ -67,6 +70,7 @@ impl Principal {
                 class: None,
                 logical_system: None,
                 permissions: ["all".to_string()].into(),
+                limits: ClassLimits::default(),
             });
         }
         let Some(u) = running.logins.users.get(user) else {
@@ -84,6 +88,7 @@ impl Principal {
             class: Some(class.to_string()),
             logical_system: c.logical_system.clone(),
             permissions: c.permissions.clone(),
+            limits: c.limits,
         })
     }
 
@@ -99,6 +104,16 @@ impl Principal {
     /// The operator: master level (a class without a logical system, or root).
     pub fn is_master(&self) -> bool {
         self.logical_system.is_none()
+    }
+
+    /// The largest text one `load` may send, in bytes.
+    pub fn load_size(&self, default: usize) -> usize {
+        self.limits.load_size.map_or(default, |n| n as usize)
+    }
+
+    /// Sessions one user of this class may have open at once.
+    pub fn sessions(&self, default: usize) -> usize {
+        self.limits.sessions.map_or(default, |n| n as usize)
     }
 
     /// The view a new session of this principal starts in.

@@ -183,3 +183,49 @@ fn finding_7_a_taken_unit_is_only_not_available() {
     );
     assert!(!r.stderr.contains("another logical system"), "{r:?}");
 }
+
+#[test]
+fn finding_12_the_operator_bounds_a_class() {
+    let lab = lab();
+    lab.load(
+        "system { login { class l2-tenant { lsys-limits { load-size 2048; sessions 1; } } } }",
+    );
+    let big = lab.dir.path().join("big.conf");
+    let mut text = String::from("routing-options { static {\n");
+    for i in 0..200 {
+        text.push_str(&format!("route 10.1.{i}.0/24 discard;\n"));
+    }
+    text.push_str("} }\n");
+    std::fs::write(&big, text).unwrap();
+    std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = lab.user(T2, &format!("configure; load merge {}", big.display()));
+    assert_eq!(r.status, 1, "{r:?}");
+    assert!(r.stderr.contains("text longer than 2048 bytes"), "{r:?}");
+    // One session at a time: a second one is refused while the first is open.
+    let mut first = Command::new("setpriv")
+        .args([
+            &format!("--reuid={T2}"),
+            &format!("--regid={T2}"),
+            "--init-groups",
+        ])
+        .arg(bin("lsys"))
+        .arg("--socket")
+        .arg(&lab.socket)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    let mut out = BufReader::new(first.stdout.take().unwrap());
+    writeln!(stdin, "show version").unwrap();
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.starts_with("Hostname:"), "{line}");
+    let r = lab.user(T2, "show version");
+    assert_eq!(r.status, 2, "{r:?}");
+    assert!(r.stderr.contains("too many sessions"), "{r:?}");
+    drop(stdin);
+    first.wait().unwrap();
+    // Root is never bounded by a class.
+    assert!(lab.operator("show version").ok());
+}

@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 use tracing::{info, info_span, warn, Instrument};
 
 use super::{Admission, Executor};
-use crate::core::Core;
+use crate::core::{self, Core};
 use crate::exec::{self, Reply};
 use crate::gate::Principal;
 use crate::session::{Pending, Session};
@@ -107,6 +107,20 @@ pub(super) async fn connection(
             return refuse(&mut stream, reason.to_string()).await;
         }
     };
+    // The class's bound on sessions per user (root is never locked out).
+    let open = core::lock(&core.sessions)
+        .values()
+        .filter(|i| i.uid == uid)
+        .count();
+    let limit = principal.sessions(core.limits.connections_per_uid);
+    if uid != 0 && open >= limit {
+        info!(uid, open, "refused: session limit of the class");
+        return refuse(
+            &mut stream,
+            format!("too many sessions: the limit for your login class is {limit}"),
+        )
+        .await;
+    }
     let mut session = Session::new(id, principal, client, tty, core.now(), cred.pid());
     let span = info_span!("login", user = %session.user(), logical_system = session.view.logical_system().unwrap_or("-"));
     core.note_session(id, session.info());
@@ -351,15 +365,15 @@ impl Conn {
             }
             return Ok(());
         }
+        let limit = s.principal.load_size(self.core.limits.load_bytes);
         if let Some(t) = text.as_deref().filter(|_| !self.discarding) {
-            let limits = &self.core.limits;
             let total = self
                 .admission
                 .load_bytes
                 .fetch_add(t.len(), Ordering::SeqCst)
                 + t.len();
             self.text.push_str(t);
-            if self.text.len() > limits.load_bytes || total > limits.load_bytes_total {
+            if self.text.len() > limit || total > self.core.limits.load_bytes_total {
                 self.release_text();
                 self.discarding = true;
             }
@@ -373,8 +387,7 @@ impl Conn {
             .fetch_sub(whole.len(), Ordering::SeqCst);
         let result = if std::mem::take(&mut self.discarding) {
             Err(format!(
-                "text longer than {} bytes (or too much text in flight)",
-                self.core.limits.load_bytes
+                "text longer than {limit} bytes (or too much text in flight)"
             ))
         } else {
             match (text, error) {

@@ -20,6 +20,19 @@ pub struct LoginUser {
 pub struct LoginClass {
     pub logical_system: Option<String>,
     pub permissions: BTreeSet<String>,
+    /// `lsys-limits`: bounds the operator sets on one user of the class (`None`: lsysd's
+    /// defaults).
+    #[serde(default)]
+    pub limits: ClassLimits,
+}
+
+/// `system login class NAME lsys-limits { ... }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClassLimits {
+    /// The largest text one `load` may send, in bytes.
+    pub load_size: Option<u32>,
+    /// Sessions one user may have open at once.
+    pub sessions: Option<u32>,
 }
 
 /// Every active user and class.
@@ -37,6 +50,7 @@ pub fn predefined_class(name: &str) -> Option<&'static LoginClass> {
         .get_or_init(|| {
             let class = |flags: &[&str]| LoginClass {
                 logical_system: None,
+                limits: ClassLimits::default(),
                 permissions: flags.iter().map(|f| f.to_string()).collect(),
             };
             BTreeMap::from([
@@ -88,6 +102,16 @@ pub fn logins(root: &Node) -> Logins {
                     .map(str::to_string),
                 permissions: active("permissions")
                     .map(|_| c.leaf_list("permissions").iter().cloned().collect())
+                    .unwrap_or_default(),
+                limits: active("lsys-limits")
+                    .map(|l| {
+                        let l = l.active();
+                        let num = |w: &str| l.leaf(w).and_then(|v| v.parse().ok());
+                        ClassLimits {
+                            load_size: num("load-size"),
+                            sessions: num("sessions"),
+                        }
+                    })
                     .unwrap_or_default(),
             },
         );
@@ -212,5 +236,21 @@ mod tests {
         assert_eq!(want.len(), 30);
         assert_eq!(l.classes["c"].permissions, want);
         assert!(curly::read("system { login { class c { permissions bogus; } } }", ROOT).is_err());
+    }
+
+    #[test]
+    fn class_limits_come_from_active_statements() {
+        let root = curly::read(
+            "system { login {
+                class t { permissions all; lsys-limits { load-size 4096; inactive: sessions 2; } }
+                user a { class t; }
+            } }",
+            ROOT,
+        )
+        .unwrap();
+        let l = logins(&root);
+        let (_, c) = l.resolve("a").unwrap();
+        assert_eq!(c.limits.load_size, Some(4096));
+        assert_eq!(c.limits.sessions, None);
     }
 }

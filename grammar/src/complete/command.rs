@@ -1,0 +1,321 @@
+//! Command-line completion: [`line`] tokenizes the text before the cursor and walks the command
+//! schema (operational, configuration and pipe commands), handing configuration paths to
+//! [`ConfigContext`].
+
+use super::{enter, pipe, sort, value_rows, Completions, Row};
+use crate::cli::{self, Mode};
+use crate::complete::ConfigContext;
+use crate::path::{match_keyword, Match, Word};
+use crate::schema::{Kind, Schema, SchemaId, ROOT};
+
+/// Completions for a command line (the text before the cursor) in `mode`.
+pub fn line(text: &str, mode: Mode, ctx: &ConfigContext) -> Completions {
+    let ends_blank = text.is_empty() || text.ends_with(char::is_whitespace);
+    let Ok(segments) = cli::tokenize(text) else {
+        return Completions::default();
+    };
+    let mut words: Vec<Word> = segments.last().cloned().unwrap_or_default();
+    let in_pipe = segments.len() > 1;
+    let (partial, col) = if ends_blank {
+        (String::new(), text.len())
+    } else {
+        let w = words.pop().unwrap_or_else(|| Word::new("", text.len()));
+        (w.text, w.col)
+    };
+    let start = if in_pipe {
+        cli::pipe_root()
+    } else {
+        mode.root()
+    };
+    let mut rows = command_rows(start, &words, &partial, mode, ctx, in_pipe);
+    sort(&mut rows);
+    Completions { rows, col, partial }
+}
+
+fn command_rows(
+    start: SchemaId,
+    words: &[Word],
+    partial: &str,
+    mode: Mode,
+    ctx: &ConfigContext,
+    in_pipe: bool,
+) -> Vec<Row> {
+    let c = Schema::commands();
+    let mut cur = start;
+    let mut i = 0;
+    let mut expect: Option<SchemaId> = None;
+    let mut is_show = false;
+    while i < words.len() {
+        let node = c.node(cur);
+        if let Some(kind) = &node.rest {
+            let rest = &words[i..];
+            return rest_rows(kind, rest, partial, mode, ctx, is_show);
+        }
+        let w = &words[i];
+        if let Some(id) = expect.take() {
+            let n = c.node(id);
+            if n.optional && n.vtype.as_ref().is_some_and(|t| t.parse(&w.text).is_err()) {
+                continue; // an optional value left out: read this word as a command
+            }
+            if n.kind == Kind::List {
+                cur = id;
+            }
+            i += 1;
+            continue;
+        }
+        let kw = match_keyword(c, cur, &w.text, Match::Prefix).ok().flatten();
+        let Some(id) = kw.or_else(|| c.keyless_child(cur)) else {
+            return Vec::new();
+        };
+        let n = c.node(id);
+        if i == 0 && n.word == "show" {
+            is_show = true;
+        }
+        match n.kind {
+            Kind::Container => {
+                cur = id;
+                i += 1;
+            }
+            Kind::List => expect = Some(id),
+            Kind::Leaf | Kind::LeafList => {
+                expect = Some(id);
+                i += 1;
+            }
+            Kind::Flag => i += 1,
+        }
+    }
+    if let Some(kind) = &c.node(cur).rest {
+        if !words.is_empty() {
+            return rest_rows(kind, &[], partial, mode, ctx, is_show);
+        }
+    }
+    let mut rows = Vec::new();
+    if let Some(id) = expect {
+        let n = c.node(id);
+        rows.extend(value_rows(n));
+        // Configured names for arguments that name configuration (`set cli logical-system`).
+        let names: Vec<String> = match n.word.as_str() {
+            "logical-system" if !ctx.view.is_tenant() => {
+                let schema = Schema::get();
+                ctx.root
+                    .children_of(
+                        schema
+                            .child_by_word(ROOT, "logical-systems")
+                            .unwrap_or(ROOT),
+                    )
+                    .flat_map(|n| n.children.iter().filter_map(|e| e.key.clone()))
+                    .collect()
+            }
+            "routing-instance" => ctx
+                .view
+                .scope(ctx.root)
+                .and_then(|s| s.get("routing-instances"))
+                .map(|ri| ri.children.iter().filter_map(|e| e.key.clone()).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        rows.extend(names.into_iter().map(|k| Row::new(' ', k, "")));
+        if n.optional {
+            rows.extend(child_rows(c, c.node(id).parent.unwrap_or(cur)));
+            rows.push(enter());
+        }
+    } else {
+        if !words.is_empty() {
+            rows.push(enter());
+            if is_show || in_pipe {
+                rows.push(pipe());
+            }
+        }
+        rows.extend(child_rows(c, cur));
+    }
+    rows.retain(|r| !r.is_word() || r.name.starts_with(partial));
+    if !partial.is_empty() {
+        rows.retain(|r| r.is_word() || r.name.starts_with('<') && r.name != "<[Enter]>");
+    }
+    rows
+}
+
+fn child_rows(c: &Schema, cur: SchemaId) -> Vec<Row> {
+    c.node(cur)
+        .children
+        .iter()
+        .map(|&id| {
+            let n = c.node(id);
+            if n.keyless {
+                Row::new(' ', format!("<{}>", n.word), n.help.clone())
+            } else {
+                Row::new(n.marker(), n.word.clone(), n.help.clone())
+            }
+        })
+        .collect()
+}
+
+fn rest_rows(
+    kind: &str,
+    rest: &[Word],
+    partial: &str,
+    mode: Mode,
+    ctx: &ConfigContext,
+    is_show: bool,
+) -> Vec<Row> {
+    match kind {
+        "config" => {
+            // `show` alone shows the level; `set`, `delete`, ... need a path.
+            let mut rows = ctx.rows(rest, partial, is_show || !rest.is_empty());
+            if is_show {
+                rows.push(pipe());
+            }
+            rows
+        }
+        "command" => command_rows(
+            Mode::Operational.root(),
+            rest,
+            partial,
+            Mode::Operational,
+            ctx,
+            false,
+        ),
+        "config-command" => {
+            let top = ConfigContext {
+                root: ctx.root,
+                view: ctx.view,
+                edit: &[],
+            };
+            command_rows(Mode::Configuration.root(), rest, partial, mode, &top, false)
+        }
+        _ => vec![enter()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::curly;
+    use crate::view::View;
+
+    const SEED: &str = include_str!("../../tests/fixtures/seed.conf");
+
+    fn complete(text: &str, mode: Mode, view: &View) -> Completions {
+        let root = curly::read(SEED, ROOT).unwrap();
+        let ctx = ConfigContext {
+            root: &root,
+            view,
+            edit: &[],
+        };
+        line(text, mode, &ctx)
+    }
+
+    fn names(c: &Completions) -> Vec<&str> {
+        c.rows.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn keywords_and_help() {
+        let c = complete(
+            "set protocols bgp group aws ",
+            Mode::Configuration,
+            &View::operator(),
+        );
+        let n = names(&c);
+        assert!(n.contains(&"peer-as") && n.contains(&"neighbor"), "{n:?}");
+        let text = c.render();
+        assert!(
+            text.starts_with(
+                "Possible completions:\n  <[Enter]>            Execute this command\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n+ export               Export policy\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n> multihop             Configure an EBGP multihop session\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tab_completes_keywords_and_configured_names() {
+        let c = complete("set prot", Mode::Configuration, &View::operator());
+        assert_eq!(c.tab().as_deref(), Some("ocols "));
+        let v = View::tenant("l2");
+        let c = complete("set routing-instances d", Mode::Configuration, &v);
+        assert_eq!(
+            c.tab().as_deref(),
+            Some("87ed303-8b9d-48a5-9f08-aa42b4b50cd8 ")
+        );
+        let c = complete(
+            "set routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8 protocols bgp group ",
+            Mode::Configuration,
+            &v,
+        );
+        let n = names(&c);
+        assert!(n.contains(&"aws") && n.contains(&"azure"), "{n:?}");
+        let c = complete("sh", Mode::Operational, &v);
+        assert_eq!(c.tab().as_deref(), Some("ow "));
+    }
+
+    #[test]
+    fn references_offer_configured_names() {
+        let v = View::tenant("l2");
+        let c = complete(
+            "set routing-instances X interface ",
+            Mode::Configuration,
+            &v,
+        );
+        let n = names(&c);
+        assert!(n.contains(&"irb.4") && n.contains(&"eth1.2"), "{n:?}");
+        let c = complete(
+            "set cli logical-system ",
+            Mode::Operational,
+            &View::operator(),
+        );
+        assert!(names(&c).contains(&"l2"));
+    }
+
+    #[test]
+    fn tenants_see_only_their_own() {
+        let v = View::tenant("l2");
+        let c = complete("set ", Mode::Configuration, &v);
+        let n = names(&c);
+        assert!(
+            !n.contains(&"system") && !n.contains(&"logical-systems"),
+            "{n:?}"
+        );
+        assert!(
+            !n.contains(&"bridge-domains"),
+            "operator-only hidden from tenants: {n:?}"
+        );
+        let c = complete("set cli logical-system ", Mode::Operational, &v);
+        assert!(
+            !names(&c).contains(&"l2"),
+            "no logical-system names for tenants"
+        );
+        let c = complete("show configuration ", Mode::Operational, &v);
+        assert!(!names(&c).contains(&"system"));
+    }
+
+    #[test]
+    fn operational_commands_and_pipes() {
+        let c = complete("show ", Mode::Operational, &View::operator());
+        let n = names(&c);
+        assert!(
+            n.contains(&"route") && n.contains(&"bgp") && n.contains(&"configuration"),
+            "{n:?}"
+        );
+        let c = complete(
+            "show configuration | ",
+            Mode::Operational,
+            &View::operator(),
+        );
+        let n = names(&c);
+        assert!(n.contains(&"match") && n.contains(&"display"), "{n:?}");
+        let c = complete("commit confirmed ", Mode::Configuration, &View::operator());
+        let n = names(&c);
+        assert!(
+            n.contains(&"<number>") && n.contains(&"comment") && n.contains(&"<[Enter]>"),
+            "{n:?}"
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! SYNOPSIS and the prose sections (DESCRIPTION with its example, LOGICAL SYSTEMS,
+//! DIFFERENCES FROM JUNOS).
+
+use super::{escape, Index, Page};
+use crate::schema::{Kind, SchemaId, ROOT};
+use crate::text::{curly, print};
+use crate::types::ValueType;
+
+/// The example shown in DESCRIPTION, as a tenant sees its logical system. It is parsed and
+/// printed with the same code as `show`, so the page shows the real output.
+const EXAMPLE: &str = r#"
+interfaces {
+    irb {
+        /* AWS Direct Connect */
+        unit 4 {
+            family inet {
+                address 10.0.0.1/31;
+            }
+        }
+    }
+}
+routing-instances {
+    CUST {
+        instance-type vrf;
+        interface irb.4;
+        route-distinguisher 65000:1;
+        vrf-target target:65000:1;
+        routing-options {
+            inactive: static {
+                route 10.9.0.0/16 discard;
+            }
+        }
+        protocols {
+            bgp {
+                group aws {
+                    type external;
+                    peer-as 64512;
+                    authentication-key "s3cret";
+                    neighbor 10.0.0.0;
+                }
+            }
+        }
+    }
+}
+"#;
+
+/// The example configuration of DESCRIPTION (tests check that it still parses).
+pub fn example() -> &'static str {
+    EXAMPLE
+}
+
+impl Index<'_> {
+    /// `id` in the SYNOPSIS: its statement, its children, or a pointer to where they are.
+    pub(super) fn synopsis(&self, id: SchemaId, depth: usize, p: &mut Page) {
+        let n = self.node(id);
+        let pad = "    ".repeat(depth);
+        let head = if n.keyless {
+            format!("<{}>", n.word)
+        } else {
+            match (&n.kind, &n.vtype) {
+                (Kind::Leaf, Some(ValueType::Enum(choices))) => {
+                    format!("{} ({})", n.word, choices.join(" | "))
+                }
+                (Kind::LeafList, Some(vt)) => format!("{} [ {} ... ]", n.word, vt.placeholder()),
+                (Kind::Leaf | Kind::List, Some(vt)) => format!("{} {}", n.word, vt.placeholder()),
+                _ => n.word.clone(),
+            }
+        };
+        if n.children.is_empty() {
+            p.line(&escape(&format!("{pad}{head};")));
+        } else if let Some(&first) = self.canonical.get(&id) {
+            let words = self.plain_path(first);
+            p.line(&escape(&format!(
+                "{pad}{head} {{ ... }}  /* as in {words} */"
+            )));
+        } else {
+            p.line(&escape(&format!("{pad}{head} {{")));
+            for &c in &n.children {
+                self.synopsis(c, depth + 1, p);
+            }
+            p.line(&escape(&format!("{pad}}}")));
+        }
+    }
+}
+
+pub(super) fn description(p: &mut Page) {
+    p.raw(".SH DESCRIPTION");
+    p.text(
+        "lsys is a Junos-like router CLI for Linux, sliced into logical systems. This page \
+         describes its configuration: the text printed by show configuration and accepted by \
+         load, and the paths taken by set, delete, edit and the other configuration-mode \
+         commands of lsys(1). lsysd(8) keeps the committed configuration in its datastore; \
+         there is no configuration file it reads at start. lsys-config check FILE validates a \
+         file offline with the same code.",
+    );
+    p.text(
+        "The configuration is a tree of statements. In curly-brace form a statement is a \
+         keyword, possibly a value, and either a block of statements in braces or a \
+         semicolon; a leaf list takes several values in brackets. Indentation is four spaces. \
+         A word that holds blanks or any of ;{}[]\"#() is written in double quotes. # starts a \
+         comment that runs to the end of the line. A /* comment */ on its own line before a \
+         statement is that statement's annotation (set by annotate). A statement prefixed with \
+         inactive: is kept but not applied (deactivate and activate set and clear it). In \
+         text given to load, a statement tagged replace: replaces what is configured (load \
+         replace) and one tagged delete: is removed (load merge). The example, as a tenant \
+         sees its logical system:",
+    );
+    let tree = curly::read(EXAMPLE, ROOT).expect("the man page example parses");
+    p.verbatim(&print::curly(&tree));
+    p.text(
+        "The same configuration in set form (show | display set): one line per leaf, each \
+         giving the whole path. An inactive statement is followed by a deactivate line for the \
+         same path; annotations are not shown in set form.",
+    );
+    p.verbatim(&print::set_lines(&tree, &[]).join("\n"));
+    p.text(
+        "Secrets (marked Secret in HIERARCHY) are never shown in clear text: the value is \
+         stored encrypted and printed as \"$9$...\"; ## SECRET-DATA. Either form may be \
+         entered; a $9$ value is kept as it is. In JSON (| display json) the same tree is \
+         printed as nested objects.",
+    );
+    p.text(
+        "BGP statements may be set on a group and on a neighbor of that group; a neighbor's \
+         statement overrides the group's. Policy terms are evaluated in order; the first term \
+         that accepts or rejects a route ends the policy, and the policy's own then applies \
+         when no term matched.",
+    );
+}
+
+pub(super) fn logical_systems(index: &Index, p: &mut Page) {
+    let schema = index.schema;
+    let ls = schema.logical_system();
+    p.raw(".SH LOGICAL SYSTEMS");
+    p.text(
+        "The operator (uid 0) sees the whole configuration. A tenant is a Unix user whose \
+         system login user names a login class with a logical-system: that tenant's shell is \
+         confined to its logical system and sees it as the top of a router of its own. A \
+         tenant writes set interfaces irb unit 4 ... where the operator writes set \
+         logical-systems LS interfaces irb unit 4 ...; nothing outside the logical system can \
+         be named, shown or completed. References (policies, prefix lists, communities, \
+         interface units) resolve inside the same logical system.",
+    );
+    let sections: Vec<_> = schema
+        .node(ls)
+        .children
+        .iter()
+        .map(|&c| index.path(c, ls))
+        .collect();
+    p.raw(".PP");
+    p.line(&format!("A logical system holds: {}.", sections.join(", ")));
+    p.text(
+        "Operator-only statements describe what the operator allocates to a tenant (physical \
+         units, VLAN tags, bridge domains). A tenant sees them but cannot change them; \
+         completion does not offer them. In a tenant's view they are:",
+    );
+    let mut found = Vec::new();
+    index.topmost_operator_only(ls, &mut found);
+    for id in found {
+        p.raw(".IP \\(bu 2");
+        p.line(&index.path(id, ls));
+    }
+}
+
+pub(super) fn differences(p: &mut Page) {
+    p.raw(".SH DIFFERENCES FROM JUNOS");
+    p.text("lsys deliberately differs from Junos where Linux or stable output asks for it:");
+    for item in [
+        "Interfaces are Linux network device names (eth1, irb, bond0): at most 15 characters, \
+         letters, digits, - and _, no / and no . as in ge-0/0/1. A unit is NAME.UNIT.",
+        "The $9$ encoding of a secret takes its salt from the secret itself, so the same secret \
+         always prints the same and output is stable across commits and hosts. It is an \
+         obfuscation, not encryption.",
+        "Only the hierarchy in this page exists. Anything else Junos accepts (apply-groups, \
+         other protocols, firewall filters, ...) is refused with a syntax error.",
+        "There is no configuration file: the committed configuration and 50 rollbacks per \
+         logical system live in the lsysd(8) datastore.",
+    ] {
+        p.raw(".IP \\(bu 2");
+        p.line(&escape(item));
+    }
+}
