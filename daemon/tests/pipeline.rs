@@ -218,7 +218,7 @@ fn failure_injection_at_every_stage_changes_nothing() {
 
 #[test]
 fn confirmed_commit_rolls_back_and_survives_restart() {
-    let (mut d, _kernel, mut root) = two_tenants();
+    let (d, _kernel, mut root) = two_tenants();
     d.ok(&mut root, "set system host-name during");
     d.ok(&mut root, "commit confirmed 2");
     d.clock.advance(60);

@@ -35,7 +35,10 @@ pub struct Reply {
 /// Produces a long output in chunks, on a blocking thread and without holding any lock: each
 /// chunk goes to `sink`, which answers false once the client cancelled (Ctrl-C) or went away —
 /// the producer then stops.
-pub struct Producer(pub Box<dyn FnOnce(&mut dyn FnMut(String) -> bool) + Send>);
+pub struct Producer(pub Box<Produce>);
+
+/// A producer's body: called once with the sink.
+pub type Produce = dyn FnOnce(&mut dyn FnMut(String) -> bool) + Send;
 
 impl std::fmt::Debug for Producer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
