@@ -34,14 +34,20 @@ fn commit_programs_the_kernel_and_undoes_failures() {
         "dataplane.sh",
         &[conf.to_str().expect("utf-8 path"), TENANT],
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    passed(&out, "DATAPLANE-OK");
+}
+
+/// Asserts that a lab script exited 0 and printed `marker`; returns its stdout.
+fn passed(out: &Output, marker: &str) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let shown = format!(
         "exit {:?}\n--- stdout\n{stdout}--- stderr\n{}",
         out.status.code(),
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.status.code(), Some(0), "{shown}");
-    assert!(stdout.lines().any(|l| l == "DATAPLANE-OK"), "{shown}");
+    assert!(stdout.lines().any(|l| l == marker), "{shown}");
+    stdout
 }
 
 /// Runs `tests/lab/SCRIPT ARGS` in the lab and prints its `figure:` lines.
@@ -79,20 +85,13 @@ fn commit_stage_failures_leave_the_real_kernel_unchanged() {
     );
     let seed = repo_root().join("grammar/tests/fixtures/seed.conf");
     let out = lab(&bin_dir, "faults.sh", &[seed.to_str().expect("utf-8 path")]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let shown = format!(
-        "exit {:?}\n--- stdout\n{stdout}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(0), "{shown}");
-    assert!(stdout.lines().any(|l| l == "FAULTS-OK"), "{shown}");
+    let stdout = passed(&out, "FAULTS-OK");
     assert_eq!(
         stdout
             .lines()
             .filter(|l| l.starts_with("figure: injected"))
             .count(),
         10,
-        "{shown}"
+        "{stdout}"
     );
 }

@@ -24,6 +24,39 @@ fn mode(p: &std::path::Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
+/// An open `lsys` session of `user` reading commands from a pipe, after its first command
+/// (`show version`) answered: (the process, its stdin, its stdout).
+fn open_session(
+    lab: &Lab,
+    user: &str,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    BufReader<std::process::ChildStdout>,
+) {
+    let mut shell = Command::new("setpriv")
+        .args([
+            &format!("--reuid={user}"),
+            &format!("--regid={user}"),
+            "--init-groups",
+        ])
+        .arg(bin("lsys"))
+        .arg("--socket")
+        .arg(&lab.socket)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = shell.stdin.take().unwrap();
+    let mut out = BufReader::new(shell.stdout.take().unwrap());
+    writeln!(stdin, "show version").unwrap();
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.starts_with("Hostname:"), "{line}");
+    (shell, stdin, out)
+}
+
 #[test]
 fn finding_1_state_is_private_to_root() {
     let lab = lab();
@@ -70,26 +103,7 @@ fn finding_3_permissions_are_enforced() {
 #[test]
 fn finding_3_a_moved_user_loses_the_open_session() {
     let lab = lab();
-    let mut shell = Command::new("setpriv")
-        .args([
-            &format!("--reuid={T2}"),
-            &format!("--regid={T2}"),
-            "--init-groups",
-        ])
-        .arg(bin("lsys"))
-        .arg("--socket")
-        .arg(&lab.socket)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = shell.stdin.take().unwrap();
-    let mut out = BufReader::new(shell.stdout.take().unwrap());
-    writeln!(stdin, "show version").unwrap();
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert!(line.starts_with("Hostname:"), "{line}");
+    let (shell, mut stdin, mut out) = open_session(&lab, T2);
     // The operator moves the user to l3's class while its session is open.
     let r = lab.operator(&format!(
         "configure; set system login user {T2} class l3-tenant; commit"
@@ -202,25 +216,7 @@ fn finding_12_the_operator_bounds_a_class() {
     assert_eq!(r.status, 1, "{r:?}");
     assert!(r.stderr.contains("text longer than 2048 bytes"), "{r:?}");
     // One session at a time: a second one is refused while the first is open.
-    let mut first = Command::new("setpriv")
-        .args([
-            &format!("--reuid={T2}"),
-            &format!("--regid={T2}"),
-            "--init-groups",
-        ])
-        .arg(bin("lsys"))
-        .arg("--socket")
-        .arg(&lab.socket)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = first.stdin.take().unwrap();
-    let mut out = BufReader::new(first.stdout.take().unwrap());
-    writeln!(stdin, "show version").unwrap();
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert!(line.starts_with("Hostname:"), "{line}");
+    let (mut first, stdin, _out) = open_session(&lab, T2);
     let r = lab.user(T2, "show version");
     assert_eq!(r.status, 2, "{r:?}");
     assert!(r.stderr.contains("too many sessions"), "{r:?}");
