@@ -296,9 +296,15 @@ fn update_shared(
     let (mut tree, mut base) = ((*shared.tree).clone(), (*shared.base).clone());
     let mut changed = false;
     for s in touched {
-        let ours = matches!(source, Source::Shared) && scope_of(&tree, s) == scope_of(committed, s);
-        let clean = scope_of(&tree, s) == scope_of(&base, s);
-        if ours || clean {
+        if matches!(source, Source::Shared) {
+            // What was committed is the base now; edits made to the shared candidate while
+            // the commit ran stay in it as uncommitted changes.
+            if scope_of(&tree, s) == scope_of(committed, s) {
+                copy_scope(&mut tree, new, s);
+            }
+            copy_scope(&mut base, new, s);
+            changed = true;
+        } else if scope_of(&tree, s) == scope_of(&base, s) {
             copy_scope(&mut tree, new, s);
             copy_scope(&mut base, new, s);
             changed = true;
