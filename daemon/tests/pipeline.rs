@@ -336,3 +336,25 @@ fn finding_10_a_stale_shared_candidate_never_reverts_a_commit() {
         .iter()
         .all(|h| h.meta.user != "root" || h.index > 0));
 }
+
+#[test]
+fn a_line_of_tops_is_cheap_and_runs_the_command_at_the_top() {
+    let (mut d, _k, mut root) = two_tenants();
+    d.ok(&mut root, "edit system");
+    let line = format!("{}show routing-options", "top ".repeat(3000));
+    let out = d.ok(&mut root, &line);
+    assert_eq!(out, "", "the root has no routing-options");
+    assert!(root.prompt("r").banner.as_deref() == Some("[edit system]"));
+    d.ok(
+        &mut root,
+        &format!("{}edit logical-systems", "top ".repeat(3000)),
+    );
+    assert_eq!(
+        root.prompt("r").banner.as_deref(),
+        Some("[edit logical-systems]")
+    );
+    let mut other = d.root();
+    let c = lsysd::exec::complete(&d.core, &other, &format!("{}se", "top ".repeat(4000)));
+    assert!(c.rows.is_empty() || c.rows.iter().all(|r| !r.name.is_empty()));
+    let _ = &mut other;
+}

@@ -6,9 +6,9 @@
 //! one owned by another user is refused, because that user could read or swap it whatever
 //! its mode (and chmod would hand the root daemon's decision to them).
 
-use std::fs::{self, DirBuilder, OpenOptions, Permissions};
+use std::fs::{self, DirBuilder, Permissions};
 use std::io::ErrorKind;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -47,18 +47,15 @@ pub fn private_dir(path: &Path) -> Result<()> {
     check_existing(path, true, DIR_MODE)
 }
 
-/// Makes `path` a regular file only the current effective user can read, by the same rules as
-/// [`private_dir`] (created empty, 0600, when missing).
+/// Makes an existing `path` a regular file only the current effective user can read, by the
+/// same rules as [`private_dir`]. A missing file is left missing: the storage creates it
+/// whole, 0600, under another name and renames it into place — creating it empty here would
+/// let a kill during the storage's first write leave a file that can never be opened.
 pub(crate) fn private_file(path: &Path) -> Result<()> {
-    let created = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(FILE_MODE)
-        .open(path);
-    match created {
-        Ok(_) => set_mode(path, FILE_MODE),
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => check_existing(path, false, FILE_MODE),
-        Err(e) => Err(fs_error("create", path)(e)),
+    match fs::symlink_metadata(path) {
+        Ok(_) => check_existing(path, false, FILE_MODE),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(fs_error("stat", path)(e)),
     }
 }
 

@@ -16,7 +16,7 @@
 //! store after a SIGKILL.
 
 use std::fs::{DirBuilder, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError, RwLock};
 
@@ -132,20 +132,49 @@ impl RedbStorage {
 }
 
 /// Opens `file` with redb, creating it 0600 when missing, and makes sure the table exists.
+/// Opens the database in `file`, creating it first if there is none. A new database is made
+/// whole under a temporary name and renamed into place only once it is durable: a process
+/// killed while creating it (the crash test's first milliseconds) leaves either no database,
+/// or a complete one — never a half-written header that can never be opened again.
 fn open_file(file: &Path) -> Result<Database, StorageError> {
+    let fresh = file.with_extension("redb.new");
+    // An empty file is no database (an earlier build created it before redb wrote to it).
+    if std::fs::metadata(file).is_ok_and(|m| m.len() == 0) {
+        std::fs::remove_file(file).map_err(io)?;
+    }
+    if !file.exists() {
+        // A leftover from a creation that was killed: it never became the database.
+        match std::fs::remove_file(&fresh) {
+            Ok(()) => tracing::warn!(file = %fresh.display(), "removed a half-created store"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+        let db = create_table(build(&fresh)?)?;
+        drop(db);
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(FILE_MODE)).map_err(io)?;
+        std::fs::rename(&fresh, file).map_err(io)?;
+        if let Some(dir) = file.parent() {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io)?;
+        }
+    }
+    create_table(build(file)?)
+}
+
+fn build(path: &Path) -> Result<Database, StorageError> {
     let f = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(FILE_MODE)
-        .open(file)
+        .open(path)
         .map_err(io)?;
-    let db = Database::builder()
+    Database::builder()
         .set_cache_size(CACHE_BYTES)
         .create_file(f)
-        .map_err(backend)?;
-    create_table(db)
+        .map_err(backend)
 }
 
 /// Reads need the table to exist; creating it is an (idempotent) write transaction.

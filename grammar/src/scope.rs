@@ -84,9 +84,11 @@ pub fn split_root(root: &Node) -> Node {
 /// system entry where it is.
 pub fn replace_root(root: &mut Node, part: Node) {
     let container = ls_container();
+    // The entries move over (a copy of every logical system would cost as much as the
+    // commit that asked for it).
     let entries = root
-        .child(container, None)
-        .map(|c| c.children.clone())
+        .child_mut(container, None)
+        .map(|c| std::mem::take(&mut c.children))
         .unwrap_or_default();
     *root = part;
     if !entries.is_empty() {

@@ -176,7 +176,7 @@ pub(super) fn commit(
     // Swap: pointer stores that cannot fail.
     undo.armed = false;
     core.running.set(next);
-    update_shared(core, &req.source, &cand, &tree, &merged.touched);
+    update_shared(core, &req.source, cand, base, &tree, &merged.touched);
     for s in undo.subsystems.iter_mut() {
         s.commit(&tx);
     }
@@ -288,30 +288,35 @@ fn texts(tree: &Node, touched: &BTreeSet<ScopeName>) -> Vec<(Scope, String)> {
 fn update_shared(
     core: &Core,
     source: &Source,
-    committed: &Node,
+    committed_tree: Arc<Node>,
+    base: Arc<Node>,
     new: &Node,
     touched: &BTreeSet<ScopeName>,
 ) {
+    // Only the touched scopes of what was committed are needed; letting go of the whole trees
+    // before taking the lock lets the shared candidate be changed in place (no deep copy of a
+    // 1,000-logical-system tree under the lock readers take).
+    let committed: Vec<(ScopeName, Option<Node>)> = touched
+        .iter()
+        .map(|s| (s.clone(), scope_of(&committed_tree, s)))
+        .collect();
+    drop(committed_tree);
+    drop(base);
     let mut shared = lock(&core.shared);
-    let (mut tree, mut base) = ((*shared.tree).clone(), (*shared.base).clone());
-    let mut changed = false;
-    for s in touched {
-        if matches!(source, Source::Shared) {
+    let shared = &mut *shared;
+    for (s, committed) in committed {
+        let from_shared = matches!(source, Source::Shared);
+        let mine = scope_of(&shared.tree, &s);
+        if from_shared {
             // What was committed is the base now; edits made to the shared candidate while
             // the commit ran stay in it as uncommitted changes.
-            if scope_of(&tree, s) == scope_of(committed, s) {
-                copy_scope(&mut tree, new, s);
+            if mine == committed {
+                copy_scope(Arc::make_mut(&mut shared.tree), new, &s);
             }
-            copy_scope(&mut base, new, s);
-            changed = true;
-        } else if scope_of(&tree, s) == scope_of(&base, s) {
-            copy_scope(&mut tree, new, s);
-            copy_scope(&mut base, new, s);
-            changed = true;
+            copy_scope(Arc::make_mut(&mut shared.base), new, &s);
+        } else if mine == scope_of(&shared.base, &s) {
+            copy_scope(Arc::make_mut(&mut shared.tree), new, &s);
+            copy_scope(Arc::make_mut(&mut shared.base), new, &s);
         }
-    }
-    if changed {
-        shared.tree = Arc::new(tree);
-        shared.base = Arc::new(base);
     }
 }

@@ -181,6 +181,12 @@ fn rest_rows(
                 view: ctx.view,
                 edit: &[],
             };
+            // `top top ... X` completes as `top X`: skip the repeats here instead of recursing
+            // once per word (a line of 4,000 `top`s overflowed the stack).
+            let mut rest = rest;
+            while rest.len() > 1 && !rest[0].quoted && rest[0].text == "top" {
+                rest = &rest[1..];
+            }
             command_rows(Mode::Configuration.root(), rest, partial, mode, &top, false)
         }
         _ => vec![enter()],
@@ -317,5 +323,21 @@ mod tests {
             n.contains(&"<number>") && n.contains(&"comment") && n.contains(&"<[Enter]>"),
             "{n:?}"
         );
+    }
+
+    #[test]
+    fn a_long_line_of_tops_completes_without_recursing() {
+        // lsysd completes on threads with small stacks: 4,096 `top`s once overflowed them.
+        let c = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(|| {
+                let text = format!("{}se", "top ".repeat(4096));
+                let c = complete(&text, Mode::Configuration, &View::operator());
+                c.rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>()
+            })
+            .unwrap()
+            .join()
+            .expect("completion overflowed a 512 KiB stack");
+        assert!(c.contains(&"set".to_string()), "{c:?}");
     }
 }
