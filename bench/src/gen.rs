@@ -1,7 +1,7 @@
 //! A deterministic, realistic configuration of many logical systems (tenants).
 //!
 //! Each logical system is a copy of the seed scenario's Cloud Router
-//! (shared/reference/seed-scenario.md) with its own numbers:
+//! (grammar/tests/fixtures/seed.conf) with its own numbers:
 //!
 //! ```text
 //!  root:  system host-name / login class+user per LS / interfaces ethP (operator ports)

@@ -6,7 +6,10 @@
 //!        ├─► bin/config-bench: parse, print, validate, incremental commit; prints a table
 //!        └─► (other benchmarks reuse gen)
 //!  measure: medians of repeated runs, peak resident memory from /proc/self/status
+//!  client: a real lsysd on a private socket and protocol connections to it
+//!        (bin/shell-bench, bin/commit-bench)
 //! ```
 
+pub mod client;
 pub mod gen;
 pub mod measure;

@@ -3,6 +3,10 @@
 //!
 //! The binaries come from the same target directory as the test (`cargo test --workspace`
 //! builds them; `cargo build -p lsysd -p lsys` does too).
+//!
+//! For tests that attack the daemon (tests/hostile.rs): [`Lab::start_with`] (another lsysd
+//! binary, a file-descriptor limit), [`Proto`] (a protocol client with timeouts), [`RssPeak`]
+//! (the daemon's peak resident memory over a span) and [`latencies`] (p50/p99).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -34,6 +38,39 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `name` from target/release when that build is at least as new as the one next to the test
+/// (the test profile's), else the test profile's; and which one it is.
+pub fn bin_fastest(name: &str) -> (PathBuf, &'static str) {
+    let here = bin(name);
+    let release = here
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("release").join(name));
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match release {
+        Some(r) if r != here && modified(&r).is_some() && modified(&r) >= modified(&here) => {
+            (r, "release")
+        }
+        _ => (
+            here,
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+        ),
+    }
+}
+
+/// How [`Lab::start_with`] starts lsysd.
+#[derive(Debug, Clone, Default)]
+pub struct LabOptions {
+    /// The lsysd binary (default: [`bin`]`("lsysd")`).
+    pub lsysd: Option<PathBuf>,
+    /// Soft and hard limit on open files, set with `prlimit` before lsysd starts.
+    pub nofile: Option<u64>,
+}
+
 /// A running lsysd with its own state and socket, stopped on drop.
 pub struct Lab {
     pub dir: tempfile::TempDir,
@@ -43,6 +80,10 @@ pub struct Lab {
 
 impl Lab {
     pub fn start() -> Lab {
+        Lab::start_with(LabOptions::default())
+    }
+
+    pub fn start_with(options: LabOptions) -> Lab {
         let dir = tempfile::Builder::new()
             .prefix("lsys-e2e")
             .tempdir()
@@ -51,7 +92,17 @@ impl Lab {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
             .expect("chmod");
         let socket = dir.path().join("lsysd.sock");
-        let daemon = Command::new(bin("lsysd"))
+        let lsysd = options.lsysd.unwrap_or_else(|| bin("lsysd"));
+        // prlimit execs lsysd: the child's pid is lsysd's.
+        let mut cmd = match options.nofile {
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(&lsysd);
+                c
+            }
+            None => Command::new(&lsysd),
+        };
+        let daemon = cmd
             .arg("--state-dir")
             .arg(dir.path().join("state"))
             .arg("--socket")
@@ -74,6 +125,42 @@ impl Lab {
             socket,
             daemon,
         }
+    }
+
+    /// lsysd's process id.
+    pub fn pid(&self) -> u32 {
+        self.daemon.id()
+    }
+
+    /// lsysd is running (not exited, not a zombie).
+    pub fn alive(&self) -> bool {
+        proc_status(self.pid())
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("State:"))
+                    .map(|v| !v.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(false)
+    }
+
+    /// A field of lsysd's /proc status in KiB (`VmRSS`, `VmHWM`).
+    pub fn status_kib(&self, field: &str) -> Option<u64> {
+        status_kib(self.pid(), field)
+    }
+
+    /// lsysd's limit on open files (soft, hard), from /proc/PID/limits.
+    pub fn nofile_limit(&self) -> Option<(String, String)> {
+        let limits = std::fs::read_to_string(format!("/proc/{}/limits", self.pid())).ok()?;
+        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+        let mut words = line["Max open files".len()..].split_whitespace();
+        Some((words.next()?.to_string(), words.next()?.to_string()))
+    }
+
+    /// Descriptors lsysd has open.
+    pub fn open_fds(&self) -> Option<usize> {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .ok()
+            .map(|d| d.count())
     }
 
     /// `lsys -c SCRIPT` as root (the operator).
@@ -120,6 +207,192 @@ impl Drop for Lab {
     fn drop(&mut self) {
         let _ = self.daemon.kill();
         let _ = self.daemon.wait();
+    }
+}
+
+fn proc_status(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).ok()
+}
+
+/// A field of /proc/PID/status in KiB (`VmRSS`, `VmHWM`).
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    proc_status(pid)?.lines().find_map(|l| {
+        let rest = l.strip_prefix(field)?.strip_prefix(':')?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// Samples a process's resident memory every few milliseconds, from [`RssPeak::start`] to
+/// [`RssPeak::stop`]; also resets the kernel's peak (`VmHWM`, via /proc/PID/clear_refs) at the
+/// start, so the peak the kernel saw over the span is known too.
+pub struct RssPeak {
+    pid: u32,
+    before: u64,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: Option<std::thread::JoinHandle<u64>>,
+}
+
+/// What [`RssPeak::stop`] measured, in KiB.
+#[derive(Debug, Clone, Copy)]
+pub struct Rss {
+    pub before: u64,
+    /// The largest VmRSS sampled.
+    pub sampled_peak: u64,
+    /// VmHWM at the end (reset at the start when the kernel allows it, else the lifetime peak).
+    pub hwm: u64,
+    pub after: u64,
+}
+
+impl std::fmt::Display for Rss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = |k: u64| k as f64 / 1024.0;
+        write!(
+            f,
+            "VmRSS before {:.1} MiB, peak {:.1} MiB (sampled",
+            mib(self.before),
+            mib(self.sampled_peak),
+        )?;
+        // A process that is gone has no status left to read.
+        match (self.hwm, self.after) {
+            (0, 0) => write!(f, "), after: n/a (the process is gone)"),
+            (hwm, after) => write!(
+                f,
+                "; VmHWM {:.1} MiB), after {:.1} MiB",
+                mib(hwm),
+                mib(after)
+            ),
+        }
+    }
+}
+
+impl RssPeak {
+    pub fn start(pid: u32) -> RssPeak {
+        let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+        let before = status_kib(pid, "VmRSS").unwrap_or(0);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let sampler = std::thread::spawn(move || {
+            let mut peak = before;
+            // Bounded: ten minutes of 5 ms samples at most.
+            for _ in 0..120_000 {
+                if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                peak = peak.max(status_kib(pid, "VmRSS").unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            peak
+        });
+        RssPeak {
+            pid,
+            before,
+            stop,
+            sampler: Some(sampler),
+        }
+    }
+
+    pub fn stop(mut self) -> Rss {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let sampled = self.sampler.take().and_then(|s| s.join().ok()).unwrap_or(0);
+        let after = status_kib(self.pid, "VmRSS").unwrap_or(0);
+        Rss {
+            before: self.before,
+            sampled_peak: sampled.max(after),
+            hwm: status_kib(self.pid, "VmHWM").unwrap_or(0),
+            after,
+        }
+    }
+}
+
+/// p50, p99 and the largest of `v` (zero for no samples).
+pub fn latencies(v: &[Duration]) -> (Duration, Duration, Duration) {
+    let mut v = v.to_vec();
+    v.sort();
+    if v.is_empty() {
+        return Default::default();
+    }
+    let at = |p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.5), at(0.99), v[v.len() - 1])
+}
+
+/// Milliseconds with two decimals.
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// A protocol client (what the shell speaks, without the terminal), every read and write
+/// bounded by a timeout.
+pub struct Proto {
+    pub stream: std::os::unix::net::UnixStream,
+    next: u64,
+}
+
+/// How one command ended: its output, and its error if it failed.
+#[derive(Debug)]
+pub struct Answer {
+    pub output: String,
+    pub error: Option<String>,
+}
+
+impl Proto {
+    /// Connects and says hello; the error names why lsysd refused, if it did.
+    pub fn connect(socket: &Path, timeout: Duration) -> Result<Proto, String> {
+        use lsys_protocol as proto;
+        let mut s = std::os::unix::net::UnixStream::connect(socket).map_err(|e| e.to_string())?;
+        s.set_read_timeout(Some(timeout))
+            .map_err(|e| e.to_string())?;
+        s.set_write_timeout(Some(timeout))
+            .map_err(|e| e.to_string())?;
+        proto::hello(&mut s, proto::Client::Batch).map_err(|e| e.to_string())?;
+        Ok(Proto { stream: s, next: 1 })
+    }
+
+    /// Runs `line` to its Done (a question is answered yes; a `load` is not expected).
+    pub fn run(&mut self, line: &str) -> Result<Answer, String> {
+        use lsys_protocol::{self as proto, Request, Response};
+        let id = self.next;
+        self.next += 1;
+        proto::write(
+            &mut self.stream,
+            &Request::Execute {
+                id,
+                line: line.into(),
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let mut output = String::new();
+        loop {
+            match proto::read::<Response>(&mut self.stream).map_err(|e| e.to_string())? {
+                Response::Output { text, .. } => output.push_str(&text),
+                Response::Done { error, ok, .. } => {
+                    return Ok(Answer {
+                        output,
+                        error: if ok {
+                            None
+                        } else {
+                            Some(error.unwrap_or_default())
+                        },
+                    })
+                }
+                Response::ReadText { .. } => return Err("unexpected ReadText".into()),
+                Response::Question { id, .. } => {
+                    proto::write(&mut self.stream, &Request::Answer { id, yes: true })
+                        .map_err(|e| e.to_string())?;
+                }
+                other => return Err(format!("unexpected {other:?}")),
+            }
+        }
+    }
+
+    /// One `Complete` round trip; the number of rows.
+    pub fn complete(&mut self, line: &str) -> Result<usize, String> {
+        use lsys_protocol::{self as proto, Request, Response};
+        proto::write(&mut self.stream, &Request::Complete { line: line.into() })
+            .map_err(|e| e.to_string())?;
+        match proto::read::<Response>(&mut self.stream).map_err(|e| e.to_string())? {
+            Response::Completions { rows, .. } => Ok(rows.len()),
+            other => Err(format!("unexpected {other:?}")),
+        }
     }
 }
 

@@ -6,113 +6,23 @@
 //!
 //! Run: `cargo build --release -p lsysd -p lsys && cargo run --release -p lsys-bench --bin shell-bench [-- --quick]`
 
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
+use lsys_bench::client::{binary, percentile, Conn, Daemon};
 use lsys_bench::gen::{self, Tenant};
 use lsys_bench::measure::ms;
-use lsys_protocol::{self as proto, Client, Request, Response};
-
-struct Conn {
-    s: UnixStream,
-    next: u64,
-}
-
-impl Conn {
-    fn open(socket: &Path) -> anyhow::Result<Conn> {
-        let mut s = UnixStream::connect(socket)?;
-        proto::hello(&mut s, Client::Cli)?;
-        Ok(Conn { s, next: 1 })
-    }
-
-    fn run(&mut self, line: &str) -> anyhow::Result<String> {
-        let id = self.next;
-        self.next += 1;
-        proto::write(
-            &mut self.s,
-            &Request::Execute {
-                id,
-                line: line.into(),
-            },
-        )?;
-        let mut out = String::new();
-        loop {
-            match proto::read::<Response>(&mut self.s)? {
-                Response::Output { text, .. } => out.push_str(&text),
-                Response::ReadText { id, file } => {
-                    // What the shell does for `load ... FILE`: read it and send the text.
-                    let text = std::fs::read_to_string(file.context("no terminal here")?)?;
-                    for frame in proto::text_frames(id, &text) {
-                        proto::write(&mut self.s, &frame)?;
-                    }
-                }
-                Response::Done { ok: true, .. } => return Ok(out),
-                Response::Done { error, .. } => bail!("`{line}`: {}", error.unwrap_or_default()),
-                other => bail!("`{line}`: unexpected {other:?}"),
-            }
-        }
-    }
-
-    fn complete(&mut self, line: &str) -> anyhow::Result<usize> {
-        proto::write(&mut self.s, &Request::Complete { line: line.into() })?;
-        match proto::read::<Response>(&mut self.s)? {
-            Response::Completions { rows, .. } => Ok(rows.len()),
-            other => bail!("unexpected {other:?}"),
-        }
-    }
-}
-
-fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap_or_default();
-    exe.parent()
-        .map(|d| d.join(name))
-        .unwrap_or_else(|| name.into())
-}
-
-fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn main() -> anyhow::Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
     let n = 1000;
     let rounds = if quick { 20 } else { 200 };
     let dir = tempfile::tempdir()?;
-    let socket = dir.path().join("lsysd.sock");
     let conf = dir.path().join("big.conf");
     std::fs::write(&conf, gen::config(n))?;
-    let daemon = Daemon(
-        Command::new(binary("lsysd"))
-            .arg("--state-dir")
-            .arg(dir.path().join("state"))
-            .arg("--socket")
-            .arg(&socket)
-            .arg("--no-dataplane")
-            .env("LSYSD_LOG", "warn")
-            .stdin(Stdio::null())
-            .spawn()
-            .context("starting lsysd (build it first: cargo build --release -p lsysd -p lsys)")?,
-    );
-    let start = Instant::now();
-    while UnixStream::connect(&socket).is_err() {
-        if start.elapsed() > Duration::from_secs(20) {
-            bail!("lsysd did not start");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let daemon = Daemon::start(&binary("lsysd"), dir.path())?;
+    let socket = daemon.socket.clone();
     println!("shell-bench: {n} logical systems, no dataplane, {rounds} rounds");
 
     let mut op = Conn::open(&socket)?;
@@ -129,13 +39,7 @@ fn main() -> anyhow::Result<()> {
         "  first commit (validate + 1,001 scopes) {}",
         ms(commit_all)
     );
-    let status = std::fs::read_to_string(format!("/proc/{}/status", daemon.0.id()))?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map_or("n/a".to_string(), |v| v.trim().to_string())
-    };
+    let field = |name: &str| daemon.status(name);
     println!(
         "  lsysd memory, configuration loaded  VmRSS {}  VmHWM {}",
         field("VmRSS:"),
