@@ -115,7 +115,7 @@ impl Core {
             )));
         }
         let core = Arc::new(Core {
-            running: Snapshot::new(Running::new(tree.clone(), seq)),
+            running: Snapshot::new(Running::new(tree.clone(), seq, None)),
             shared: Mutex::new(SharedCandidate {
                 tree: tree.clone(),
                 base: tree,

@@ -230,7 +230,7 @@ mod tests {
     use super::*;
 
     fn running(text: &str) -> Running {
-        Running::new(Arc::new(curly::read(text, ROOT).unwrap()), 1)
+        Running::new(Arc::new(curly::read(text, ROOT).unwrap()), 1, None)
     }
 
     const CONF: &str = "system { login {

@@ -25,7 +25,8 @@ pub struct Running {
 }
 
 impl Running {
-    pub fn new(tree: Arc<Node>, seq: u64) -> Running {
+    /// A snapshot of `tree`; `intent`, when the caller has it, saves readers computing it.
+    pub fn new(tree: Arc<Node>, seq: u64, intent: Option<Arc<Intent>>) -> Running {
         let hostname = tree
             .get("system")
             .filter(|s| !s.inactive)
@@ -42,7 +43,7 @@ impl Running {
             tree,
             seq,
             hostname,
-            intent: OnceLock::new(),
+            intent: intent.map_or_else(OnceLock::new, |i| OnceLock::from(Ok(i))),
         }
     }
 

@@ -307,7 +307,6 @@ impl Subsystem for Links {
         let view = lsys_grammar::view::View::operator();
         let tx = Transaction {
             view,
-            old: intent.clone(),
             new: intent,
             change: Default::default(),
             owners: None,

@@ -33,7 +33,7 @@ use crate::running::Running;
 /// One commit as the subsystems see it.
 pub struct Transaction {
     pub view: View,
-    pub old: Arc<Intent>,
+    /// The typed view of the whole new configuration.
     pub new: Arc<Intent>,
     pub change: ChangeSet,
     /// Owners (`""`: root, else a logical system) whose kernel objects this commit may touch;

@@ -321,17 +321,45 @@ fn with_candidate<R>(core: &Core, s: &mut Session, f: impl FnOnce(&mut Node, &mu
     }
 }
 
+/// Runs `f` on the session's candidate tree. A short edit (`long` false) changes the shared
+/// candidate in place under its lock when nobody holds a snapshot of it; otherwise — a long
+/// edit (a load), or a commit or completion reading it — `f` runs on a copy outside the lock,
+/// swapped in unless someone edited meanwhile (then `f` runs again, under the lock).
+fn edit_candidate<R>(core: &Core, s: &mut Session, long: bool, f: impl Fn(&mut Node) -> R) -> R {
+    if let Some(Candidate::Private { tree, .. }) = &mut s.candidate {
+        return f(Arc::make_mut(tree));
+    }
+    let before = {
+        let mut shared = lock(&core.shared);
+        if !long && Arc::strong_count(&shared.tree) == 1 {
+            return f(Arc::make_mut(&mut shared.tree));
+        }
+        shared.tree.clone()
+    };
+    let mut copy = (*before).clone();
+    let r = f(&mut copy);
+    let mut shared = lock(&core.shared);
+    if Arc::ptr_eq(&shared.tree, &before) {
+        shared.tree = Arc::new(copy);
+        r
+    } else {
+        f(Arc::make_mut(&mut shared.tree))
+    }
+}
+
 /// Runs an edit on the session's candidate: `f(view, root, edit level, edit level)`.
 fn modify<F>(core: &Core, s: &mut Session, _line: &str, f: F) -> Reply
 where
-    F: FnOnce(&View, &mut Node, &[Step], &[Step]) -> Result<(), Box<Reply>>,
+    F: Fn(&View, &mut Node, &[Step], &[Step]) -> Result<(), Box<Reply>>,
 {
     if let Some(r) = locked(core, s) {
         return r;
     }
     let view = s.view.clone();
     let edit_level = s.edit.clone();
-    match with_candidate(core, s, |root, _| f(&view, root, &edit_level, &edit_level)) {
+    match edit_candidate(core, s, false, |root| {
+        f(&view, root, &edit_level, &edit_level)
+    }) {
         Ok(()) => Reply::ok(""),
         Err(r) => *r,
     }
@@ -495,10 +523,8 @@ fn load(core: &Core, s: &mut Session, inv: &Invocation) -> Reply {
     }
 }
 
-/// The second half of `load`: apply the text to the candidate. The load runs on a copy of
-/// the candidate, outside any lock, and the copy is swapped in if nobody changed the shared
-/// candidate meanwhile (otherwise it runs again, under the lock): a long load never holds
-/// other sessions' completion and edits.
+/// The second half of `load`: apply the text to the candidate (a long load on the shared
+/// candidate runs on a copy, outside its lock, when others read it: see [`edit_candidate`]).
 pub(super) fn load_text(
     core: &Core,
     s: &mut Session,
@@ -511,27 +537,9 @@ pub(super) fn load_text(
     }
     let view = s.view.clone();
     let level = s.edit.clone();
-    let apply = |root: &mut Node| view.load(root, &level, mode, text, relative);
-    let result = match &mut s.candidate {
-        Some(Candidate::Private { tree, .. }) => apply(Arc::make_mut(tree)),
-        _ => {
-            let before = lock(&core.shared).tree.clone();
-            let mut copy = (*before).clone();
-            match apply(&mut copy) {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let mut shared = lock(&core.shared);
-                    if Arc::ptr_eq(&shared.tree, &before) {
-                        shared.tree = Arc::new(copy);
-                        Ok(())
-                    } else {
-                        apply(Arc::make_mut(&mut shared.tree))
-                    }
-                }
-            }
-        }
-    };
-    match result {
+    match edit_candidate(core, s, true, |root| {
+        view.load(root, &level, mode, text, relative)
+    }) {
         Ok(()) => Reply::ok("load complete\n"),
         Err(e) => Reply::error(format!("error: {e}\nload complete (1 errors)")),
     }

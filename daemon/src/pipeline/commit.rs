@@ -8,15 +8,15 @@ use lsys_grammar::schema::Schema;
 use lsys_grammar::scope::ls_text;
 use lsys_grammar::text::print;
 use lsys_grammar::tree::Node;
-use lsys_grammar::typed;
+use lsys_grammar::typed::{self, Intent};
 use lsys_grammar::validate::{validate, validate_scope};
-use lsys_grammar::view::View;
+use lsys_grammar::view::{ls_path, View};
 
 use super::faults::Stage;
 use super::merge::{copy_scope, merge, scope_of, ScopeName};
 use super::{confirm, diff, Action, CommitRequest, Pipeline, Source};
 use crate::actors::{Subsystem, SubsystemError, Transaction};
-use crate::core::{lock, Core};
+use crate::core::{lock, Core, SharedCandidate};
 use crate::gate::{Denied, Principal};
 use crate::running::Running;
 
@@ -121,17 +121,25 @@ pub(super) fn commit(
         return Ok(Committed { seq: 0 });
     };
 
-    // Diff: the typed change set of the scopes this commit writes.
+    // Diff: the typed change set of the scopes this commit changes (only those are typed: a
+    // tenant's commit costs its own logical system, not the router's 1,000).
     let tree = Arc::new(merged.tree);
-    let old = running.intent().map_err(CommitError::Intent)?;
-    let new = Arc::new(typed::intent(&tree).map_err(|e| CommitError::Intent(e.to_string()))?);
-    let change = diff(&old, &new, &merged.changed);
+    let old = partial(&running.tree, &merged.changed)?;
+    let change = diff(&old, &partial(&tree, &merged.changed)?, &merged.changed);
+    // The subsystems realize the whole configuration: its typed view, made once here and
+    // handed on to the next snapshot's readers.
+    let new = if p.subsystems.is_empty() {
+        None
+    } else {
+        Some(Arc::new(
+            typed::intent(&tree).map_err(|e| CommitError::Intent(e.to_string()))?,
+        ))
+    };
     // A change to the root's own statements (ports, say) may touch every scope's devices.
     let owners = (!merged.changed.contains(&None)).then(|| change.owners());
     let tx = Transaction {
         view: req.view.clone(),
-        old,
-        new,
+        new: new.clone().unwrap_or_default(),
         change,
         owners,
     };
@@ -160,7 +168,7 @@ pub(super) fn commit(
         .last_seq()
         .map_err(|e| CommitError::Store(e.to_string()))?
         + 1;
-    let next = Arc::new(Running::new(tree.clone(), seq));
+    let next = Arc::new(Running::new(tree.clone(), seq, new));
 
     // Persist: one transaction, durable when it returns.
     hook(Stage::Persist)?;
@@ -186,6 +194,23 @@ pub(super) fn commit(
         "commit complete"
     );
     Ok(Committed { seq: written })
+}
+
+/// The typed view of the given scopes of `tree` alone.
+fn partial(tree: &Node, scopes: &BTreeSet<ScopeName>) -> Result<Intent, CommitError> {
+    let err = |e: typed::TypedError| CommitError::Intent(e.to_string());
+    let mut out = if scopes.contains(&None) {
+        typed::intent(&lsys_grammar::scope::split_root(tree)).map_err(err)?
+    } else {
+        Intent::default()
+    };
+    for ls in scopes.iter().flatten() {
+        if let Some(entry) = tree.at(&ls_path(ls)).filter(|e| !e.inactive) {
+            out.logical_systems
+                .insert(ls.clone(), typed::scope(entry).map_err(err)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Validation of the view's part (a tenant's errors relative to its logical system).
@@ -302,21 +327,33 @@ fn update_shared(
         .collect();
     drop(committed_tree);
     drop(base);
-    let mut shared = lock(&core.shared);
-    let shared = &mut *shared;
-    for (s, committed) in committed {
-        let from_shared = matches!(source, Source::Shared);
-        let mine = scope_of(&shared.tree, &s);
-        if from_shared {
-            // What was committed is the base now; edits made to the shared candidate while
-            // the commit ran stay in it as uncommitted changes.
-            if mine == committed {
-                copy_scope(Arc::make_mut(&mut shared.tree), new, &s);
+    let from_shared = matches!(source, Source::Shared);
+    // The new shared candidate is built outside the lock (readers hold snapshots of it, so
+    // changing it means copying it) and swapped in if nobody edited it meanwhile; otherwise
+    // the edit is redone under the lock.
+    let apply = |shared: &mut SharedCandidate| {
+        for (s, committed) in &committed {
+            let mine = scope_of(&shared.tree, s);
+            if from_shared {
+                // What was committed is the base now; edits made to the shared candidate
+                // while the commit ran stay in it as uncommitted changes.
+                if mine == *committed {
+                    copy_scope(Arc::make_mut(&mut shared.tree), new, s);
+                }
+                copy_scope(Arc::make_mut(&mut shared.base), new, s);
+            } else if mine == scope_of(&shared.base, s) {
+                copy_scope(Arc::make_mut(&mut shared.tree), new, s);
+                copy_scope(Arc::make_mut(&mut shared.base), new, s);
             }
-            copy_scope(Arc::make_mut(&mut shared.base), new, &s);
-        } else if mine == scope_of(&shared.base, &s) {
-            copy_scope(Arc::make_mut(&mut shared.tree), new, &s);
-            copy_scope(Arc::make_mut(&mut shared.base), new, &s);
         }
+    };
+    let before = lock(&core.shared).clone();
+    let mut next = before.clone();
+    apply(&mut next);
+    let mut shared = lock(&core.shared);
+    if Arc::ptr_eq(&shared.tree, &before.tree) && Arc::ptr_eq(&shared.base, &before.base) {
+        *shared = next;
+    } else {
+        apply(&mut shared);
     }
 }
