@@ -358,3 +358,16 @@ fn a_line_of_tops_is_cheap_and_runs_the_command_at_the_top() {
     assert!(c.rows.is_empty() || c.rows.iter().all(|r| !r.name.is_empty()));
     let _ = &mut other;
 }
+
+#[test]
+fn a_failed_top_edit_keeps_the_edit_level() {
+    let (mut d, _k, mut root) = two_tenants();
+    d.ok(&mut root, "edit system");
+    d.err(&mut root, "top edit no-such-thing");
+    assert_eq!(root.prompt("r").banner.as_deref(), Some("[edit system]"));
+    d.ok(&mut root, "top edit logical-systems");
+    assert_eq!(
+        root.prompt("r").banner.as_deref(),
+        Some("[edit logical-systems]")
+    );
+}

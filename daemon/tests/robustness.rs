@@ -197,3 +197,51 @@ fn a_panicking_request_fails_alone() {
     b.ok("set system host-name after-panic");
     assert_eq!(b.ok("commit"), "commit complete\n");
 }
+
+/// A load over the size limit gets exactly one answer, with its last frame, and the
+/// connection stays in step (finding: a second Done desynchronised the protocol).
+#[test]
+fn a_load_over_the_limit_is_answered_once() {
+    let d = Daemon::start();
+    let mut s = raw(&d);
+    execute(&mut s, 1, "configure");
+    while !matches!(
+        proto::read::<Response>(&mut s).unwrap(),
+        Response::Done { .. }
+    ) {}
+    execute(&mut s, 2, "load merge terminal");
+    assert!(matches!(
+        proto::read::<Response>(&mut s).unwrap(),
+        Response::ReadText { id: 2, .. }
+    ));
+    // 17 MiB in 256 KiB frames: past the 16 MiB limit halfway.
+    let chunk = "#".repeat(proto::TEXT_CHUNK / 2);
+    let frames = (17 << 20) / chunk.len();
+    for i in 0..frames {
+        let frame = Request::Text {
+            id: 2,
+            text: Some(chunk.clone()),
+            error: None,
+            more: i + 1 < frames,
+        };
+        proto::write(&mut s, &frame).unwrap();
+    }
+    match proto::read::<Response>(&mut s).unwrap() {
+        Response::Done {
+            id: 2,
+            ok: false,
+            error,
+            ..
+        } => {
+            assert!(error.unwrap_or_default().contains("text longer than"))
+        }
+        other => panic!("{other:?}"),
+    }
+    execute(&mut s, 3, "show | compare");
+    match proto::read::<Response>(&mut s).unwrap() {
+        Response::Done {
+            id: 3, ok: true, ..
+        } => {}
+        other => panic!("out of step: {other:?}"),
+    }
+}
