@@ -361,7 +361,7 @@ fn a_line_of_tops_is_cheap_and_runs_the_command_at_the_top() {
 
 #[test]
 fn a_failed_top_edit_keeps_the_edit_level() {
-    let (mut d, _k, mut root) = two_tenants();
+    let (d, _k, mut root) = two_tenants();
     d.ok(&mut root, "edit system");
     d.err(&mut root, "top edit no-such-thing");
     assert_eq!(root.prompt("r").banner.as_deref(), Some("[edit system]"));
