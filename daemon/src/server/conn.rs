@@ -39,8 +39,18 @@ async fn read_frame<R: AsyncRead + Unpin>(stream: &mut R) -> Result<Request, Fra
     let len = proto::frame_len(header)?;
     let mut body = vec![0u8; len];
     stream.read_exact(&mut body).await?;
+    // Decoding a large frame (a 256 KiB load chunk) takes milliseconds: not on an async
+    // worker, where it would delay every other session's requests.
+    if len > LARGE_FRAME {
+        return tokio::task::spawn_blocking(move || proto::decode(&body))
+            .await
+            .unwrap_or_else(|e| Err(FrameError::Malformed(e.to_string())));
+    }
     proto::decode(&body)
 }
+
+/// Frames above this size are decoded on the blocking pool.
+const LARGE_FRAME: usize = 16 * 1024;
 
 async fn send<W: AsyncWrite + Unpin>(stream: &mut W, msg: &Response) -> std::io::Result<()> {
     stream.write_all(&proto::encode(msg)).await
