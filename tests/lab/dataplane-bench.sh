@@ -45,7 +45,8 @@ echo "figure: lsys devices in the kernel: $devices"
 [[ $devices -ge $((N * 6)) ]] || fail "expected at least $((N * 6)) lsys devices, found $devices"
 printf 'configure\nset logical-systems ls0007 interfaces irb unit 15 family inet address 10.250.7.1/24\ncommit\n' |
     commit "incremental: one address on one irb"
-ip addr show dev irb.15 | grep -q 10.250.7.1/24 || fail "address not programmed"
+# (a here-string, not a pipe: with pipefail, grep -q exiting early can SIGPIPE ip)
+grep -q 10.250.7.1/24 <<<"$(ip addr show dev irb.15)" || fail "address not programmed"
 commit "incremental: one more circuit in one logical system" <<'EOF'
 configure
 set logical-systems ls0011 interfaces eth1 unit 4000 encapsulation vlan-bridge

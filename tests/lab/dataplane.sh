@@ -27,7 +27,7 @@ if command -v ping >/dev/null; then PING=(ping); else PING=(busybox ping); fi
 vping() { ip vrf exec vrf1000 "${PING[@]}" -c 1 -W 5 "$1" >/dev/null || fail "no answer from $1 through vrf1000"; }
 kernel() { # everything lsys could have touched, for before/after comparisons
     # IPv6 duplicate address detection finishes by itself: wait for it (≤ 5 s).
-    for _ in $(seq 50); do ip addr | grep -q tentative || break; sleep 0.1; done
+    for _ in $(seq 50); do grep -q tentative <<<"$(ip addr)" || break; sleep 0.1; done
     # (bridge timers tick by themselves: left out)
     ip -d link show | sed -E 's/ qlen [0-9]+//; s/ [a-z_]*timer +[0-9.]+//g'
     ip addr show
@@ -184,12 +184,12 @@ has "$out" "vlan-id 4 on eth1 is also used by a unit in another logical system" 
 same_kernel "$before" "a refused commit changed the kernel"
 
 step "a circuit on a port that does not exist: kernel error, undone, nothing committed"
-seq_before=$(op "show system commit" | head -1)
+seq_before=$(op "show system commit" | sed -n 1p)
 out=$(circuit7 eth9 "routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8 interface irb.7")
 echo "$out" | sed 's/^/  | /'
 has "$out" "error: kernel: interface eth9 does not exist" "error: configuration check-out failed"
 same_kernel "$before" "a failed kernel commit changed the kernel"
-[[ $(op "show system commit" | head -1) == "$seq_before" ]] || fail "the failed commit was recorded"
+[[ $(op "show system commit" | sed -n 1p) == "$seq_before" ]] || fail "the failed commit was recorded"
 
 step "a kernel failure halfway is undone: a new VRF is made, then a VLAN on lo is refused"
 before=$(kernel)

@@ -29,10 +29,10 @@ ip link add link port0 name port0.1000 type vlan protocol 802.1ad id 1000
 ip link add link port0.1000 name port0.1000.100 type vlan protocol 802.1Q id 100
 ip link set port0.4 master bridge0
 bridge vlan add dev port0.4 vid 4 pvid untagged
-ip -d link show port0.1000 | grep -q 'vlan protocol 802.1ad id 1000'
-ip -d link show port0.1000.100 | grep -q 'vlan protocol 802.1Q id 100'
+grep -q 'vlan protocol 802.1ad id 1000' <<<"$(ip -d link show port0.1000)"
+grep -q 'vlan protocol 802.1Q id 100' <<<"$(ip -d link show port0.1000.100)"
 [[ $(cat /sys/class/net/bridge0/bridge/vlan_filtering) == 1 ]]
-bridge vlan show dev port0.4 | grep -q '4 PVID'
+grep -q '4 PVID' <<<"$(bridge vlan show dev port0.4)"
 
 step "namespace over veth, ping"
 ip netns add peer
@@ -47,8 +47,8 @@ if command -v ping >/dev/null; then PING=(ping); else PING=(busybox ping); fi
 "${PING[@]}" -c 1 -W 5 198.51.100.1
 
 step "BGP peers for the lab scenarios: BIRD 2 and FRR run inside"
-bird --version 2>&1 | grep -q "BIRD version 2" || { echo "bird 2 does not run"; exit 1; }
-/usr/lib/frr/bgpd --version | grep -q "bgpd version" || { echo "FRR bgpd does not run"; exit 1; }
+grep -q "BIRD version 2" <<<"$(bird --version 2>&1)" || { echo "bird 2 does not run"; exit 1; }
+grep -q "bgpd version" <<<"$(/usr/lib/frr/bgpd --version)" || { echo "FRR bgpd does not run"; exit 1; }
 
 step "lsysd and lsys from PATH"
 command -v lsysd lsys
