@@ -77,8 +77,12 @@ impl<T> Snapshot<T> {
         self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    pub fn set(&self, value: Arc<T>) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = value;
+    /// Puts `value` in place and returns the snapshot it replaced.
+    pub fn set(&self, value: Arc<T>) -> Arc<T> {
+        std::mem::replace(
+            &mut *self.0.write().unwrap_or_else(|e| e.into_inner()),
+            value,
+        )
     }
 }
 

@@ -183,10 +183,21 @@ pub(super) fn commit(
 
     // Swap: pointer stores that cannot fail.
     undo.armed = false;
-    core.running.set(next);
-    update_shared(core, &req.source, cand, base, &tree, &merged.touched);
+    let previous = core.running.set(next);
+    let fast = Shared {
+        old_running: &running.tree,
+        whole: req.view.logical_system().is_none(),
+    };
+    update_shared(core, &req.source, fast, cand, base, &tree, &merged.touched);
     for s in undo.subsystems.iter_mut() {
         s.commit(&tx);
+    }
+    // Freeing a 1,000-logical-system tree takes milliseconds: not on the commit's path.
+    let spawned = std::thread::Builder::new()
+        .name("lsys-free".into())
+        .spawn(move || drop((previous, running)));
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start a thread to free the old configuration");
     }
     tracing::info!(
         seq = written,
@@ -310,15 +321,41 @@ fn texts(tree: &Node, touched: &BTreeSet<ScopeName>) -> Vec<(Scope, String)> {
 /// where it had no changes of its own (or where its changes were what was committed); a scope
 /// with uncommitted shared changes keeps them, and its base stays behind, so committing them
 /// later is refused instead of reverting this commit.
+/// What lets [`update_shared`] take its fast path.
+struct Shared<'a> {
+    /// The running tree the commit started from.
+    old_running: &'a Arc<Node>,
+    /// The commit was the operator's, of the whole configuration.
+    whole: bool,
+}
+
 fn update_shared(
     core: &Core,
     source: &Source,
+    fast: Shared<'_>,
     committed_tree: Arc<Node>,
     base: Arc<Node>,
     running: &Arc<Node>,
     touched: &BTreeSet<ScopeName>,
 ) {
     let new: &Node = running;
+    {
+        // The common cases cost nothing: a shared candidate without changes of its own, or
+        // the operator's whole shared candidate committed as it was, simply is the new
+        // running configuration.
+        let mut shared = lock(&core.shared);
+        let untouched = Arc::ptr_eq(&shared.tree, fast.old_running)
+            && Arc::ptr_eq(&shared.base, fast.old_running);
+        let all_committed = matches!(source, Source::Shared)
+            && fast.whole
+            && Arc::ptr_eq(&shared.tree, &committed_tree)
+            && Arc::ptr_eq(&shared.base, &base);
+        if untouched || all_committed {
+            shared.tree = running.clone();
+            shared.base = running.clone();
+            return;
+        }
+    }
     // Only the touched scopes of what was committed are needed; letting go of the whole trees
     // before taking the lock lets the shared candidate be changed in place (no deep copy of a
     // 1,000-logical-system tree under the lock readers take).
