@@ -3,20 +3,14 @@
 //! logical system t3, `rollback 1; commit` dropped t3, because its history no longer reached
 //! that far back and "no entry ≤ seq" was taken to mean "t3 did not exist".
 
-use lsys_datastore::{AsOf, Batch, Client, CommitMeta, Datastore, Error, Scope, Storage};
+use lsys_datastore::{AsOf, Batch, CommitMeta, Datastore, Error, Scope, Storage};
+
+mod common;
+
+use common::ls;
 
 fn meta() -> CommitMeta {
-    CommitMeta {
-        user: "alice".into(),
-        time_unix: 1_700_000_000,
-        client: Client::Cli,
-        comment: None,
-        confirmed_deadline_unix: None,
-    }
-}
-
-fn ls(name: &str) -> Scope {
-    Scope::LogicalSystem(name.into())
+    common::meta("alice")
 }
 
 fn commit(ds: &Datastore, changes: &[(&Scope, &str)]) -> u64 {

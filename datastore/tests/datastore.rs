@@ -1,22 +1,10 @@
 //! Functional tests of the datastore API on a real redb store.
 
-use lsys_datastore::{
-    Batch, Client, CommitMeta, Datastore, Error, Options, Scope, Storage, HISTORY_DEPTH,
-};
+use lsys_datastore::{Batch, Client, Datastore, Error, Options, Scope, Storage, HISTORY_DEPTH};
 
-fn meta(user: &str) -> CommitMeta {
-    CommitMeta {
-        user: user.into(),
-        time_unix: 1_700_000_000,
-        client: Client::Cli,
-        comment: None,
-        confirmed_deadline_unix: None,
-    }
-}
+mod common;
 
-fn ls(name: &str) -> Scope {
-    Scope::LogicalSystem(name.into())
-}
+use common::{ls, meta};
 
 fn store() -> (tempfile::TempDir, Datastore) {
     let dir = tempfile::tempdir().unwrap();

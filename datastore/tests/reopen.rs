@@ -9,22 +9,16 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use lsys_datastore::{
-    Batch, Client, CommitMeta, Datastore, Error, KeyValue, Options, RedbStorage, Scope, Storage,
+    Batch, CommitMeta, Datastore, Error, KeyValue, Options, RedbStorage, Scope, Storage,
     StorageError,
 };
 
-fn meta() -> CommitMeta {
-    CommitMeta {
-        user: "alice".into(),
-        time_unix: 1_700_000_000,
-        client: Client::Cli,
-        comment: None,
-        confirmed_deadline_unix: None,
-    }
-}
+mod common;
 
-fn ls(name: &str) -> Scope {
-    Scope::LogicalSystem(name.into())
+use common::ls;
+
+fn meta() -> CommitMeta {
+    common::meta("alice")
 }
 
 /// A small tmpfs, unmounted when dropped (also when the test panics).
