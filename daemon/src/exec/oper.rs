@@ -268,7 +268,7 @@ fn show_commit(core: &Core, s: &Session) -> Reply {
         let foreign = s.view.is_tenant()
             && m.user != s.principal.user
             && h.seq > 0
-            && is_operator_commit(core, h.seq, &m.user);
+            && is_operator_commit(core, h.seq);
         if let Some(c) = m.comment.as_ref().filter(|_| !foreign) {
             out.push_str(&format!("    {c}\n"));
         }
@@ -277,7 +277,7 @@ fn show_commit(core: &Core, s: &Session) -> Reply {
 }
 
 /// Whether commit `seq` also wrote the root scope (an operator commit).
-fn is_operator_commit(core: &Core, seq: u64, _user: &str) -> bool {
+fn is_operator_commit(core: &Core, seq: u64) -> bool {
     matches!(
         core.store.as_of(&lsys_datastore::Scope::Root, seq),
         Ok(lsys_datastore::AsOf::Version(v)) if v.seq == seq

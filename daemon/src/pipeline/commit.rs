@@ -317,10 +317,6 @@ fn texts(tree: &Node, touched: &BTreeSet<ScopeName>) -> Vec<(Scope, String)> {
         .collect()
 }
 
-/// After a commit: the shared candidate follows the new running configuration in every scope
-/// where it had no changes of its own (or where its changes were what was committed); a scope
-/// with uncommitted shared changes keeps them, and its base stays behind, so committing them
-/// later is refused instead of reverting this commit.
 /// What lets [`update_shared`] take its fast path.
 struct Shared<'a> {
     /// The running tree the commit started from.
@@ -329,6 +325,10 @@ struct Shared<'a> {
     whole: bool,
 }
 
+/// After a commit: the shared candidate follows the new running configuration in every scope
+/// where it had no changes of its own (or where its changes were what was committed); a scope
+/// with uncommitted shared changes keeps them, and its base stays behind, so committing them
+/// later is refused instead of reverting this commit.
 fn update_shared(
     core: &Core,
     source: &Source,

@@ -295,8 +295,21 @@ impl Conn {
         s: &mut Session,
         f: impl FnOnce(&Core, &mut Session) -> Reply + Send + 'static,
     ) -> Reply {
+        self.on_blocking_pool(s, f, || {
+            Reply::error("error: internal error while running this command (logged by lsysd)")
+        })
+        .await
+    }
+
+    /// Runs `f` with the session on the blocking pool (it travels there and back); a panic
+    /// answers `failed()`.
+    async fn on_blocking_pool<R: Send + 'static>(
+        &self,
+        s: &mut Session,
+        f: impl FnOnce(&Core, &mut Session) -> R + Send + 'static,
+        failed: impl FnOnce() -> R,
+    ) -> R {
         let core = self.core.clone();
-        // The session travels to the blocking thread and back.
         let placeholder = Session::new(s.id, s.principal.clone(), s.client, None, 0, None);
         let mut owned = std::mem::replace(s, placeholder);
         let joined = tokio::task::spawn_blocking(move || {
@@ -308,36 +321,25 @@ impl Conn {
             Ok((back, r)) => {
                 *s = back;
                 r.unwrap_or_else(|panic| {
-                    tracing::error!(panic = %crate::pipeline::panic_text(&panic), "command panicked");
-                    Reply::error("error: internal error while running this command (logged by lsysd)")
+                    tracing::error!(panic = %crate::pipeline::panic_text(&panic), "request panicked");
+                    failed()
                 })
             }
             Err(e) => {
-                tracing::error!(error = %e, "command task failed");
-                Reply::error("error: internal error while running this command (logged by lsysd)")
+                tracing::error!(error = %e, "request task failed");
+                failed()
             }
         }
     }
 
     async fn complete(&mut self, s: &mut Session, line: String) -> Result<(), FrameError> {
-        let core = self.core.clone();
-        let (view, edit, candidate, principal) = (
-            s.view.clone(),
-            s.edit.clone(),
-            s.candidate.clone(),
-            s.principal.clone(),
-        );
-        let id = s.id;
-        let c = tokio::task::spawn_blocking(move || {
-            let mut probe = Session::new(id, principal, lsys_protocol::Client::Cli, None, 0, None);
-            probe.view = view;
-            probe.edit = edit;
-            probe.candidate = candidate;
-            catch_unwind(AssertUnwindSafe(|| exec::complete(&core, &probe, &line)))
-                .unwrap_or_default()
-        })
-        .await
-        .unwrap_or_default();
+        let c = self
+            .on_blocking_pool(
+                s,
+                move |core, s| exec::complete(core, s, &line),
+                Default::default,
+            )
+            .await;
         let tab = c.tab();
         let rows = c
             .rows
