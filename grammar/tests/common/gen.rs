@@ -74,16 +74,22 @@ pub fn arb_tree_with(limits: Limits) -> impl Strategy<Value = Tree> {
     proptest::collection::vec(any::<u32>(), 0..2048).prop_map(move |c| Tree(tree(&c, &limits)))
 }
 
+impl<'a> Gen<'a> {
+    fn new(choices: &'a [u32], limits: &'a Limits) -> Gen<'a> {
+        Gen {
+            c: Choices {
+                data: choices,
+                pos: 0,
+            },
+            limits,
+            nodes: 0,
+        }
+    }
+}
+
 /// The tree a choice stream describes.
 pub fn tree(choices: &[u32], limits: &Limits) -> Node {
-    let mut g = Gen {
-        c: Choices {
-            data: choices,
-            pos: 0,
-        },
-        limits,
-        nodes: 0,
-    };
+    let mut g = Gen::new(choices, limits);
     let mut root = Node::root();
     g.fill(&mut root, ROOT, 0);
     root
@@ -93,14 +99,7 @@ pub fn tree(choices: &[u32], limits: &Limits) -> Node {
 /// leaf or leaf-list with values, a container or entry with random children below it. `None`
 /// when no valid value could be drawn.
 pub fn statement(choices: &[u32], limits: &Limits, id: SchemaId) -> Option<Node> {
-    let mut g = Gen {
-        c: Choices {
-            data: choices,
-            pos: 0,
-        },
-        limits,
-        nodes: 0,
-    };
+    let mut g = Gen::new(choices, limits);
     let schema = Schema::get();
     let node = schema.node(id);
     let key = match node.kind {
