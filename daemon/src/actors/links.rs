@@ -150,6 +150,20 @@ impl Links {
         })
     }
 
+    /// `p` is now the kernel state lsys aims at: release the table ids nothing uses any more.
+    fn adopt(&mut self, p: Prepared) {
+        let unused: Vec<String> = self
+            .store
+            .table_allocations()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| !p.used.contains(k))
+            .collect();
+        self.release(&unused);
+        self.applied = p.desired;
+    }
+
     fn release(&self, keys: &[String]) {
         for key in keys {
             if let Err(e) = self.store.release_table(key) {
@@ -236,19 +250,9 @@ impl Subsystem for Links {
     }
 
     fn commit(&mut self, _tx: &Transaction) {
-        let Some(p) = self.prepared.take() else {
-            return;
-        };
-        let unused: Vec<String> = self
-            .store
-            .table_allocations()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, _)| k)
-            .filter(|k| !p.used.contains(k))
-            .collect();
-        self.release(&unused);
-        self.applied = p.desired;
+        if let Some(p) = self.prepared.take() {
+            self.adopt(p);
+        }
     }
 
     fn restart(&mut self, running: &Running) {
@@ -303,15 +307,7 @@ impl Subsystem for Links {
         }
         // Whatever happened, this is the state lsys now aims at (the next commit converges
         // from the live kernel, not from this value, so a partial start is repaired then).
-        self.prepared = Some(p);
-        let view = lsys_grammar::view::View::operator();
-        let tx = Transaction {
-            view,
-            new: intent,
-            change: Default::default(),
-            owners: None,
-        };
-        self.commit(&tx);
+        self.adopt(p);
         let c = result.map_err(|e| err(e.message))?;
         Ok(format!(
             "kernel reconciled: writes={} round_trips={}",
