@@ -21,13 +21,13 @@ use lsysd::pipeline::{Injected, Stage};
 use lsysd::session::Session;
 
 /// Everything lsys could have touched: links (bridge timers, which tick by themselves, left
-/// out), addresses (once IPv6 duplicate address detection settled) and every table's routes.
+/// out), addresses (once IPv6 duplicate address detection settled, ≤ 30 s) and every table's routes.
 fn kernel() -> String {
     let ip = |args: &[&str]| {
         let o = Command::new("ip").args(args).output().expect("ip runs");
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    for _ in 0..50 {
+    for _ in 0..300 {
         if !ip(&["address", "show"]).contains("tentative") {
             break;
         }

@@ -26,8 +26,9 @@ has() { # has TEXT PATTERN...: every fixed-string PATTERN occurs in TEXT
 if command -v ping >/dev/null; then PING=(ping); else PING=(busybox ping); fi
 vping() { ip vrf exec vrf1000 "${PING[@]}" -c 1 -W 5 "$1" >/dev/null || fail "no answer from $1 through vrf1000"; }
 kernel() { # everything lsys could have touched, for before/after comparisons
-    # IPv6 duplicate address detection finishes by itself: wait for it (≤ 5 s).
-    for _ in $(seq 50); do grep -q tentative <<<"$(ip addr)" || break; sleep 0.1; done
+    # IPv6 duplicate address detection finishes by itself: wait for it (≤ 30 s; under qemu
+    # TCG on a loaded machine it took longer than 5 s).
+    for _ in $(seq 300); do grep -q tentative <<<"$(ip addr)" || break; sleep 0.1; done
     # (bridge timers tick by themselves: left out)
     ip -d link show | sed -E 's/ qlen [0-9]+//; s/ [a-z_]*timer +[0-9.]+//g'
     ip addr show
