@@ -1,0 +1,1 @@
+//! `show route` renderings (to be written).

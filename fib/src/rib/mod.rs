@@ -1,0 +1,1 @@
+//! The RIB (to be written).

@@ -1,0 +1,199 @@
+//! The vocabulary the RIB shares with the daemon: what goes in (configuration, connected
+//! interfaces, kernel results) and what comes out (FIB operations).
+
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+/// A table as the daemon names it (an instance key such as `l2/CUST`, or `""` for the main
+/// table). Opaque to the RIB: it only orders and compares them.
+pub type TableKey = String;
+
+/// Where a route came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// The subnet of an address on an up interface.
+    Direct,
+    /// The address itself (a /32 or /128), delivered locally.
+    Local,
+    Static,
+    Bgp,
+}
+
+impl Protocol {
+    /// Junos default preferences: Direct 0, Local 0, Static 5, BGP 170.
+    pub fn default_preference(self) -> u32 {
+        match self {
+            Protocol::Direct | Protocol::Local => 0,
+            Protocol::Static => 5,
+            Protocol::Bgp => 170,
+        }
+    }
+
+    /// The name `show route` prints: `Direct`, `Local`, `Static`, `BGP`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Direct => "Direct",
+            Protocol::Local => "Local",
+            Protocol::Static => "Static",
+            Protocol::Bgp => "BGP",
+        }
+    }
+
+    /// Whether the kernel makes this route itself from the interface address (lsys never
+    /// installs it).
+    pub fn kernel_owned(self) -> bool {
+        matches!(self, Protocol::Direct | Protocol::Local)
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a static route does with its packets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaticTarget {
+    /// Forward to one of these gateways (each must resolve over a connected subnet).
+    NextHops(Vec<IpAddr>),
+    /// Drop silently (kernel `blackhole`).
+    Discard,
+    /// Drop and answer ICMP unreachable (kernel `unreachable`).
+    Reject,
+    /// Only qualified next hops are configured.
+    None,
+}
+
+/// One `routing-options static route` (or `rib inet6.0 static route`) as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaticConfig {
+    pub prefix: IpNet,
+    /// `preference` of the route (default 5); also the preference of its qualified next hops
+    /// that set none.
+    pub preference: Option<u32>,
+    pub target: StaticTarget,
+    /// `qualified-next-hop A { preference N; }`: a route of its own at preference N (floating
+    /// static), or joining the main next hops when N is the route's preference.
+    pub qualified: Vec<(IpAddr, Option<u32>)>,
+}
+
+/// Everything the configuration says about one table.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TableConfig {
+    /// Junos name without the family: `inet` tables print `NAME.inet.0`, `inet6` ones
+    /// `NAME.inet6.0` (`""` for the master instance: `inet.0`).
+    pub name: String,
+    /// The kernel table id the FIB writes to.
+    pub kernel_table: u32,
+    pub statics: Vec<StaticConfig>,
+    /// A `load-balance per-packet` policy is exported to the forwarding table: install every
+    /// resolved next hop of the active route, not one.
+    pub multipath: bool,
+    /// `routing-options maximum-prefixes`: destinations from Static and BGP past this many are
+    /// refused (Direct and Local are never refused).
+    pub max_prefixes: Option<u32>,
+}
+
+/// One interface of a table, as the kernel reports it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Connected {
+    /// The Junos name, also the kernel device name (`irb.4`).
+    pub ifname: String,
+    pub ifindex: u32,
+    /// Carrier and operational state: only an up interface gives Direct and Local routes.
+    pub up: bool,
+    /// Addresses with their prefix length, host bits set (`10.0.0.13/30`).
+    pub addresses: Vec<IpNet>,
+}
+
+/// A resolved next hop: a gateway on an interface, or the interface itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Hop {
+    pub gateway: Option<IpAddr>,
+    pub ifname: String,
+    pub ifindex: u32,
+}
+
+/// What one kernel route of lsys's says.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FibAction {
+    /// Unicast over these next hops (one, or several for multipath), sorted.
+    Forward(Vec<Hop>),
+    Blackhole,
+    Unreachable,
+}
+
+/// A route lsys installs in a kernel table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FibRoute {
+    pub kernel_table: u32,
+    pub prefix: IpNet,
+    /// Static or Bgp (the kernel protocol id follows from it).
+    pub protocol: Protocol,
+    pub action: FibAction,
+}
+
+/// One change to send to the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FibOp {
+    /// Add or replace the route for `route.prefix` in `route.kernel_table`.
+    Replace(FibRoute),
+    /// Remove the route lsys installed (as it was installed).
+    Delete(FibRoute),
+}
+
+impl FibOp {
+    pub fn route(&self) -> &FibRoute {
+        match self {
+            FibOp::Replace(r) | FibOp::Delete(r) => r,
+        }
+    }
+}
+
+/// What the kernel said about a [`FibOp`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FibState {
+    /// Not a kernel route of lsys's (Direct, Local, inactive, hidden).
+    None,
+    /// Sent, no answer yet.
+    Pending,
+    Installed,
+    /// The kernel refused it: its message (`File exists`, ...).
+    Refused(String),
+}
+
+/// The address family of a table: every [`TableKey`] has an `inet` and an `inet6` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    Inet,
+    Inet6,
+}
+
+impl Family {
+    pub fn of(prefix: &IpNet) -> Family {
+        match prefix {
+            IpNet::V4(_) => Family::Inet,
+            IpNet::V6(_) => Family::Inet6,
+        }
+    }
+
+    /// The Junos table name of a table called `name` (`""`: the master instance):
+    /// `inet.0`, `CUST.inet.0`, `CUST.inet6.0`.
+    pub fn table_name(self, name: &str) -> String {
+        let suffix = match self {
+            Family::Inet => "inet.0",
+            Family::Inet6 => "inet6.0",
+        };
+        if name.is_empty() {
+            suffix.to_string()
+        } else {
+            format!("{name}.{suffix}")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Plain snapshots of (part of) a table, built by [`crate::rib::Rib::view`] and taken by the
+//! renderers: they hold no references into the RIB, so a show command renders without holding
+//! anything the RIB needs.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use crate::{FibState, Protocol};
+
+/// Which destinations of a table a query picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DestFilter {
+    #[default]
+    All,
+    /// `show route A/P exact`.
+    Exact(IpNet),
+    /// `show route A/P longer`: strictly more specific than A/P.
+    Longer(IpNet),
+    /// `show route A/P orlonger`, and `show route A/P` without a match type (Junos shows the
+    /// prefix and everything under it).
+    OrLonger(IpNet),
+    /// `show route A` (no length): the longest active match of the address.
+    Lookup(IpAddr),
+}
+
+/// A `show route` query on one table.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub dest: DestFilter,
+    pub protocol: Option<Protocol>,
+    /// `show route hidden`: only hidden routes. Otherwise hidden routes are left out.
+    pub hidden: bool,
+    /// Build the destinations (false: counts only, for `show route summary`).
+    pub routes: bool,
+}
+
+/// One table: its counts (always of the whole table) and the destinations the query picked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableView {
+    /// `inet.0`, `CUST.inet.0`, `l2/CUST.inet6.0`.
+    pub name: String,
+    pub destinations: usize,
+    pub routes: usize,
+    pub active: usize,
+    /// Always 0: lsys keeps no routes in holddown (kept for the Junos header).
+    pub holddown: usize,
+    pub hidden: usize,
+    /// Per protocol with at least one route, in [`Protocol`] order.
+    pub protocols: Vec<ProtocolCount>,
+    /// `maximum-prefixes`, and how many routes it refused.
+    pub limit: Option<LimitView>,
+    /// Sorted by address, then prefix length.
+    pub dests: Vec<DestView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProtocolCount {
+    pub protocol: Protocol,
+    pub routes: usize,
+    pub active: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LimitView {
+    pub max_prefixes: u32,
+    /// Destinations refused since the limit was (re)configured.
+    pub refused: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DestView {
+    pub prefix: IpNet,
+    /// The active route first, then the others by preference.
+    pub routes: Vec<RouteView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteView {
+    pub protocol: Protocol,
+    pub preference: u32,
+    pub active: bool,
+    /// The next hop does not resolve (shown only by `show route hidden`).
+    pub hidden: bool,
+    /// Unix seconds when the route last changed (the age column is `now - since`).
+    pub since: i64,
+    pub next_hops: Vec<NextHopView>,
+    /// What the kernel said about the active route lsys installed.
+    pub fib: FibState,
+}
+
+/// One next-hop line of a route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+pub enum NextHopView {
+    /// Direct: `> via irb.4`.
+    Interface { ifname: String },
+    /// Local: `Local via irb.4`.
+    Local { ifname: String },
+    /// `> to 10.0.0.1 via irb.4` (`selected`: installed in the kernel, marked `>`).
+    Gateway {
+        address: IpAddr,
+        ifname: String,
+        selected: bool,
+    },
+    /// A gateway that resolves over no connected subnet (hidden routes).
+    Unresolved { address: IpAddr },
+    /// `Discard`.
+    Discard,
+    /// `Reject`.
+    Reject,
+}
