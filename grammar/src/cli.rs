@@ -222,6 +222,8 @@ pub fn walk(
     let mut cur = start;
     let mut i = 0;
     let col = |i: usize| words.get(i).map_or(end, |w| w.col);
+    // Arguments given so far that belong to a `@choice` group: one member per group.
+    let mut chosen: Vec<SchemaId> = Vec::new();
     while i < words.len() {
         if let Some(kind) = &c.node(cur).rest {
             inv.rest_kind = Some(kind.clone());
@@ -246,6 +248,15 @@ pub fn walk(
             return Err(CliError { col: col(i), kind });
         };
         let node = c.node(id);
+        if node.choice.is_some() {
+            if chosen.iter().any(|&o| o != id && excludes(c, o, id)) {
+                return Err(CliError {
+                    col: col(i),
+                    kind: CliErrorKind::Syntax,
+                });
+            }
+            chosen.push(id);
+        }
         let parse = |v: &Word| {
             let t = node
                 .vtype
@@ -307,6 +318,12 @@ pub fn walk(
         });
     }
     Ok(inv)
+}
+
+/// True when `a` and `b` are members of the same `@choice` group under the same parent.
+pub(crate) fn excludes(c: &Schema, a: SchemaId, b: SchemaId) -> bool {
+    let (x, y) = (c.node(a), c.node(b));
+    x.parent == y.parent && x.choice.is_some() && x.choice == y.choice
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! so a tree built through this crate never holds a value its type would refuse.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -42,6 +43,12 @@ pub enum ValueType {
     U32 {
         min: u32,
         max: u32,
+    },
+    /// A decimal number of seconds with at most three decimals (`interval 0.1`), bounds in
+    /// milliseconds; canonical text drops leading and trailing zeros (`01.50` is `1.5`).
+    Seconds {
+        min_ms: u64,
+        max_ms: u64,
     },
     Preference,
     HoldTime,
@@ -100,6 +107,17 @@ impl ValueType {
                 let max = b.trim().parse().map_err(|_| format!("bad range {range}"))?;
                 ValueType::U32 { min, max }
             }
+            ("seconds", Some(range)) => {
+                let (a, b) = range
+                    .split_once("..")
+                    .ok_or_else(|| format!("bad range {range}"))?;
+                let min_ms = millis(a.trim()).map_err(|_| format!("bad range {range}"))?;
+                let max_ms = millis(b.trim()).map_err(|_| format!("bad range {range}"))?;
+                if min_ms > max_ms {
+                    return Err(format!("bad range {range}"));
+                }
+                ValueType::Seconds { min_ms, max_ms }
+            }
             ("enum", Some(list)) => {
                 ValueType::Enum(list.split('|').map(|s| s.trim().to_string()).collect())
             }
@@ -122,6 +140,7 @@ impl ValueType {
             ValueType::IpPrefix => "<prefix>",
             ValueType::Asn => "<as-number>",
             ValueType::U32 { .. } | ValueType::Preference | ValueType::HoldTime => "<number>",
+            ValueType::Seconds { .. } => "<seconds>",
             ValueType::Vlan => "<vlan-id>",
             ValueType::Enum(_) => "<type>",
             ValueType::Rd => "<route-distinguisher>",
@@ -204,6 +223,17 @@ impl ValueType {
             ValueType::Asn => number(raw, 1, u32::MAX)
                 .map_err(|_| format!("invalid autonomous system number: {raw} (1..4294967295)")),
             ValueType::U32 { min, max } => number(raw, *min, *max),
+            ValueType::Seconds { min_ms, max_ms } => {
+                let ms = millis(raw)?;
+                if ms < *min_ms || ms > *max_ms {
+                    return Err(format!(
+                        "value {raw} is not within range ({}..{})",
+                        seconds_text(*min_ms),
+                        seconds_text(*max_ms)
+                    ));
+                }
+                Ok(seconds_text(ms))
+            }
             ValueType::Preference => number(raw, 0, u32::MAX),
             ValueType::HoldTime => {
                 let n = number(raw, 0, 65535)?;
@@ -319,6 +349,47 @@ fn number(raw: &str, min: u32, max: u32) -> Result<String, String> {
         return Err(format!("value {raw} is not within range ({min}..{max})"));
     }
     Ok(n.to_string())
+}
+
+/// Milliseconds in a decimal number of seconds: digits, then optionally `.` and one to three
+/// digits (no sign, no exponent).
+fn millis(raw: &str) -> Result<u64, String> {
+    let (int, frac) = raw.split_once('.').unwrap_or((raw, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || (raw.contains('.') && frac.is_empty()) {
+        return Err(format!("number expected: {raw}"));
+    }
+    if frac.len() > 3 {
+        return Err(format!("value {raw} has more than 3 decimal places"));
+    }
+    let int = int.trim_start_matches('0');
+    let whole: u64 = if int.is_empty() {
+        0
+    } else if int.len() > 12 {
+        return Err(format!("value {raw} is too large"));
+    } else {
+        int.parse().map_err(|_| format!("number expected: {raw}"))?
+    };
+    let frac: u64 = format!("{frac:0<3}")
+        .parse()
+        .map_err(|_| format!("number expected: {raw}"))?;
+    Ok(whole * 1000 + frac)
+}
+
+/// Canonical text of a number of milliseconds as seconds (`1500` is `1.5`, `2000` is `2`).
+pub(crate) fn seconds_text(ms: u64) -> String {
+    let (s, frac) = (ms / 1000, ms % 1000);
+    if frac == 0 {
+        s.to_string()
+    } else {
+        let f = format!("{frac:03}");
+        format!("{s}.{}", f.trim_end_matches('0'))
+    }
+}
+
+/// The duration a [`ValueType::Seconds`] value (canonical or as typed) stands for.
+pub fn duration(value: &str) -> Option<Duration> {
+    millis(value).ok().map(Duration::from_millis)
 }
 
 fn name(raw: &str, max: usize) -> Result<String, String> {
@@ -447,6 +518,53 @@ mod tests {
             "65000 65000"
         );
         assert_eq!(ValueType::PrefixLength.parse("/24").unwrap(), "/24");
+        let secs = ValueType::from_schema("seconds", Some("0.1..10000")).unwrap();
+        for (raw, canonical) in [
+            ("0.1", "0.1"),
+            ("00.100", "0.1"),
+            ("1.50", "1.5"),
+            ("2.0", "2"),
+            ("10000", "10000"),
+            ("0.125", "0.125"),
+        ] {
+            assert_eq!(secs.parse(raw).unwrap(), canonical, "{raw}");
+        }
+        assert_eq!(duration("0.25"), Some(Duration::from_millis(250)));
+        assert_eq!(duration("3"), Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn decimal_seconds_say_why_not() {
+        let secs = ValueType::from_schema("seconds", Some("0.1..10000")).unwrap();
+        assert_eq!(
+            secs.parse("0.05").unwrap_err(),
+            "value 0.05 is not within range (0.1..10000)"
+        );
+        assert_eq!(
+            secs.parse("10000.5").unwrap_err(),
+            "value 10000.5 is not within range (0.1..10000)"
+        );
+        assert_eq!(
+            secs.parse("0.1234").unwrap_err(),
+            "value 0.1234 has more than 3 decimal places"
+        );
+        for bad in [
+            "",
+            ".5",
+            "1.",
+            "-1",
+            "1e3",
+            "0x10",
+            "1.2.3",
+            " 1",
+            "99999999999999",
+        ] {
+            assert!(secs.parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(ValueType::from_schema("seconds", Some("5..1")).is_err());
+        assert!(ValueType::from_schema("seconds", None).is_err());
+        assert_eq!(secs.placeholder(), "<seconds>");
+        assert!(secs.choices().is_empty());
     }
 
     #[test]

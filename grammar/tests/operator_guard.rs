@@ -69,6 +69,71 @@ fn a_tenant_cannot_add_a_flag_or_an_empty_container() {
     assert_eq!(root, before);
 }
 
+/// `routing-options maximum-prefixes` bounds a tenant's tables: the operator sets it, in the
+/// logical system's master instance and in its routing instances; the tenant cannot.
+#[test]
+fn a_tenant_cannot_set_or_remove_maximum_prefixes() {
+    let mut root = seed();
+    let v = View::tenant("l2");
+    let before = root.clone();
+    for line in [
+        "routing-options maximum-prefixes 1000",
+        "routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8 routing-options maximum-prefixes 10",
+        "routing-instances NEW routing-options maximum-prefixes 10",
+    ] {
+        let e = set_words(&v, &mut root, &[], &Word::split(line), Match::Exact);
+        assert!(
+            matches!(e, Err(ViewError::Edit(EditError::OperatorOnly(_)))),
+            "{line}: {e:?}"
+        );
+        assert_eq!(root, before, "{line} left a change behind");
+    }
+    // The operator sets it; the tenant cannot change, delete or deactivate it, but may edit
+    // the rest of its routing options.
+    let op = View::operator();
+    set_words(
+        &op,
+        &mut root,
+        &[],
+        &Word::split("logical-systems l2 routing-options maximum-prefixes 1000"),
+        Match::Exact,
+    )
+    .unwrap();
+    let before = root.clone();
+    let e = set_words(
+        &v,
+        &mut root,
+        &[],
+        &Word::split("routing-options maximum-prefixes 2000"),
+        Match::Exact,
+    );
+    assert!(
+        matches!(e, Err(ViewError::Edit(EditError::OperatorOnly(_)))),
+        "{e:?}"
+    );
+    let t = &v
+        .resolve(
+            &[],
+            &Word::split("routing-options maximum-prefixes"),
+            Match::Exact,
+            lsys_grammar::path::Values::Optional,
+        )
+        .unwrap()[0];
+    assert!(refused(v.edit(&mut root, |r, b| edit::delete(r, b, t))));
+    assert!(refused(
+        v.edit(&mut root, |r, b| edit::set_active(r, b, t, false))
+    ));
+    assert_eq!(root, before);
+    set_words(
+        &v,
+        &mut root,
+        &[],
+        &Word::split("routing-options rib inet6.0 static route ::/0 next-hop 2001:db8::1"),
+        Match::Exact,
+    )
+    .unwrap();
+}
+
 #[test]
 fn a_tenant_cannot_delete_or_toggle_an_operator_flag() {
     let mut root = seed();

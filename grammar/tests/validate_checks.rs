@@ -1,5 +1,6 @@
 //! Commit checks added after the first set (their golden files run in `validate.rs`): a tenant
-//! uses only ports the operator configured, and route-filter lengths must be able to match.
+//! uses only ports the operator configured, route-filter lengths must be able to match, and
+//! rib names and the families of static routes and next hops fit their routing table.
 
 use std::fs;
 use std::path::Path;
@@ -198,6 +199,111 @@ fn a_reversed_prefix_length_range_is_refused() {
             "route-filter 10.0.0.0/8 prefix-length-range /24-/16".to_string(),
             "prefix-length-range /24-/16: lower length /24 is greater than upper length /16"
                 .to_string()
+        )]
+    );
+}
+
+/// rib names, the family of static routes and of their next hops (golden rib-static-family).
+#[test]
+fn rib_names_and_route_families() {
+    let root = tree(&golden("rib-static-family"));
+    let mut all = triples(&root);
+    all.sort();
+    let v6_hop = |a: &str| {
+        format!("Invalid next-hop {a}: the next hop of an IPv6 route must be an IPv6 address")
+    };
+    let mut want: Vec<(String, String, String)> = [
+        // Wrong rib name in a master instance (the root's, a logical system's) and in an instance.
+        (
+            "routing-options",
+            "rib inet.0",
+            "Invalid rib name inet.0: expected inet6.0 (the IPv6 routing table of the master instance)".to_string(),
+        ),
+        (
+            "logical-systems l2 routing-options",
+            "rib l2.inet6.0",
+            "Invalid rib name l2.inet6.0: expected inet6.0 (the IPv6 routing table of the master instance)".to_string(),
+        ),
+        (
+            "routing-instances CUST routing-options",
+            "rib inet6.0",
+            "Invalid rib name inet6.0: expected CUST.inet6.0 (the IPv6 routing table of routing instance CUST)".to_string(),
+        ),
+        // An IPv6 route under static, an IPv4 route under the rib.
+        (
+            "routing-options static",
+            "route 2001:db8:3::/48",
+            "Invalid route 2001:db8:3::/48: static routes of inet.0 must be IPv4; configure IPv6 routes under rib inet6.0 static".to_string(),
+        ),
+        (
+            "routing-instances CUST routing-options static",
+            "route 2001:db8:5::/48",
+            "Invalid route 2001:db8:5::/48: static routes of CUST.inet.0 must be IPv4; configure IPv6 routes under rib CUST.inet6.0 static".to_string(),
+        ),
+        (
+            "routing-options rib inet6.0 static",
+            "route 10.0.0.0/8",
+            "Invalid route 10.0.0.0/8: static routes of inet6.0 must be IPv6; configure IPv4 routes under static".to_string(),
+        ),
+        // Next hops of the other family.
+        (
+            "routing-options rib inet6.0 static route 2001:db8:1::/48",
+            "next-hop 192.0.2.1",
+            v6_hop("192.0.2.1"),
+        ),
+        (
+            "routing-options rib inet6.0 static route 2001:db8:2::/48",
+            "qualified-next-hop 192.0.2.2",
+            "Invalid qualified-next-hop 192.0.2.2: the next hop of an IPv6 route must be an IPv6 address".to_string(),
+        ),
+        (
+            "routing-options static route 10.2.0.0/16",
+            "next-hop 2001:db8::1",
+            "Invalid next-hop 2001:db8::1: the next hop of an IPv4 route must be an IPv4 address".to_string(),
+        ),
+        (
+            "logical-systems l2 routing-instances R routing-options rib R.inet6.0 static route 2001:db8:7::/48",
+            "next-hop 192.0.2.7",
+            v6_hop("192.0.2.7"),
+        ),
+    ]
+    .map(|(p, s, m)| (p.to_string(), s.to_string(), m))
+    .to_vec();
+    want.sort();
+    assert_eq!(all, want);
+
+    // A tenant's incremental check reports its own, relative to its logical system.
+    let e = validate_scope(&root, Some("l2"))
+        .unwrap_err()
+        .relative_to(&["logical-systems".to_string(), "l2".to_string()]);
+    assert_eq!(
+        e.to_string(),
+        "[edit routing-instances R routing-options rib R.inet6.0 static route 2001:db8:7::/48]\n  \
+         'next-hop 192.0.2.7'\n    \
+         Invalid next-hop 192.0.2.7: the next hop of an IPv6 route must be an IPv6 address\n\
+         [edit routing-options]\n  \
+         'rib l2.inet6.0'\n    \
+         Invalid rib name l2.inet6.0: expected inet6.0 (the IPv6 routing table of the master instance)\n\
+         error: configuration check-out failed"
+    );
+}
+
+#[test]
+fn routing_tables_of_both_families_pass() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/display");
+    let text = fs::read_to_string(dir.join("11-routing-tables.conf")).unwrap();
+    validate(&tree(&text)).unwrap();
+    // A forwarding-table export names a policy of the same logical system.
+    let e = triples(&tree(
+        "logical-systems { l2 { routing-options { forwarding-table { export LB; } } } }
+         policy-options { policy-statement LB { then load-balance per-packet; } }",
+    ));
+    assert_eq!(
+        e,
+        [(
+            "logical-systems l2 routing-options forwarding-table".to_string(),
+            "export LB".to_string(),
+            "Referenced policy-statement LB is not defined".to_string()
         )]
     );
 }

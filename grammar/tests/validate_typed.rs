@@ -5,8 +5,9 @@ use std::net::IpAddr;
 use lsys_grammar::schema::ROOT;
 use lsys_grammar::text::curly;
 use lsys_grammar::typed::{
-    intent, Afi, Family, InstanceType, Multihop, NextHop, PeerType, PolicyAction, Protocol,
-    RouteFilterMatch, StaticAction, UnitRef, Vlan,
+    exports_load_balance, intent, Afi, Family, InstanceType, LoadBalance, Multihop, NextHop,
+    PeerType, PolicyAction, Protocol, QualifiedNextHop, RouteFilterMatch, StaticAction,
+    StaticRoute, UnitRef, Vlan,
 };
 
 const SEED: &str = include_str!("fixtures/seed.conf");
@@ -246,6 +247,173 @@ fn routing_options_and_policies() {
     assert_eq!(t1.then.next_hop, Some(NextHop::SelfAddress));
     assert_eq!(a.terms[1].then.action, Some(PolicyAction::NextTerm));
     assert_eq!(a.then.action, Some(PolicyAction::Reject));
+}
+
+/// Both families' static routes, maximum-prefixes, forwarding-table export and load-balance.
+const TABLES: &str = r#"
+routing-options {
+    maximum-prefixes 10000;
+    rib inet6.0 {
+        static {
+            route ::/0 next-hop 2001:db8::1;
+            route 2001:db8:100::/48 {
+                qualified-next-hop 2001:db8::2 {
+                    preference 7;
+                }
+            }
+            inactive: route 2001:db8:200::/48 discard;
+        }
+    }
+    static {
+        route 0.0.0.0/0 next-hop [ 192.0.2.1 192.0.2.2 ];
+    }
+    forwarding-table {
+        export [ LB NONE ];
+    }
+}
+policy-options {
+    policy-statement LB {
+        then load-balance per-packet;
+    }
+    policy-statement LB2 {
+        term 1 {
+            from protocol static;
+            then {
+                load-balance per-flow;
+                accept;
+            }
+        }
+        then reject;
+    }
+    policy-statement NONE {
+        term 1 {
+            then accept;
+        }
+    }
+    policy-statement OFF {
+        term 1 {
+            inactive: then load-balance per-packet;
+        }
+    }
+}
+routing-instances {
+    CUST {
+        routing-options {
+            rib CUST.inet6.0 {
+                static {
+                    route 2001:db8:1::/48 discard;
+                }
+            }
+            maximum-prefixes 500;
+            forwarding-table {
+                export LB2;
+            }
+        }
+    }
+}
+logical-systems {
+    l2 {
+        routing-options {
+            maximum-prefixes 20;
+            rib inet6.0 {
+                static {
+                    route 2001:db8:2::/48 reject;
+                }
+            }
+        }
+    }
+}
+"#;
+
+#[test]
+fn routing_tables_forwarding_export_and_limits() {
+    let i = intent(&curly::read(TABLES, ROOT).unwrap()).unwrap();
+    let ro = &i.root.routing_options;
+    assert_eq!(ro.maximum_prefixes, Some(10000));
+    assert_eq!(ro.forwarding_export, vec!["LB", "NONE"]);
+    // One list: `static` first, then the rib's routes; the inactive one is dropped.
+    assert_eq!(
+        ro.static_routes,
+        vec![
+            StaticRoute {
+                prefix: "0.0.0.0/0".parse().unwrap(),
+                action: Some(StaticAction::NextHop(vec![
+                    "192.0.2.1".parse().unwrap(),
+                    "192.0.2.2".parse().unwrap()
+                ])),
+                preference: None,
+                qualified_next_hops: vec![],
+            },
+            StaticRoute {
+                prefix: "::/0".parse().unwrap(),
+                action: Some(StaticAction::NextHop(vec!["2001:db8::1".parse().unwrap()])),
+                preference: None,
+                qualified_next_hops: vec![],
+            },
+            StaticRoute {
+                prefix: "2001:db8:100::/48".parse().unwrap(),
+                action: None,
+                preference: None,
+                qualified_next_hops: vec![QualifiedNextHop {
+                    address: "2001:db8::2".parse().unwrap(),
+                    preference: Some(7),
+                }],
+            },
+        ]
+    );
+    let ri = &i.root.routing_instances[0].routing_options;
+    assert_eq!(ri.maximum_prefixes, Some(500));
+    assert_eq!(ri.forwarding_export, vec!["LB2"]);
+    assert_eq!(
+        ri.static_routes
+            .iter()
+            .map(|r| (r.prefix.to_string(), r.action.clone()))
+            .collect::<Vec<_>>(),
+        [("2001:db8:1::/48".to_string(), Some(StaticAction::Discard))]
+    );
+    let l2 = &i.logical_systems["l2"].routing_options;
+    assert_eq!(l2.maximum_prefixes, Some(20));
+    assert!(l2.forwarding_export.is_empty());
+    assert_eq!(l2.static_routes[0].action, Some(StaticAction::Reject));
+
+    let po = &i.root.policy_options;
+    assert_eq!(
+        po.policy_statements[0].then.load_balance,
+        Some(LoadBalance::PerPacket)
+    );
+    let lb2 = &po.policy_statements[1];
+    assert_eq!(lb2.terms[0].then.load_balance, Some(LoadBalance::PerFlow));
+    assert_eq!(lb2.terms[0].then.action, Some(PolicyAction::Accept));
+    assert_eq!(lb2.then.load_balance, None);
+
+    // serde round trip of the new fields.
+    let json = serde_json::to_string(&i).unwrap();
+    assert!(json.contains("\"per-packet\""), "{json}");
+    let back: lsys_grammar::typed::Intent = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, i);
+}
+
+#[test]
+fn load_balance_through_forwarding_table_export() {
+    let i = intent(&curly::read(TABLES, ROOT).unwrap()).unwrap();
+    let po = &i.root.policy_options;
+    let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // The policy's own then, and a term's then (its `from` is not looked at).
+    assert!(exports_load_balance(po, &names(&["LB"])));
+    assert!(exports_load_balance(po, &names(&["LB2"])));
+    assert!(exports_load_balance(po, &names(&["NONE", "LB2"])));
+    assert!(exports_load_balance(
+        po,
+        &i.root.routing_options.forwarding_export
+    ));
+    // No load-balance, an inactive one, nothing exported, a name not defined here.
+    assert!(!exports_load_balance(po, &names(&["NONE"])));
+    assert!(!exports_load_balance(po, &names(&["OFF"])));
+    assert!(!exports_load_balance(po, &[]));
+    assert!(!exports_load_balance(po, &names(&["MISSING"])));
+    // The logical system has no policies of its own.
+    let l2 = &i.logical_systems["l2"];
+    assert!(!exports_load_balance(&l2.policy_options, &names(&["LB"])));
 }
 
 #[test]

@@ -45,6 +45,8 @@ fn command_rows(
     let mut i = 0;
     let mut expect: Option<SchemaId> = None;
     let mut is_show = false;
+    // `@choice` members given: their siblings in the group are not offered.
+    let mut chosen: Vec<SchemaId> = Vec::new();
     while i < words.len() {
         let node = c.node(cur);
         if let Some(kind) = &node.rest {
@@ -71,6 +73,9 @@ fn command_rows(
         if i == 0 && n.word == "show" {
             is_show = true;
         }
+        if n.choice.is_some() {
+            chosen.push(id);
+        }
         match n.kind {
             Kind::Container => {
                 cur = id;
@@ -89,6 +94,7 @@ fn command_rows(
             return rest_rows(kind, &[], partial, mode, ctx, is_show);
         }
     }
+    let taken = |id: SchemaId| chosen.iter().any(|&o| o != id && cli::excludes(c, o, id));
     let mut rows = Vec::new();
     if let Some(id) = expect {
         let n = c.node(id);
@@ -116,7 +122,7 @@ fn command_rows(
         };
         rows.extend(names.into_iter().map(|k| Row::new(' ', k, "")));
         if n.optional {
-            rows.extend(child_rows(c, c.node(id).parent.unwrap_or(cur)));
+            rows.extend(child_rows(c, c.node(id).parent.unwrap_or(cur), &taken));
             rows.push(enter());
         }
     } else {
@@ -126,7 +132,7 @@ fn command_rows(
                 rows.push(pipe());
             }
         }
-        rows.extend(child_rows(c, cur));
+        rows.extend(child_rows(c, cur, &taken));
     }
     rows.retain(|r| !r.is_word() || r.name.starts_with(partial));
     if !partial.is_empty() {
@@ -135,10 +141,12 @@ fn command_rows(
     rows
 }
 
-fn child_rows(c: &Schema, cur: SchemaId) -> Vec<Row> {
+/// The rows for `cur`'s children, but those `taken` says another argument excludes.
+fn child_rows(c: &Schema, cur: SchemaId, taken: &dyn Fn(SchemaId) -> bool) -> Vec<Row> {
     c.node(cur)
         .children
         .iter()
+        .filter(|&&id| !taken(id))
         .map(|&id| {
             let n = c.node(id);
             if n.keyless {

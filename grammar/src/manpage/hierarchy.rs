@@ -3,7 +3,7 @@
 
 use super::{escape, Index, Page};
 use crate::schema::{Kind, SchemaId, SchemaNode, ROOT};
-use crate::types::ValueType;
+use crate::types::{seconds_text, ValueType};
 
 impl Index<'_> {
     /// The HIERARCHY entries of `id` and everything documented below it.
@@ -184,6 +184,11 @@ fn describe(vt: &ValueType) -> String {
             .into(),
         ValueType::Asn => "an autonomous system number, 1..4294967295".into(),
         ValueType::U32 { min, max } => format!("a number, {min}..{max}"),
+        ValueType::Seconds { min_ms, max_ms } => format!(
+            "seconds, {}..{}, with up to three decimals",
+            seconds_text(*min_ms),
+            seconds_text(*max_ms)
+        ),
         ValueType::Preference => "a preference, 0..4294967295".into(),
         ValueType::HoldTime => "seconds, 0 (no keepalives) or 3..65535".into(),
         ValueType::Vlan => "a VLAN identifier, 1..4094".into(),

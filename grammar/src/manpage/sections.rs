@@ -150,8 +150,8 @@ pub(super) fn logical_systems(index: &Index, p: &mut Page) {
     p.line(&format!("A logical system holds: {}.", sections.join(", ")));
     p.text(
         "Operator-only statements describe what the operator allocates to a tenant (physical \
-         units, VLAN tags, bridge domains). A tenant sees them but cannot change them; \
-         completion does not offer them. In a tenant's view they are:",
+         units, VLAN tags, bridge domains, routing table limits). A tenant sees them but \
+         cannot change them; completion does not offer them. In a tenant's view they are:",
     );
     let mut found = Vec::new();
     index.topmost_operator_only(ls, &mut found);
@@ -174,6 +174,14 @@ pub(super) fn differences(p: &mut Page) {
          other protocols, firewall filters, ...) is refused with a syntax error.",
         "There is no configuration file: the committed configuration and 50 rollbacks per \
          logical system live in the lsysd(8) datastore.",
+        "routing-options rib names only the IPv6 table of its instance: inet6.0, or \
+         NAME.inet6.0 inside routing-instances NAME. IPv4 static routes go under \
+         routing-options static, IPv6 ones under rib inet6.0 static, and every next hop is an \
+         address of its route's family; commit refuses anything else.",
+        "then load-balance per-packet and per-flow both install all equal-cost next hops. \
+         When a policy named by routing-options forwarding-table export has load-balance in \
+         any term (or in its own then), it applies to every route of that instance: the \
+         term's from conditions are not evaluated.",
     ] {
         p.raw(".IP \\(bu 2");
         p.line(&escape(item));

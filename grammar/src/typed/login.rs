@@ -33,6 +33,8 @@ pub struct ClassLimits {
     pub load_size: Option<u32>,
     /// Sessions one user may have open at once.
     pub sessions: Option<u32>,
+    /// The largest `count` one `ping` may ask for.
+    pub ping_count: Option<u32>,
 }
 
 /// Every active user and class.
@@ -110,6 +112,7 @@ pub fn logins(root: &Node) -> Logins {
                         ClassLimits {
                             load_size: num("load-size"),
                             sessions: num("sessions"),
+                            ping_count: num("ping-count"),
                         }
                     })
                     .unwrap_or_default(),
@@ -242,7 +245,7 @@ mod tests {
     fn class_limits_come_from_active_statements() {
         let root = curly::read(
             "system { login {
-                class t { permissions all; lsys-limits { load-size 4096; inactive: sessions 2; } }
+                class t { permissions all; lsys-limits { load-size 4096; inactive: sessions 2; ping-count 50; } }
                 user a { class t; }
             } }",
             ROOT,
@@ -251,6 +254,7 @@ mod tests {
         let l = logins(&root);
         let (_, c) = l.resolve("a").unwrap();
         assert_eq!(c.limits.load_size, Some(4096));
+        assert_eq!(c.limits.ping_count, Some(50));
         assert_eq!(c.limits.sessions, None);
     }
 }

@@ -107,6 +107,48 @@ pub struct Actions {
     pub community_delete: Option<String>,
     pub as_path_prepend: Vec<u32>,
     pub next_hop: Option<NextHop>,
+    /// `load-balance per-packet|per-flow`: install every equal-cost next hop (see
+    /// [`exports_load_balance`]).
+    pub load_balance: Option<LoadBalance>,
+}
+
+/// `then load-balance`. In Junos both install all equal-cost next hops of a route in the
+/// forwarding table (per-packet is the historic name; the hardware hashes per flow either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadBalance {
+    PerPacket,
+    PerFlow,
+}
+
+impl FromStr for LoadBalance {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<LoadBalance, String> {
+        match s {
+            "per-packet" => Ok(LoadBalance::PerPacket),
+            "per-flow" => Ok(LoadBalance::PerFlow),
+            _ => Err(format!("invalid load-balance type: {s}")),
+        }
+    }
+}
+
+/// True when any policy named in `export` (a `routing-options forwarding-table export` list)
+/// has a term, or a final `then`, whose actions include `load-balance per-packet` or
+/// `load-balance per-flow`: the routes of that instance are then installed with all their
+/// equal-cost next hops (multipath).
+///
+/// A deliberate simplification of Junos: the term's `from` conditions (and the order of terms,
+/// and whether an earlier term accepts or rejects first) are not evaluated; lsys applies
+/// multipath to every route of the instance once any exported policy asks for it. Names that
+/// `policy_options` does not define are skipped (a validated configuration has none).
+pub fn exports_load_balance(policy_options: &PolicyOptions, export: &[String]) -> bool {
+    policy_options
+        .policy_statements
+        .iter()
+        .filter(|ps| export.contains(&ps.name))
+        .any(|ps| {
+            ps.then.load_balance.is_some() || ps.terms.iter().any(|t| t.then.load_balance.is_some())
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,5 +300,6 @@ pub(super) fn actions(n: &Node) -> Result<Actions> {
         community_delete: comm("delete"),
         as_path_prepend,
         next_hop,
+        load_balance: leaf(n, "load-balance")?,
     })
 }

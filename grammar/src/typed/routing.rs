@@ -1,4 +1,5 @@
-//! Typed routing options (static routes) and BGP groups and neighbors.
+//! Typed routing options (static routes of both families, forwarding-table export,
+//! maximum-prefixes) and BGP groups and neighbors.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -13,7 +14,18 @@ use crate::tree::Node;
 pub struct RoutingOptions {
     pub autonomous_system: Option<u32>,
     pub router_id: Option<Ipv4Addr>,
+    /// `maximum-prefixes N` (operator-only): the most prefixes from all protocols one routing
+    /// table of this instance may hold.
+    pub maximum_prefixes: Option<u32>,
+    /// Static routes of both families, in one list: those of `static` (the IPv4 table, inet.0
+    /// or `NAME.inet.0`) first, then those of `rib inet6.0 static` (`rib NAME.inet6.0 static`
+    /// in a routing instance), each in configuration order. The prefix says the family, and so
+    /// the table; that `static` holds only IPv4 routes and a rib only IPv6 ones, with next hops
+    /// of the route's family, is a commit check (a validated configuration never mixes them).
     pub static_routes: Vec<StaticRoute>,
+    /// `forwarding-table export [ P ... ]`: policies applied to routes installed in the
+    /// forwarding table (see [`exports_load_balance`](super::exports_load_balance)).
+    pub forwarding_export: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,17 +120,29 @@ pub(super) fn routing_options(ro: &Node) -> Result<RoutingOptions> {
     let mut out = RoutingOptions {
         autonomous_system: leaf(ro, "autonomous-system").map_err(under)?,
         router_id: leaf(ro, "router-id").map_err(under)?,
+        maximum_prefixes: leaf(ro, "maximum-prefixes").map_err(under)?,
         static_routes: Vec::new(),
+        forwarding_export: ro
+            .get("forwarding-table")
+            .map(|f| f.leaf_list("export").to_vec())
+            .unwrap_or_default(),
     };
-    if let Some(st) = ro.get("static") {
-        for r in st.list("route") {
-            out.static_routes.push(
-                static_route(r)
-                    .map_err(|e| e.under(&["routing-options", "static", "route", key(r)]))?,
-            );
-        }
+    static_routes(ro, &mut out.static_routes).map_err(under)?;
+    for rib in ro.list("rib") {
+        static_routes(rib, &mut out.static_routes)
+            .map_err(|e| under(e.under(&["rib", key(rib)])))?;
     }
     Ok(out)
+}
+
+/// Appends the routes of `node`'s `static` (`node` is routing-options or a rib).
+fn static_routes(node: &Node, out: &mut Vec<StaticRoute>) -> Result<()> {
+    if let Some(st) = node.get("static") {
+        for r in st.list("route") {
+            out.push(static_route(r).map_err(|e| e.under(&["static", "route", key(r)]))?);
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn static_route(r: &Node) -> Result<StaticRoute> {

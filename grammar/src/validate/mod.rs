@@ -3,6 +3,7 @@
 //! ```text
 //!  validate(root) ──► for each scope (root, every logical system):
 //!                       refs::check      generic walk of the tree: @ref / @unitref / @mandatory
+//!                       routing::check   rib names, the family of static routes and next hops
 //!                       typed::scope ──► semantic::check   routing instances, bridge domains,
 //!                                                          BGP, interface addresses
 //!                                    └─► policy::check     route-filter lengths
@@ -23,6 +24,7 @@ mod global;
 mod policy;
 mod ports;
 mod refs;
+mod routing;
 mod semantic;
 
 use std::cmp::Ordering;
@@ -241,6 +243,7 @@ fn check_scope(node: &Node, prefix: &[String], is_root: bool, errs: &mut Vec<Che
         .then(|| Schema::get().child_by_word(node.schema, "logical-systems"))
         .flatten();
     refs::check(node, prefix, skip, errs);
+    routing::check(node, prefix, errs);
     match crate::typed::scope(node) {
         Ok(scope) => {
             semantic::check(&scope, prefix, errs);

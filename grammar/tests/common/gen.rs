@@ -339,6 +339,17 @@ impl Gen<'_> {
             }
             ValueType::Asn => c.range(1, u32::MAX).to_string(),
             ValueType::U32 { min, max } => c.range(*min, *max).to_string(),
+            ValueType::Seconds { min_ms, max_ms } => {
+                // Milliseconds as seconds, sometimes with zeros the canonical form drops.
+                let span = max_ms - min_ms + 1;
+                let ms = min_ms + (c.draw() as u64 * 1000 + c.draw() as u64) % span;
+                let text = format!("{}.{:03}", ms / 1000, ms % 1000);
+                if c.chance(20) {
+                    format!("0{text}")
+                } else {
+                    text.trim_end_matches('0').trim_end_matches('.').to_string()
+                }
+            }
             ValueType::Preference => c.draw().to_string(),
             ValueType::HoldTime => {
                 if c.chance(10) {
@@ -466,6 +477,7 @@ fn fallback(t: &ValueType) -> String {
     match t {
         ValueType::Enum(o) => o[0].clone(),
         ValueType::U32 { min, .. } => min.to_string(),
+        ValueType::Seconds { min_ms, .. } => format!("{}.{:03}", min_ms / 1000, min_ms % 1000),
         ValueType::UnitName => "eth0.0".into(),
         ValueType::Ipv4 | ValueType::Ip | ValueType::NextHop => "10.0.0.1".into(),
         ValueType::Ipv4IfAddr | ValueType::IpPrefix => "10.0.0.0/24".into(),

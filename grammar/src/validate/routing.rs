@@ -1,0 +1,158 @@
+//! Checks on routing-options that need to know where a statement was written, so they walk the
+//! (active) tree: the typed view keeps the static routes of both families in one list.
+//!
+//! ```text
+//!  routing-options                      (master instance: root or a logical system)
+//!      static route P ...               P IPv4: the routes of inet.0
+//!      rib inet6.0 static route P ...   P IPv6: the routes of inet6.0; no other rib name
+//!  routing-instances R routing-options
+//!      static route P ...               P IPv4: R.inet.0
+//!      rib R.inet6.0 static route P     P IPv6: R.inet6.0; no other rib name
+//! ```
+//! Every `next-hop` and `qualified-next-hop` of a route is an address of the route's family.
+//! The routes of a rib with a wrong name are not checked further (its name is the error).
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::{at, error, CheckError};
+use crate::tree::Node;
+use crate::types::quote;
+
+pub(super) fn check(scope: &Node, prefix: &[String], errs: &mut Vec<CheckError>) {
+    if let Some(ro) = child(scope, "routing-options") {
+        options(ro, None, &at(prefix, &["routing-options"]), errs);
+    }
+    let instances = child(scope, "routing-instances");
+    for ri in instances.iter().flat_map(|r| r.children.iter()) {
+        if ri.inactive {
+            continue;
+        }
+        let name = key(ri);
+        if let Some(ro) = child(ri, "routing-options") {
+            let path = at(
+                prefix,
+                &["routing-instances", &quote(name), "routing-options"],
+            );
+            options(ro, Some(name), &path, errs);
+        }
+    }
+}
+
+/// The active container (or flag) child called `word`.
+fn child<'a>(n: &'a Node, word: &str) -> Option<&'a Node> {
+    n.get(word).filter(|c| !c.inactive)
+}
+
+fn key(n: &Node) -> &str {
+    n.key.as_deref().unwrap_or_default()
+}
+
+/// The routing tables of one instance (`None`: the master instance).
+struct Tables {
+    inet: String,
+    inet6: String,
+    /// Whose tables, for messages.
+    owner: String,
+}
+
+fn options(ro: &Node, instance: Option<&str>, path: &[String], errs: &mut Vec<CheckError>) {
+    let t = match instance {
+        None => Tables {
+            inet: "inet.0".into(),
+            inet6: "inet6.0".into(),
+            owner: "the master instance".into(),
+        },
+        Some(r) => Tables {
+            inet: format!("{r}.inet.0"),
+            inet6: format!("{r}.inet6.0"),
+            owner: format!("routing instance {r}"),
+        },
+    };
+    if let Some(st) = child(ro, "static") {
+        routes(st, false, &t, &at(path, &["static"]), errs);
+    }
+    for rib in ro.list("rib").filter(|r| !r.inactive) {
+        let name = key(rib);
+        if name != t.inet6 {
+            errs.push(error(
+                path.to_vec(),
+                format!("rib {}", quote(name)),
+                format!(
+                    "Invalid rib name {name}: expected {} (the IPv6 routing table of {})",
+                    t.inet6, t.owner
+                ),
+            ));
+            continue;
+        }
+        if let Some(st) = child(rib, "static") {
+            routes(
+                st,
+                true,
+                &t,
+                &at(path, &["rib", &quote(name), "static"]),
+                errs,
+            );
+        }
+    }
+}
+
+fn family(v6: bool) -> &'static str {
+    if v6 {
+        "IPv6"
+    } else {
+        "IPv4"
+    }
+}
+
+/// The routes of one `static` (`v6`: of a rib) at `path`.
+fn routes(st: &Node, v6: bool, t: &Tables, path: &[String], errs: &mut Vec<CheckError>) {
+    for r in st.list("route").filter(|r| !r.inactive) {
+        // Keys are canonical prefixes; one that does not parse is the typed view's error.
+        let Ok(prefix) = key(r).parse::<IpNet>() else {
+            continue;
+        };
+        let route_v6 = matches!(prefix, IpNet::V6(_));
+        if route_v6 != v6 {
+            let message = if v6 {
+                format!(
+                    "Invalid route {prefix}: static routes of {} must be IPv6; configure IPv4 \
+                     routes under static",
+                    t.inet6
+                )
+            } else {
+                format!(
+                    "Invalid route {prefix}: static routes of {} must be IPv4; configure IPv6 \
+                     routes under rib {} static",
+                    t.inet, t.inet6
+                )
+            };
+            errs.push(error(path.to_vec(), format!("route {prefix}"), message));
+        }
+        let here = at(path, &["route", &prefix.to_string()]);
+        let hops: Vec<(&str, &str)> = child(r, "next-hop")
+            .map(|n| n.values.iter().map(|v| ("next-hop", v.as_str())).collect())
+            .unwrap_or_default();
+        let qualified = r
+            .list("qualified-next-hop")
+            .filter(|q| !q.inactive)
+            .map(|q| ("qualified-next-hop", key(q)));
+        for (word, hop) in hops.into_iter().chain(qualified) {
+            let Ok(addr) = hop.parse::<IpAddr>() else {
+                continue;
+            };
+            if addr.is_ipv6() != route_v6 {
+                errs.push(error(
+                    here.clone(),
+                    format!("{word} {addr}"),
+                    format!(
+                        "Invalid {word} {addr}: the next hop of an {} route must be an {} address",
+                        family(route_v6),
+                        family(route_v6)
+                    ),
+                ));
+            }
+        }
+    }
+}
