@@ -22,12 +22,17 @@
 //! * [`route`]: the one route model, read side ([`route::KernelRoute`], [`route::RouteKind`],
 //!   [`route::parse_route`]), shared by the batch path and the forwarding-table dump.
 //! * [`batch`]: many route ops per `sendmsg` on a blocking socket, one result per op
-//!   ([`batch::RouteSocket`]); `encode` (ops → chunks), `acks` (answers → results), `socket`.
+//!   ([`batch::RouteSocket`]); `ops` (ECMP-capable [`batch::Route`]), `encode` (ops →
+//!   chunks), `acks` (answers → results), `socket`, `diff` (the FIB's reconcile,
+//!   [`batch::reconcile_ops`]: lsys's own routes only, conflicts with foreign ones reported).
 //! * [`live`]: links and addresses kept current by kernel events for show commands (`state`,
 //!   the pure part; `watch`, the driver), and the route dump of one table (`routes`).
+//! * [`icmp`]: `ping` and `traceroute` on sockets bound to a (VRF) device, streaming their
+//!   lines in the FreeBSD layout Junos prints (`format`, golden-tested).
 
 pub mod batch;
 pub mod desired;
+pub mod icmp;
 pub mod kernel;
 pub mod live;
 pub mod reconcile;

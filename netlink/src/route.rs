@@ -14,9 +14,10 @@
 //! * [`KernelRoute`] is everything lsys reads back: table, destination, [`RouteKind`],
 //!   [`RouteProto`], [`RouteScope`], preferred source, metric and every [`NextHop`] (ECMP
 //!   included, device names filled in by the dump that can resolve them).
-//! * [`crate::batch::Route`] is the write side: the few fields a `RouteOp` sends (one next hop,
-//!   `rtm_protocol` as the raw id lsys picks). It reuses [`RouteKind`] and is read back from a
-//!   [`KernelRoute`] (`From`), so there is one `rtm_type` enum and one parser in the crate.
+//! * [`crate::batch::Route`] is the write side: the few fields a `RouteOp` sends (its next
+//!   hops, ECMP included, `rtm_protocol` as the raw id lsys picks). It reuses [`RouteKind`]
+//!   and is read back from a [`KernelRoute`] (`From`), so there is one `rtm_type` enum and
+//!   one parser in the crate.
 //! * The two dumps differ only in transport (the batch path counts its syscalls on a blocking
 //!   socket; show commands share the daemon's async connection); both send [`dump_request`]
 //!   and parse with [`parse_route`].
@@ -191,7 +192,9 @@ pub struct KernelRoute {
     pub scope: RouteScope,
     pub preferred_source: Option<IpAddr>,
     pub metric: Option<u32>,
-    /// One entry, several for a multipath route, none for blackhole/unreachable/prohibit.
+    /// One entry, several for a multipath route (IPv6 too: one `RTA_MULTIPATH`), in the
+    /// kernel's order. None for an IPv4 blackhole/unreachable/prohibit/throw; IPv6 reports
+    /// those with one hop out of `lo` (its ifindex, no gateway), kept here as reported.
     pub next_hops: Vec<NextHop>,
 }
 

@@ -7,7 +7,8 @@ use netlink_packet_core::{
     NetlinkBuffer, NetlinkHeader, NlasIterator, NLMSG_ERROR, NLM_F_ACK_TLVS, NLM_F_CAPPED,
 };
 
-use super::encode::{align, RouteOp};
+use super::encode::align;
+use super::ops::RouteOp;
 
 const ESRCH: i32 = 3;
 /// `NLMSGERR_ATTR_MSG`: the extended ack's human-readable message.

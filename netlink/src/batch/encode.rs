@@ -1,7 +1,6 @@
-//! The write side of a route ([`Route`], [`RouteOp`]) and its encoding: one netlink message
-//! per op, packed into chunks that fit one `sendmsg` and the acks the receive buffer can hold.
+//! The encoding of [`RouteOp`]s: one netlink message per op, packed into chunks that fit one
+//! `sendmsg` and the acks the receive buffer can hold.
 
-use std::fmt;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -9,144 +8,18 @@ use netlink_packet_core::{
     NetlinkBuffer, NetlinkHeader, NetlinkMessage, NetlinkPayload, NLMSG_ALIGNTO, NLM_F_ACK,
     NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST,
 };
-use netlink_packet_route::route::{RouteAttribute, RouteMessage, RouteProtocol};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteMessage, RouteNextHop, RouteProtocol, RouteType,
+};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
-use crate::route::{KernelRoute, RouteKind, RouteScope, RT_TABLE_UNSPEC};
-
-/// One kernel route, IPv4 or IPv6 (the family is the destination's).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Route {
-    /// Kernel table id; ids above 255 travel in `RTA_TABLE`.
-    pub table: u32,
-    /// Destination prefix (host bits are not sent: the network address is).
-    pub dst: IpNet,
-    pub kind: RouteKind,
-    /// Next hop; with [`RouteKind::Unicast`] and no `oif`, the kernel finds the device.
-    pub gateway: Option<IpAddr>,
-    /// Output interface index.
-    pub oif: Option<u32>,
-    /// `rtm_protocol`: who installed it ([`super::PROTO_STATIC`], [`super::PROTO_BGP`], ...).
-    pub protocol: u8,
-    /// `RTA_PRIORITY` (the metric). IPv6 routes without one get 1024 from the kernel.
-    pub metric: Option<u32>,
-}
-
-impl Route {
-    /// A unicast route in `table` to `dst` via `gateway`, installed as `protocol`.
-    pub fn via(table: u32, dst: IpNet, gateway: IpAddr, protocol: u8) -> Route {
-        Route {
-            gateway: Some(gateway),
-            ..Route::reject(table, dst, RouteKind::Unicast, protocol)
-        }
-    }
-
-    /// A unicast route in `table` to `dst` straight out of device `oif` (scope link).
-    pub fn dev(table: u32, dst: IpNet, oif: u32, protocol: u8) -> Route {
-        Route {
-            oif: Some(oif),
-            ..Route::reject(table, dst, RouteKind::Unicast, protocol)
-        }
-    }
-
-    /// A route of `kind` (blackhole, unreachable, prohibit) without a next hop.
-    pub fn reject(table: u32, dst: IpNet, kind: RouteKind, protocol: u8) -> Route {
-        Route {
-            table,
-            dst,
-            kind,
-            gateway: None,
-            oif: None,
-            protocol,
-            metric: None,
-        }
-    }
-
-    /// The scope `ip route add` would give it: link for a device route, host for local.
-    fn scope(&self) -> RouteScope {
-        match self.kind {
-            RouteKind::Unicast if self.gateway.is_none() => RouteScope::Link,
-            RouteKind::Local => RouteScope::Host,
-            RouteKind::Broadcast => RouteScope::Link,
-            _ => RouteScope::Universe,
-        }
-    }
-}
-
-/// The op-relevant part of a dumped route. A multipath route (several next hops) comes
-/// without gateway and device: [`Route`] does not model ECMP yet.
-impl From<KernelRoute> for Route {
-    fn from(k: KernelRoute) -> Route {
-        let hop = match k.next_hops.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        };
-        Route {
-            table: k.table,
-            dst: k.destination,
-            kind: k.kind,
-            gateway: hop.and_then(|h| h.gateway),
-            oif: hop.and_then(|h| h.oif),
-            protocol: k.protocol.into(),
-            metric: k.metric,
-        }
-    }
-}
+use super::ops::{Hop, Route, RouteOp};
+use crate::route::{RouteScope, RT_TABLE_UNSPEC};
 
 /// A [`Route`] from a dumped message ([`crate::route::parse_route`]); `None` for a family
 /// other than IPv4/IPv6.
 pub fn parse_route(m: &RouteMessage) -> Option<Route> {
     crate::route::parse_route(m).map(Route::from)
-}
-
-impl fmt::Display for Route {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.kind != RouteKind::Unicast {
-            write!(f, "{} ", self.kind)?;
-        }
-        write!(f, "{} table {}", self.dst, self.table)?;
-        if let Some(g) = self.gateway {
-            write!(f, " via {g}")?;
-        }
-        if let Some(i) = self.oif {
-            write!(f, " dev #{i}")?;
-        }
-        if let Some(m) = self.metric {
-            write!(f, " metric {m}")?;
-        }
-        Ok(())
-    }
-}
-
-/// One change to the kernel FIB.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RouteOp {
-    /// `NLM_F_CREATE|NLM_F_EXCL`: fails with `EEXIST` if the route is there.
-    Add(Route),
-    /// `NLM_F_CREATE|NLM_F_REPLACE`: creates or overwrites.
-    Replace(Route),
-    /// Deletes the route matching table, destination, kind, protocol (0 = any) and whichever
-    /// of gateway, device and metric are given. Already gone counts as success.
-    Delete(Route),
-}
-
-impl RouteOp {
-    pub fn route(&self) -> &Route {
-        match self {
-            RouteOp::Add(r) | RouteOp::Replace(r) | RouteOp::Delete(r) => r,
-        }
-    }
-}
-
-impl fmt::Display for RouteOp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verb = match self {
-            RouteOp::Add(_) => "add",
-            RouteOp::Replace(_) => "replace",
-            RouteOp::Delete(_) => "delete",
-        };
-        write!(f, "{verb} {}", self.route())
-    }
 }
 
 /// Which messages ask for an ack; see the module doc.
@@ -168,8 +41,14 @@ pub struct Limits {
 }
 
 /// The `RouteMessage` for `op`, before the netlink header.
+///
+/// An add or replace states kind, scope and next hops: one hop as `RTA_GATEWAY`/`RTA_OIF`,
+/// two or more as `RTA_MULTIPATH` (`rtnexthop`s of weight 1). A delete names only table,
+/// prefix, protocol and metric, with `rtm_type` and scope left open (`RTN_UNSPEC`,
+/// `RT_SCOPE_NOWHERE`, as `ip route del` sends them): see [`RouteOp::Delete`].
 pub fn route_message(op: &RouteOp) -> RouteNetlinkMessage {
     let r = op.route();
+    let delete = matches!(op, RouteOp::Delete(_));
     let mut m = RouteMessage::default();
     m.header.address_family = match r.dst {
         IpNet::V4(_) => AddressFamily::Inet,
@@ -178,11 +57,13 @@ pub fn route_message(op: &RouteOp) -> RouteNetlinkMessage {
     m.header.destination_prefix_length = r.dst.prefix_len();
     m.header.table = u8::try_from(r.table).unwrap_or(RT_TABLE_UNSPEC);
     m.header.protocol = RouteProtocol::from(r.protocol);
-    m.header.kind = r.kind.into();
-    // A delete matches any scope (what `ip route del` sends); an add states it.
-    m.header.scope = match op {
-        RouteOp::Delete(_) => RouteScope::Nowhere,
-        _ => r.scope(),
+    m.header.kind = match delete {
+        true => RouteType::Unspec,
+        false => r.kind.into(),
+    };
+    m.header.scope = match delete {
+        true => RouteScope::Nowhere,
+        false => r.scope(),
     }
     .into();
     m.attributes.push(RouteAttribute::Table(r.table));
@@ -190,19 +71,49 @@ pub fn route_message(op: &RouteOp) -> RouteNetlinkMessage {
         m.attributes
             .push(RouteAttribute::Destination(r.dst.network().into()));
     }
-    if let Some(g) = r.gateway {
-        m.attributes.push(RouteAttribute::Gateway(g.into()));
-    }
-    if let Some(i) = r.oif {
-        m.attributes.push(RouteAttribute::Oif(i));
+    if !delete {
+        match r.hops.as_slice() {
+            [] => {}
+            [one] => {
+                if let Some(g) = one.gateway {
+                    m.attributes.push(RouteAttribute::Gateway(address(g)));
+                }
+                if let Some(i) = one.oif {
+                    m.attributes.push(RouteAttribute::Oif(i));
+                }
+            }
+            many => m.attributes.push(RouteAttribute::MultiPath(
+                many.iter().map(next_hop).collect(),
+            )),
+        }
     }
     if let Some(p) = r.metric {
         m.attributes.push(RouteAttribute::Priority(p));
     }
-    match op {
-        RouteOp::Delete(_) => RouteNetlinkMessage::DelRoute(m),
-        _ => RouteNetlinkMessage::NewRoute(m),
+    match delete {
+        true => RouteNetlinkMessage::DelRoute(m),
+        false => RouteNetlinkMessage::NewRoute(m),
     }
+}
+
+fn address(ip: IpAddr) -> RouteAddress {
+    match ip {
+        IpAddr::V4(a) => RouteAddress::Inet(a),
+        IpAddr::V6(a) => RouteAddress::Inet6(a),
+    }
+}
+
+/// One `rtnexthop` of `RTA_MULTIPATH`: the device in its header (0: the kernel finds it),
+/// the gateway as its `RTA_GATEWAY`, weight 1 (`rtnh_hops` 0).
+fn next_hop(h: &Hop) -> RouteNextHop {
+    let mut nh = RouteNextHop::default();
+    nh.interface_index = h.oif.unwrap_or(0);
+    nh.attributes = h
+        .gateway
+        .map(|g| RouteAttribute::Gateway(address(g)))
+        .into_iter()
+        .collect();
+    nh
 }
 
 /// `nlmsg_flags` for `op`.
@@ -279,8 +190,19 @@ mod tests {
 
     use super::super::acks::messages;
     use super::super::fixtures::{ops, r};
-    use super::super::{PROTO_BGP, PROTO_STATIC};
+    use super::super::{RouteKind, PROTO_BGP, PROTO_STATIC};
     use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn new_route(op: &RouteOp) -> RouteMessage {
+        match route_message(op) {
+            RouteNetlinkMessage::NewRoute(m) | RouteNetlinkMessage::DelRoute(m) => m,
+            m => panic!("unexpected {m:?}"),
+        }
+    }
 
     const RTM_NEWROUTE: u16 = 24;
     const RTM_DELROUTE: u16 = 25;
@@ -350,6 +272,12 @@ mod tests {
             dev6,
             Route::reject(7, "192.0.2.0/24".parse().unwrap(), RouteKind::Blackhole, 4),
             Route::reject(7, "::/0".parse().unwrap(), RouteKind::Unreachable, 4),
+            Route::via(
+                9,
+                "2001:db8::/32".parse().unwrap(),
+                ip("fe80::1"),
+                PROTO_BGP,
+            ),
         ];
         for route in all {
             let RouteNetlinkMessage::NewRoute(m) = route_message(&RouteOp::Add(route.clone()))
@@ -357,7 +285,8 @@ mod tests {
                 panic!("add is RTM_NEWROUTE");
             };
             assert_eq!(parse_route(&m), Some(route.clone()), "{route}");
-            let want_scope = if route.oif.is_some() {
+            let device = matches!(route.hops.as_slice(), [h] if h.gateway.is_none());
+            let want_scope = if device {
                 NlScope::Link
             } else {
                 NlScope::Universe
@@ -373,6 +302,76 @@ mod tests {
             panic!()
         };
         assert_eq!(m.header.table, 200);
+    }
+
+    #[test]
+    fn two_hops_or_more_travel_as_rta_multipath() {
+        let hop = |gw: &str, oif| Hop {
+            gateway: Some(ip(gw)),
+            oif,
+        };
+        let v4 = Route::multipath(
+            1234,
+            "10.9.0.0/24".parse().unwrap(),
+            vec![hop("10.2.0.2", Some(5)), hop("10.1.0.2", None)],
+            PROTO_BGP,
+        );
+        let mut v6 = Route::multipath(
+            1234,
+            "2001:db8:9::/48".parse().unwrap(),
+            vec![hop("2001:db8:1::2", Some(4)), hop("fe80::1", Some(5))],
+            PROTO_STATIC,
+        );
+        v6.metric = Some(1024);
+        for route in [v4, v6] {
+            let m = new_route(&RouteOp::Replace(route.clone()));
+            assert_eq!(m.header.scope, NlScope::Universe);
+            let Some(RouteAttribute::MultiPath(nhs)) = m
+                .attributes
+                .iter()
+                .find(|a| matches!(a, RouteAttribute::MultiPath(_)))
+            else {
+                panic!("no RTA_MULTIPATH in {m:?}");
+            };
+            assert_eq!(nhs.len(), 2);
+            assert!(nhs.iter().all(|nh| nh.hops == 0), "weight 1");
+            // No top-level next hop beside it.
+            assert!(!m
+                .attributes
+                .iter()
+                .any(|a| matches!(a, RouteAttribute::Gateway(_) | RouteAttribute::Oif(_))));
+            // Through bytes and back: the same route.
+            let mut buf = vec![];
+            push_message(&mut buf, route_message(&RouteOp::Add(route.clone())), 0, 1);
+            let (_, m) = decode(&buf).pop().unwrap();
+            assert_eq!(parse_route(&m), Some(route.clone()), "{route}");
+        }
+    }
+
+    #[test]
+    fn deletes_name_table_prefix_protocol_and_metric_only() {
+        let mut ecmp = Route::multipath(
+            1234,
+            "10.9.0.0/24".parse().unwrap(),
+            vec![Hop::via(ip("10.1.0.2")), Hop::via(ip("10.2.0.2"))],
+            PROTO_BGP,
+        );
+        let m = new_route(&RouteOp::Delete(ecmp.clone()));
+        assert_eq!(
+            m.attributes,
+            [
+                RouteAttribute::Table(1234),
+                RouteAttribute::Destination(RouteAddress::Inet("10.9.0.0".parse().unwrap())),
+            ]
+        );
+        assert_eq!(m.header.kind, RouteType::Unspec);
+        assert_eq!(m.header.scope, NlScope::NoWhere);
+        assert_eq!(u8::from(m.header.protocol), PROTO_BGP);
+        ecmp.metric = Some(20);
+        ecmp.kind = RouteKind::Blackhole;
+        let m = new_route(&RouteOp::Delete(ecmp));
+        assert_eq!(m.attributes.last(), Some(&RouteAttribute::Priority(20)));
+        assert_eq!(m.header.kind, RouteType::Unspec);
     }
 
     #[test]

@@ -32,25 +32,38 @@
 //!   stated: the kernel sends no answer at all for a message whose handler returns `EINTR`,
 //!   which this mode would count as done. route-bench measures both.
 //! * A delete of a route that is already gone (`ESRCH`) is a success, as in [`crate::kernel`].
+//!   A delete names only table, prefix, protocol and metric, so a route of ours is never
+//!   "gone" just because its next hops differ from what we believe ([`RouteOp::Delete`]).
+//! * Routes are ECMP-capable: a [`Route`] carries its [`Hop`]s, one sent as
+//!   `RTA_GATEWAY`/`RTA_OIF`, several as `RTA_MULTIPATH`, read back from a dump the same way
+//!   (IPv4 and IPv6 alike: kernels since 4.11, checked on 6.18, dump an IPv6 multipath route
+//!   as one message with `RTA_MULTIPATH`, hops in the order they were added, so hops are
+//!   kept sorted).
+//! * [`reconcile_ops`] (`diff.rs`) is the FIB's reconcile: wanted routes against a dump, as
+//!   deletes and replaces of lsys's own routes only (by protocol id), and conflicts where a
+//!   replace would overwrite a foreign route.
 //!
 //! The encoder, ack parser and [`Tracker`] are pure functions of bytes and sequence numbers,
 //! tested without a socket; [`RouteSocket`] only moves bytes.
 //!
-//! Layout: [`Route`] and [`RouteOp`] with their encoding into chunks in `encode.rs`; acks,
-//! their parsing and the [`Tracker`] in `acks.rs`; [`RouteSocket`] (apply, dump) in
-//! `socket.rs`. [`RouteKind`] and the parser of dumped routes are the crate's shared model
-//! ([`crate::route`]): a dump is read as a [`crate::route::KernelRoute`] and turned into a
-//! [`Route`], so the batch path and `show route forwarding-table` read routes one way.
+//! Layout: [`Route`], [`Hop`] and [`RouteOp`] in `ops.rs`; their encoding into chunks in
+//! `encode.rs`; acks, their parsing and the [`Tracker`] in `acks.rs`; [`RouteSocket`]
+//! (apply, dump) in `socket.rs`; [`reconcile_ops`] in `diff.rs`. [`RouteKind`] and the parser
+//! of dumped routes are the crate's shared model ([`crate::route`]): a dump is read as a
+//! [`crate::route::KernelRoute`] and turned into a [`Route`], so the batch path and
+//! `show route forwarding-table` read routes one way.
 
 mod acks;
+mod diff;
 mod encode;
+mod ops;
 mod socket;
 
 pub use crate::route::RouteKind;
 pub use acks::{parse_acks, Ack, Failure, OpError, Tracker};
-pub use encode::{
-    encode_chunk, parse_route, request_flags, route_message, Acks, Limits, Route, RouteOp,
-};
+pub use diff::{reconcile_ops, Conflict, Diff};
+pub use encode::{encode_chunk, parse_route, request_flags, route_message, Acks, Limits};
+pub use ops::{Hop, Route, RouteOp, IPV6_DEFAULT_METRIC};
 pub use socket::{BatchError, Config, Counters, RouteSocket};
 
 /// Protocol id of the static routes lsys installs (`rtm_protocol`). lsys picks its own ids

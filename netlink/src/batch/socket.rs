@@ -19,7 +19,8 @@ use nix::sys::socket::{
 };
 
 use super::acks::{messages, parse_acks, Ack, Failure, OpError, Tracker};
-use super::encode::{encode_chunk, parse_route, push_message, Acks, Limits, Route, RouteOp};
+use super::encode::{encode_chunk, parse_route, push_message, Acks, Limits};
+use super::ops::{Route, RouteOp};
 use super::ACK_TRUESIZE;
 use crate::route::{dump_request, ENOENT};
 

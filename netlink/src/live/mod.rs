@@ -27,19 +27,22 @@
 //! Layout: `state.rs` holds the pure model ([`LiveState`], [`LiveLink`], [`Applied`]),
 //! `decode.rs` bytes to messages ([`decode_datagram`], [`LiveState::apply_datagram`]),
 //! `watch.rs` the driver ([`watch`], [`dump`], [`SharedLive`]), `routes.rs` the one-shot dump
-//! of a table ([`routes`], [`routes_with`]). The routes it returns are the crate's one route
+//! of a table ([`routes`], [`routes_with`]), `route_events.rs` deletions of lsys's routes
+//! ([`watch_route_deletions`]). The routes it returns are the crate's one route
 //! model, [`crate::route::KernelRoute`], re-exported here with its parts.
 
 mod decode;
+mod route_events;
 mod routes;
 mod state;
 mod watch;
 
 pub use crate::route::{parse_route, KernelRoute, NextHop, RouteKind, RouteProto, RouteScope};
 pub use decode::decode_datagram;
+pub use route_events::{route_event, watch_route_deletions, RouteEvent};
 pub use routes::{routes, routes_with};
 pub use state::{parse_live_link, Applied, LiveLink, LiveState};
-pub use watch::{dump, shared, watch, watch_with, Live, LiveEvent, SharedLive};
+pub use watch::{dump, dump_now, shared, watch, watch_with, Live, LiveEvent, SharedLive};
 
 /// Why the live state could not be read or kept.
 #[derive(Debug, thiserror::Error)]

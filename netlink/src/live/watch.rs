@@ -29,6 +29,15 @@ pub async fn dump(handle: &Handle) -> Result<LiveState, LiveError> {
 }
 
 /// The state the watcher keeps, with counters for tests and diagnostics.
+/// [`dump`] on a connection of its own (opened and closed here): the kernel's links and
+/// addresses as of now, for a reader that must not act on a state the watcher has not caught
+/// up with yet (the RIB's reconcile at start).
+pub async fn dump_now() -> Result<LiveState, LiveError> {
+    let (conn, handle, _) = rtnetlink::new_connection()?;
+    let _conn = AbortOnDrop(tokio::spawn(conn));
+    dump(&handle).await
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Live {
     pub state: LiveState,
