@@ -1,0 +1,190 @@
+//! Snapshots for show commands: a [`TableView`] of one family, its counts taken from the
+//! running [`Stats`](super::route::Stats) (no scan), its destinations picked by the query with
+//! a range of the ordered destination map (never the whole table unless `DestFilter::All`).
+
+use std::net::IpAddr;
+use std::ops::Bound;
+
+use ipnet::IpNet;
+
+use super::route::{protocol_index, Dest, Ifaces, Route, Status, Target, PROTOCOLS};
+use super::table::{FamilyRib, Table};
+use crate::view::{
+    DestFilter, DestView, LimitView, NextHopView, ProtocolCount, Query, RouteView, TableView,
+};
+use crate::{Family, FibState};
+
+pub(super) fn view(table: &Table, family: Family, query: &Query) -> TableView {
+    let fam = table.family(family);
+    let s = &fam.dests.stats;
+    let protocols = PROTOCOLS
+        .iter()
+        .filter_map(|p| {
+            let i = protocol_index(*p);
+            (s.routes[i] > 0).then_some(ProtocolCount {
+                protocol: *p,
+                routes: s.routes[i],
+                active: s.active[i],
+            })
+        })
+        .collect();
+    let dests = if query.routes {
+        pick(fam, family, query.dest)
+            .filter_map(|(p, d)| dest_view(table, fam, *p, d, query))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    TableView {
+        name: family.table_name(&table.settings.name),
+        destinations: s.dests,
+        routes: s.routes.iter().sum(),
+        active: s.active.iter().sum(),
+        holddown: 0,
+        hidden: s.hidden,
+        protocols,
+        limit: table.settings.max_prefixes.map(|max_prefixes| LimitView {
+            max_prefixes,
+            refused: fam.limit.count,
+        }),
+        dests,
+    }
+}
+
+type Picked<'a> = Box<dyn Iterator<Item = (&'a IpNet, &'a Dest)> + 'a>;
+
+/// The destinations (with routes) the filter picks, in table order.
+fn pick(fam: &FamilyRib, family: Family, filter: DestFilter) -> Picked<'_> {
+    let map = &fam.dests.map;
+    let with_routes = |(_, d): &(&IpNet, &Dest)| !d.routes.is_empty();
+    match filter {
+        DestFilter::All => Box::new(map.iter().filter(with_routes)),
+        DestFilter::Exact(p) => Box::new(
+            map.get_key_value(&p.trunc())
+                .into_iter()
+                .filter(with_routes),
+        ),
+        DestFilter::Longer(p) | DestFilter::OrLonger(p) => {
+            if Family::of(&p) != family {
+                return Box::new(std::iter::empty());
+            }
+            let p = p.trunc();
+            let strict = matches!(filter, DestFilter::Longer(_));
+            let lo = Bound::Included(p);
+            let hi = match IpNet::new(p.broadcast(), p.max_prefix_len()) {
+                Ok(h) => Bound::Included(h),
+                Err(_) => Bound::Unbounded,
+            };
+            Box::new(
+                map.range((lo, hi))
+                    .filter(move |(q, _)| p.contains(*q) && !(strict && **q == p))
+                    .filter(with_routes),
+            )
+        }
+        DestFilter::Lookup(addr) => Box::new(lookup(fam, addr).into_iter()),
+    }
+}
+
+/// The longest prefix containing `addr` with an eligible route.
+fn lookup(fam: &FamilyRib, addr: IpAddr) -> Option<(&IpNet, &Dest)> {
+    let max = match addr {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    };
+    (0..=max).rev().find_map(|len| {
+        let net = IpNet::new(addr, len).ok()?.trunc();
+        let (p, d) = fam.dests.map.get_key_value(&net)?;
+        d.routes.iter().any(|r| !r.hidden).then_some((p, d))
+    })
+}
+
+fn dest_view(
+    table: &Table,
+    fam: &FamilyRib,
+    prefix: IpNet,
+    d: &Dest,
+    q: &Query,
+) -> Option<DestView> {
+    let mut routes: Vec<&Route> = d
+        .routes
+        .iter()
+        .filter(|r| r.hidden == q.hidden && q.protocol.is_none_or(|p| p == r.protocol))
+        .collect();
+    if routes.is_empty() {
+        return None;
+    }
+    routes.sort_by(|a, b| b.active.cmp(&a.active).then(a.rank_cmp(b, &table.ifaces)));
+    let routes = routes
+        .into_iter()
+        .map(|r| route_view(table, fam, prefix, d, r))
+        .collect();
+    Some(DestView { prefix, routes })
+}
+
+fn route_view(table: &Table, fam: &FamilyRib, prefix: IpNet, d: &Dest, r: &Route) -> RouteView {
+    let ifaces: &Ifaces = &table.ifaces;
+    let name = |id| ifaces.name(id).to_string();
+    // The hops the kernel gets from the active route (all resolved ones when multipath).
+    let mut selected = if r.active {
+        r.wanted(table.settings.multipath)
+            .map(|(_, a)| a)
+            .into_iter()
+            .flat_map(|a| match a {
+                super::route::Action::Forward(h) => h.into_vec(),
+                _ => Vec::new(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let next_hops = match &r.target {
+        Target::Interface(id) if r.protocol == crate::Protocol::Local => {
+            vec![NextHopView::Local { ifname: name(*id) }]
+        }
+        Target::Interface(id) => vec![NextHopView::Interface { ifname: name(*id) }],
+        Target::Gateways(g) => g
+            .iter()
+            .filter_map(|g| match g.via {
+                Some(via) => {
+                    let pos = selected
+                        .iter()
+                        .position(|h| h.gateway == Some(g.addr) && h.via == via);
+                    if let Some(i) = pos {
+                        selected.swap_remove(i);
+                    }
+                    Some(NextHopView::Gateway {
+                        address: g.addr,
+                        ifname: name(via),
+                        selected: pos.is_some(),
+                    })
+                }
+                None if r.hidden => Some(NextHopView::Unresolved { address: g.addr }),
+                None => None,
+            })
+            .collect(),
+        Target::Discard => vec![NextHopView::Discard],
+        Target::Reject => vec![NextHopView::Reject],
+    };
+    let fib = match (&d.installed, r.active) {
+        (Some(i), true) if i.protocol == r.protocol => match i.status {
+            Status::Pending => FibState::Pending,
+            Status::Installed => FibState::Installed,
+            Status::Refused => FibState::Refused(
+                fam.fib_errors
+                    .get(&prefix)
+                    .cloned()
+                    .unwrap_or_else(|| "refused".to_string()),
+            ),
+        },
+        _ => FibState::None,
+    };
+    RouteView {
+        protocol: r.protocol,
+        preference: r.preference,
+        active: r.active,
+        hidden: r.hidden,
+        since: r.since,
+        next_hops,
+        fib,
+    }
+}

@@ -1,0 +1,407 @@
+//! The compact per-destination state: routes, their next hops, and what lsys installed.
+//!
+//! Sizes matter here (a table may hold a million destinations), so nothing per route owns a
+//! `String`: interfaces are interned per table in [`Ifaces`] and named by a 4-byte [`IfId`];
+//! one route and one next hop are stored inline ([`Few`]); the installed kernel route is kept
+//! in the same compact form ([`Installed`]) and turned into a [`FibRoute`] only for an op.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use ipnet::IpNet;
+
+use super::few::Few;
+use crate::{FibAction, FibRoute, Hop, Protocol};
+
+/// An interned (interface name, ifindex) of one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) struct IfId(NonZeroU32);
+
+/// The interfaces a table has seen. Entries are never freed: they are few (one per distinct
+/// name and ifindex the kernel reported), and an [`IfId`] stays valid for as long as a route
+/// or an installed next hop may name it.
+#[derive(Debug, Default)]
+pub(super) struct Ifaces {
+    slots: Vec<(Box<str>, u32)>,
+    by_name: HashMap<Box<str>, Vec<(u32, IfId)>>,
+}
+
+impl Ifaces {
+    pub(super) fn intern(&mut self, name: &str, ifindex: u32) -> IfId {
+        if let Some(id) = self.find(name, ifindex) {
+            return id;
+        }
+        let n = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+        let id = IfId(NonZeroU32::MIN.saturating_add(n));
+        self.slots.push((name.into(), ifindex));
+        self.by_name
+            .entry(name.into())
+            .or_default()
+            .push((ifindex, id));
+        id
+    }
+
+    pub(super) fn find(&self, name: &str, ifindex: u32) -> Option<IfId> {
+        self.by_name
+            .get(name)?
+            .iter()
+            .find(|(i, _)| *i == ifindex)
+            .map(|(_, id)| *id)
+    }
+
+    fn slot(&self, id: IfId) -> (&str, u32) {
+        match self.slots.get(id.0.get() as usize - 1) {
+            Some((name, ifindex)) => (name, *ifindex),
+            None => ("?", 0),
+        }
+    }
+
+    pub(super) fn name(&self, id: IfId) -> &str {
+        self.slot(id).0
+    }
+
+    /// The deterministic order of interfaces: by name, then ifindex (never by interning order).
+    pub(super) fn key(&self, id: IfId) -> (&str, u32) {
+        self.slot(id)
+    }
+
+    pub(super) fn hop(&self, gateway: Option<IpAddr>, id: IfId) -> Hop {
+        let (name, ifindex) = self.slot(id);
+        Hop {
+            gateway,
+            ifname: name.to_string(),
+            ifindex,
+        }
+    }
+}
+
+/// One route of a destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Route {
+    /// When the route was created or its next hops, hidden or active state last changed.
+    pub since: i64,
+    pub preference: u32,
+    pub protocol: Protocol,
+    /// Next hops that resolve over nothing: not eligible.
+    pub hidden: bool,
+    pub active: bool,
+    pub target: Target,
+}
+
+/// Where a route sends packets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Target {
+    /// Direct and Local routes: the interface itself.
+    Interface(IfId),
+    /// Static (and later BGP) routes: gateways sorted by address, each with the interface it
+    /// resolves over (if any).
+    Gateways(Few<Gateway>),
+    Discard,
+    Reject,
+}
+
+impl Target {
+    /// Equal as configured (resolution ignored).
+    pub(super) fn same_config(&self, other: &Target) -> bool {
+        match (self, other) {
+            (Target::Gateways(a), Target::Gateways(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.addr == y.addr)
+            }
+            _ => self == other,
+        }
+    }
+
+    pub(super) fn gateways(&self) -> &[Gateway] {
+        match self {
+            Target::Gateways(g) => g.as_slice(),
+            _ => &[],
+        }
+    }
+
+    /// Rank of the kind, for the last tie-breaker of selection.
+    fn kind(&self) -> u8 {
+        match self {
+            Target::Interface(_) => 0,
+            Target::Gateways(_) => 1,
+            Target::Discard => 2,
+            Target::Reject => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Gateway {
+    pub addr: IpAddr,
+    pub via: Option<IfId>,
+}
+
+impl Route {
+    pub(super) fn new(protocol: Protocol, preference: u32, target: Target, now: i64) -> Route {
+        Route {
+            since: now,
+            preference,
+            protocol,
+            hidden: false,
+            active: false,
+            target,
+        }
+    }
+
+    /// The selection order: lower preference, then protocol (Direct < Local < Static < Bgp),
+    /// then the target (interface name and ifindex; first gateway address; kind). Total and
+    /// independent of the order routes arrived in.
+    pub(super) fn rank_cmp(&self, other: &Route, ifaces: &Ifaces) -> std::cmp::Ordering {
+        self.preference
+            .cmp(&other.preference)
+            .then(self.protocol.cmp(&other.protocol))
+            .then(self.target.kind().cmp(&other.target.kind()))
+            .then_with(|| match (&self.target, &other.target) {
+                (Target::Interface(a), Target::Interface(b)) => ifaces.key(*a).cmp(&ifaces.key(*b)),
+                (Target::Gateways(a), Target::Gateways(b)) => {
+                    a.iter().map(|x| x.addr).cmp(b.iter().map(|x| x.addr))
+                }
+                _ => std::cmp::Ordering::Equal,
+            })
+    }
+
+    /// The kernel route this route wants when active (None: kernel-owned, or nothing resolves).
+    pub(super) fn wanted(&self, multipath: bool) -> Option<(Protocol, Action)> {
+        if self.protocol.kernel_owned() || self.hidden {
+            return None;
+        }
+        let action = match &self.target {
+            Target::Interface(id) => Action::Forward(Few::One(KernelHop {
+                gateway: None,
+                via: *id,
+            })),
+            Target::Gateways(g) => {
+                let mut hops = g.iter().filter_map(|g| {
+                    g.via.map(|via| KernelHop {
+                        gateway: Some(g.addr),
+                        via,
+                    })
+                });
+                let first = hops.next()?;
+                let hops = if multipath {
+                    let mut v: Vec<KernelHop> = hops.collect();
+                    if v.is_empty() {
+                        Few::One(first)
+                    } else {
+                        v.insert(0, first);
+                        Few::from_vec(v)
+                    }
+                } else {
+                    Few::One(first)
+                };
+                Action::Forward(hops)
+            }
+            Target::Discard => Action::Blackhole,
+            Target::Reject => Action::Unreachable,
+        };
+        Some((self.protocol, action))
+    }
+}
+
+/// A next hop of an installed route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct KernelHop {
+    pub gateway: Option<IpAddr>,
+    pub via: IfId,
+}
+
+/// [`FibAction`] with interned interfaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Action {
+    Forward(Few<KernelHop>),
+    Blackhole,
+    Unreachable,
+}
+
+/// The kernel's answer for the installed route (the message of a refusal is kept aside, in
+/// [`super::table::FamilyRib::fib_errors`]: refusals are rare).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Status {
+    Pending,
+    Installed,
+    Refused,
+}
+
+/// What lsys sent to (or found in) the kernel for one destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Installed {
+    pub protocol: Protocol,
+    pub status: Status,
+    pub action: Action,
+}
+
+impl Installed {
+    pub(super) fn to_fib(&self, kernel_table: u32, prefix: IpNet, ifaces: &Ifaces) -> FibRoute {
+        let action = match &self.action {
+            Action::Forward(h) => {
+                FibAction::Forward(h.iter().map(|h| ifaces.hop(h.gateway, h.via)).collect())
+            }
+            Action::Blackhole => FibAction::Blackhole,
+            Action::Unreachable => FibAction::Unreachable,
+        };
+        FibRoute {
+            kernel_table,
+            prefix,
+            protocol: self.protocol,
+            action,
+        }
+    }
+
+    /// Whether this is `route` (without building it).
+    pub(super) fn is(&self, route: &FibRoute, kernel_table: u32, ifaces: &Ifaces) -> bool {
+        if route.kernel_table != kernel_table || route.protocol != self.protocol {
+            return false;
+        }
+        match (&self.action, &route.action) {
+            (Action::Blackhole, FibAction::Blackhole) => true,
+            (Action::Unreachable, FibAction::Unreachable) => true,
+            (Action::Forward(a), FibAction::Forward(b)) => {
+                a.len() == b.len()
+                    && a.iter().zip(b).all(|(x, y)| {
+                        x.gateway == y.gateway
+                            && ifaces.key(x.via) == (y.ifname.as_str(), y.ifindex)
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// The compact form of a kernel route (hops sorted as [`FibAction::Forward`] wants them).
+    pub(super) fn from_fib(route: &FibRoute, ifaces: &mut Ifaces, status: Status) -> Installed {
+        let action = match &route.action {
+            FibAction::Forward(hops) => {
+                let mut hops = hops.clone();
+                hops.sort();
+                Action::Forward(Few::from_vec(
+                    hops.iter()
+                        .map(|h| KernelHop {
+                            gateway: h.gateway,
+                            via: ifaces.intern(&h.ifname, h.ifindex),
+                        })
+                        .collect(),
+                ))
+            }
+            FibAction::Blackhole => Action::Blackhole,
+            FibAction::Unreachable => Action::Unreachable,
+        };
+        Installed {
+            protocol: route.protocol,
+            status,
+            action,
+        }
+    }
+}
+
+/// One destination (prefix) of a table.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Dest {
+    pub routes: Few<Route>,
+    pub installed: Option<Installed>,
+}
+
+impl Dest {
+    pub(super) fn is_empty(&self) -> bool {
+        self.routes.is_empty() && self.installed.is_none()
+    }
+
+    pub(super) fn has(&self, protocol: Protocol) -> bool {
+        self.routes.iter().any(|r| r.protocol == protocol)
+    }
+
+    pub(super) fn active(&self) -> Option<&Route> {
+        self.routes.iter().find(|r| r.active)
+    }
+}
+
+/// Counts of a family table, kept up to date on every change of a destination.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Stats {
+    /// Destinations with at least one route.
+    pub dests: usize,
+    /// Per [`Protocol`] (in its order): routes, and active ones.
+    pub routes: [usize; 4],
+    pub active: [usize; 4],
+    pub hidden: usize,
+    /// Destinations holding a Bgp route (they count first against `maximum-prefixes`).
+    pub bgp: usize,
+}
+
+pub(super) fn protocol_index(p: Protocol) -> usize {
+    match p {
+        Protocol::Direct => 0,
+        Protocol::Local => 1,
+        Protocol::Static => 2,
+        Protocol::Bgp => 3,
+    }
+}
+
+pub(super) const PROTOCOLS: [Protocol; 4] = [
+    Protocol::Direct,
+    Protocol::Local,
+    Protocol::Static,
+    Protocol::Bgp,
+];
+
+impl Stats {
+    /// Adds (`add`) or removes the contribution of `dest`.
+    pub(super) fn account(&mut self, dest: &Dest, add: bool) {
+        let mut d = Stats::default();
+        if !dest.routes.is_empty() {
+            d.dests = 1;
+        }
+        for r in dest.routes.iter() {
+            let i = protocol_index(r.protocol);
+            d.routes[i] += 1;
+            d.active[i] += usize::from(r.active);
+            d.hidden += usize::from(r.hidden);
+        }
+        d.bgp = usize::from(dest.has(Protocol::Bgp));
+        let f = |a: &mut usize, b: usize| {
+            *a = if add { *a + b } else { a.saturating_sub(b) };
+        };
+        f(&mut self.dests, d.dests);
+        for i in 0..4 {
+            f(&mut self.routes[i], d.routes[i]);
+            f(&mut self.active[i], d.active[i]);
+        }
+        f(&mut self.hidden, d.hidden);
+        f(&mut self.bgp, d.bgp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_sizes() {
+        // The budget of a one-next-hop static route: keep these from growing by accident.
+        assert!(std::mem::size_of::<Gateway>() <= 24);
+        assert!(
+            std::mem::size_of::<Route>() <= 48,
+            "{}",
+            std::mem::size_of::<Route>()
+        );
+        assert!(
+            std::mem::size_of::<Dest>() <= 96,
+            "{}",
+            std::mem::size_of::<Dest>()
+        );
+    }
+
+    #[test]
+    fn interned_interfaces_are_stable() {
+        let mut i = Ifaces::default();
+        let a = i.intern("ge-0/0/0", 3);
+        let b = i.intern("ge-0/0/1", 4);
+        assert_eq!(i.intern("ge-0/0/0", 3), a);
+        assert_ne!(i.intern("ge-0/0/0", 7), a);
+        assert_eq!(i.name(b), "ge-0/0/1");
+        assert_eq!(i.key(a), ("ge-0/0/0", 3));
+    }
+}

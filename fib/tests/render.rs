@@ -1,0 +1,564 @@
+//! Golden tests of the `show route` renderings: hand-made views of the seed tenant's tables
+//! (tests/golden/NAME.txt and NAME.json). `LSYS_BLESS=1 cargo test -p lsys-fib --test render`
+//! rewrites the expected files; review the diff.
+
+use std::fs;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use lsys_fib::render::{age, extensive, routes, routes_json, summary, summary_json, terse};
+use lsys_fib::view::{DestView, LimitView, NextHopView, ProtocolCount, RouteView, TableView};
+use lsys_fib::{FibState, Protocol};
+
+/// The clock of every test.
+const NOW: i64 = 1_700_000_000;
+const MINUTE: i64 = 60;
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+const WEEK: i64 = 7 * DAY;
+/// The seed tenant's routing instance.
+const INSTANCE: &str = "d87ed303-8b9d-48a5-9f08-aa42b4b50cd8";
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn bless() -> bool {
+    std::env::var("LSYS_BLESS").is_ok_and(|v| v == "1")
+}
+
+/// Compares `actual` with tests/golden/`name` (or rewrites it under LSYS_BLESS=1).
+fn assert_golden(name: &str, actual: &str) {
+    let path = golden_dir().join(name);
+    if bless() {
+        fs::create_dir_all(golden_dir()).unwrap();
+        fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} missing (LSYS_BLESS=1 to write it)", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs (LSYS_BLESS=1 to rewrite)\n--- expected\n{expected}--- actual\n{actual}",
+        path.display()
+    );
+}
+
+fn assert_golden_json(name: &str, actual: &serde_json::Value) {
+    let mut text = serde_json::to_string_pretty(actual).unwrap();
+    text.push('\n');
+    assert_golden(name, &text);
+}
+
+// ---------------------------------------------------------------- fixtures
+
+fn net(s: &str) -> IpNet {
+    s.parse().unwrap()
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn gw(address: &str, ifname: &str, selected: bool) -> NextHopView {
+    NextHopView::Gateway {
+        address: ip(address),
+        ifname: ifname.into(),
+        selected,
+    }
+}
+
+fn route(protocol: Protocol, preference: u32, age: i64, next_hops: Vec<NextHopView>) -> RouteView {
+    RouteView {
+        protocol,
+        preference,
+        active: true,
+        hidden: false,
+        since: NOW - age,
+        next_hops,
+        fib: FibState::None,
+    }
+}
+
+fn direct(ifname: &str, age: i64) -> RouteView {
+    route(
+        Protocol::Direct,
+        0,
+        age,
+        vec![NextHopView::Interface {
+            ifname: ifname.into(),
+        }],
+    )
+}
+
+fn local(ifname: &str, age: i64) -> RouteView {
+    route(
+        Protocol::Local,
+        0,
+        age,
+        vec![NextHopView::Local {
+            ifname: ifname.into(),
+        }],
+    )
+}
+
+/// An active static route the kernel installed.
+fn installed(preference: u32, age: i64, next_hops: Vec<NextHopView>) -> RouteView {
+    RouteView {
+        fib: FibState::Installed,
+        ..route(Protocol::Static, preference, age, next_hops)
+    }
+}
+
+fn dest(prefix: &str, routes: Vec<RouteView>) -> DestView {
+    DestView {
+        prefix: net(prefix),
+        routes,
+    }
+}
+
+/// A table whose counts are those of `dests` (the whole table), all destinations in view.
+fn table(name: &str, dests: Vec<DestView>) -> TableView {
+    let all = || dests.iter().flat_map(|d| &d.routes);
+    let protocols = [
+        Protocol::Direct,
+        Protocol::Local,
+        Protocol::Static,
+        Protocol::Bgp,
+    ]
+    .into_iter()
+    .filter_map(|p| {
+        let routes = all().filter(|r| r.protocol == p).count();
+        let active = all().filter(|r| r.protocol == p && r.active).count();
+        (routes > 0).then_some(ProtocolCount {
+            protocol: p,
+            routes,
+            active,
+        })
+    })
+    .collect();
+    TableView {
+        name: name.into(),
+        destinations: dests.len(),
+        routes: all().count(),
+        active: all().filter(|r| r.active).count(),
+        holddown: 0,
+        hidden: all().filter(|r| r.hidden).count(),
+        protocols,
+        limit: None,
+        dests,
+    }
+}
+
+/// The same table with only the destinations (and routes) `keep` picks, counts unchanged.
+fn filtered(t: &TableView, keep: impl Fn(&DestView, &RouteView) -> bool) -> TableView {
+    let dests = t
+        .dests
+        .iter()
+        .filter_map(|d| {
+            let routes: Vec<RouteView> = d.routes.iter().filter(|r| keep(d, r)).cloned().collect();
+            (!routes.is_empty()).then_some(DestView {
+                prefix: d.prefix,
+                routes,
+            })
+        })
+        .collect();
+    TableView { dests, ..t.clone() }
+}
+
+/// The seed tenant's inet.0 as the RIB holds it: irb.4 10.0.0.0/31 (AWS), irb.2 10.0.0.13/30
+/// (Azure), and statics: a discard default, an ECMP pair, a reject (not yet answered by the
+/// kernel), one via 10.0.0.1 with a floating one at 7, a hidden one over no subnet, and one
+/// the kernel refused.
+fn seed_table() -> TableView {
+    let connected = 22 * HOUR + 35 * MINUTE + 52;
+    let mut floating = route(
+        Protocol::Static,
+        7,
+        62,
+        vec![gw("10.0.0.14", "irb.2", false)],
+    );
+    floating.active = false;
+    let mut hidden = route(
+        Protocol::Static,
+        5,
+        13 * MINUTE + 29,
+        vec![NextHopView::Unresolved {
+            address: ip("10.9.9.9"),
+        }],
+    );
+    hidden.active = false;
+    hidden.hidden = true;
+    let mut reject = installed(5, 59, vec![NextHopView::Reject]);
+    reject.fib = FibState::Pending;
+    let mut refused = installed(
+        5,
+        6 * WEEK + 21 * HOUR + 26 * MINUTE + 31,
+        vec![gw("10.0.0.14", "irb.2", true)],
+    );
+    refused.fib = FibState::Refused("File exists".into());
+    table(
+        &format!("{INSTANCE}.inet.0"),
+        vec![
+            dest(
+                "0.0.0.0/0",
+                vec![installed(
+                    5,
+                    WEEK + 5 * DAY + 20 * HOUR + 30 * MINUTE + 29,
+                    vec![NextHopView::Discard],
+                )],
+            ),
+            dest("10.0.0.0/31", vec![direct("irb.4", connected)]),
+            dest("10.0.0.0/32", vec![local("irb.4", connected)]),
+            dest("10.0.0.12/30", vec![direct("irb.2", connected)]),
+            dest("10.0.0.13/32", vec![local("irb.2", connected)]),
+            dest(
+                "10.7.0.0/16",
+                vec![installed(
+                    5,
+                    3 * DAY + 21 * HOUR + 15 * MINUTE + 46,
+                    vec![
+                        gw("10.0.0.1", "irb.4", true),
+                        gw("10.0.0.14", "irb.2", false),
+                    ],
+                )],
+            ),
+            dest("10.8.0.0/16", vec![reject]),
+            dest(
+                "10.9.0.0/16",
+                vec![
+                    installed(5, 62, vec![gw("10.0.0.1", "irb.4", true)]),
+                    floating,
+                ],
+            ),
+            dest("10.99.0.0/16", vec![hidden]),
+            dest("192.168.0.0/16", vec![refused]),
+        ],
+    )
+}
+
+/// `show route`: hidden routes left out.
+fn seed_view() -> TableView {
+    filtered(&seed_table(), |_, r| !r.hidden)
+}
+
+/// `show route hidden`: only hidden routes.
+fn hidden_view() -> TableView {
+    filtered(&seed_table(), |_, r| r.hidden)
+}
+
+/// The seed tenant's inet6.0, with prefixes too long for the prefix column.
+fn inet6_table() -> TableView {
+    let age = 2 * DAY + 14 * HOUR + 23 * MINUTE + 45;
+    table(
+        &format!("{INSTANCE}.inet6.0"),
+        vec![
+            dest(
+                "2001:db8::/32",
+                vec![installed(5, age, vec![NextHopView::Discard])],
+            ),
+            dest("2001:db8:aaaa:bbbb::/64", vec![direct("irb.4", age)]),
+            dest("2001:db8:aaaa:bbbb::1/128", vec![local("irb.4", age)]),
+            dest(
+                "2001:db8:cccc::/48",
+                vec![installed(
+                    5,
+                    3 * WEEK + 3 * HOUR + 10 * MINUTE + 55,
+                    vec![gw("2001:db8:aaaa:bbbb::2", "irb.4", true)],
+                )],
+            ),
+        ],
+    )
+}
+
+/// The master instance's inet.0 with nothing the query picked.
+fn empty_master() -> TableView {
+    let mut t = table(
+        "inet.0",
+        vec![dest("10.55.0.1/32", vec![local("lo0.0", 5)])],
+    );
+    t.dests.clear();
+    t
+}
+
+/// The seed table with `maximum-prefixes 12` that refused 3 destinations.
+fn limited_seed() -> TableView {
+    TableView {
+        limit: Some(LimitView {
+            max_prefixes: 12,
+            refused: 3,
+        }),
+        ..seed_view()
+    }
+}
+
+/// Counts only (as `show route summary` asks), with BGP routes to check the protocol order.
+fn summary_tables() -> Vec<TableView> {
+    let mut seed = limited_seed();
+    seed.dests.clear();
+    seed.destinations += 2;
+    seed.routes += 2;
+    seed.active += 2;
+    seed.protocols.push(ProtocolCount {
+        protocol: Protocol::Bgp,
+        routes: 2,
+        active: 2,
+    });
+    let mut inet6 = inet6_table();
+    inet6.dests.clear();
+    let mut master = empty_master();
+    master.limit = Some(LimitView {
+        max_prefixes: 1000,
+        refused: 0,
+    });
+    vec![master, seed, inet6]
+}
+
+// ---------------------------------------------------------------- age
+
+#[test]
+fn age_edges() {
+    assert_eq!(age(0), "00:00:00");
+    assert_eq!(age(59), "00:00:59");
+    assert_eq!(age(60), "00:01:00");
+    assert_eq!(age(3599), "00:59:59");
+    assert_eq!(age(3600), "01:00:00");
+    assert_eq!(age(13 * MINUTE + 29), "00:13:29");
+    assert_eq!(age(86_399), "23:59:59");
+    assert_eq!(age(86_400), "1d 00:00:00");
+    assert_eq!(age(2 * DAY + 14 * HOUR + 23 * MINUTE + 45), "2d 14:23:45");
+    assert_eq!(age(WEEK - 1), "6d 23:59:59");
+    assert_eq!(age(604_800), "1w0d 00:00:00");
+    assert_eq!(age(1_110_629), "1w5d 20:30:29");
+    assert_eq!(
+        age(WEEK + 5 * DAY + 20 * HOUR + 30 * MINUTE + 29),
+        "1w5d 20:30:29"
+    );
+    assert_eq!(age(3 * WEEK + 3 * HOUR + 10 * MINUTE + 55), "3w0d 03:10:55");
+    assert_eq!(age(-1), "00:00:00");
+    assert_eq!(age(i64::MIN), "00:00:00");
+}
+
+// ---------------------------------------------------------------- show route
+
+#[test]
+fn routes_seed() {
+    assert_golden(
+        "routes-seed.txt",
+        &routes(&[seed_view(), empty_master(), inet6_table()], NOW),
+    );
+}
+
+#[test]
+fn routes_hidden() {
+    assert_golden("routes-hidden.txt", &routes(&[hidden_view()], NOW));
+}
+
+/// `show route 10.9.0.0/16` in a table with a prefix limit.
+#[test]
+fn routes_one_prefix_with_limit() {
+    let view = filtered(&limited_seed(), |d, _| d.prefix == net("10.9.0.0/16"));
+    assert_golden("routes-limit.txt", &routes(&[view], NOW));
+}
+
+#[test]
+fn nothing_matched_prints_nothing() {
+    for render in [routes, terse, extensive] {
+        assert_eq!(render(&[], NOW), "");
+        assert_eq!(render(&[empty_master()], NOW), "");
+        assert_eq!(render(&[empty_master(), empty_master()], NOW), "");
+    }
+    assert_eq!(
+        routes_json(&[empty_master()], NOW),
+        serde_json::json!({ "route-information": { "route-table": [] } })
+    );
+}
+
+/// The aligned layout: route lines at column 19, next hops at 20 or 22, no trailing spaces.
+#[test]
+fn route_columns() {
+    let out = routes(&[seed_view(), inet6_table()], NOW);
+    for line in out.lines() {
+        assert_eq!(line, line.trim_end(), "trailing space: {line:?}");
+        if line.contains("*[") || line.contains(" [") {
+            let col = line.find('[').unwrap();
+            assert_eq!(col, 20, "{line:?}");
+        }
+        let text = line.trim_start();
+        if text.starts_with("> ") || text.starts_with("to ") {
+            assert!(line.starts_with(&" ".repeat(20)), "{line:?}");
+            assert!(matches!(&line[20..22], "> " | "  "), "{line:?}");
+        }
+        for text in ["Local via", "Discard", "Reject", "Kernel:"] {
+            if line.trim_start().starts_with(text) {
+                assert_eq!(line.find(text), Some(22), "{line:?}");
+            }
+        }
+    }
+    // A long prefix takes its own line; its route line starts at column 19.
+    assert!(
+        out.contains("\n2001:db8:aaaa:bbbb::1/128\n                   *[Local/0] 2d 14:23:45\n")
+    );
+}
+
+// ---------------------------------------------------------------- terse
+
+#[test]
+fn terse_seed() {
+    assert_golden(
+        "terse-seed.txt",
+        &terse(&[seed_view(), empty_master(), inet6_table()], NOW),
+    );
+}
+
+#[test]
+fn terse_hidden() {
+    assert_golden("terse-hidden.txt", &terse(&[hidden_view()], NOW));
+}
+
+/// Terse columns as in the Junos captures: P at 23, preference ending at 27, `>` at 51.
+#[test]
+fn terse_columns() {
+    let out = terse(&[seed_view()], NOW);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.len() > 23 && matches!(&l[..4], "* ? " | "  ? "))
+        .collect();
+    assert!(rows.len() >= 10, "{out}");
+    for row in rows {
+        assert!(matches!(&row[23..24], "D" | "L" | "S" | "B"), "{row:?}");
+        assert_ne!(&row[27..28], " ", "{row:?}");
+        assert!(matches!(&row[51..52], ">" | " "), "{row:?}");
+        assert_ne!(&row[52..53], " ", "{row:?}");
+    }
+}
+
+// ---------------------------------------------------------------- extensive
+
+#[test]
+fn extensive_seed() {
+    assert_golden(
+        "extensive-seed.txt",
+        &extensive(&[seed_view(), empty_master(), inet6_table()], NOW),
+    );
+}
+
+#[test]
+fn extensive_hidden() {
+    assert_golden("extensive-hidden.txt", &extensive(&[hidden_view()], NOW));
+}
+
+/// `show route 10.9.0.0/16 extensive`.
+#[test]
+fn extensive_one_prefix() {
+    let view = filtered(&seed_table(), |d, r| {
+        d.prefix == net("10.9.0.0/16") && !r.hidden
+    });
+    assert_golden("extensive-one.txt", &extensive(&[view], NOW));
+}
+
+// ---------------------------------------------------------------- summary
+
+#[test]
+fn summary_with_limit_and_refused() {
+    assert_golden(
+        "summary.txt",
+        &summary(
+            Some(65000),
+            Some(Ipv4Addr::new(10, 0, 0, 13)),
+            &summary_tables(),
+        ),
+    );
+}
+
+#[test]
+fn summary_without_router_lines() {
+    assert_golden("summary-bare.txt", &summary(None, None, &summary_tables()));
+    let out = summary(None, Some(Ipv4Addr::new(10, 0, 0, 13)), &summary_tables());
+    assert!(out.starts_with("Router ID: 10.0.0.13\n\ninet.0: "), "{out}");
+    assert_eq!(summary(None, None, &[]), "");
+    assert_eq!(
+        summary(Some(65000), None, &[]),
+        "Autonomous system number: 65000\n"
+    );
+}
+
+/// Protocol names right-aligned to 20 columns, counts to 6, in the order Direct, Local, BGP,
+/// Static.
+#[test]
+fn summary_columns() {
+    let out = summary(None, None, &summary_tables());
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.ends_with(" active") && l.contains(" routes, "))
+        .collect();
+    // lines[0] is the master table's Local line.
+    assert_eq!(
+        &lines[1..5],
+        [
+            "              Direct:      2 routes,      2 active",
+            "               Local:      2 routes,      2 active",
+            "                 BGP:      2 routes,      2 active",
+            "              Static:      7 routes,      5 active",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- JSON
+
+#[test]
+fn json_routes() {
+    assert_golden_json(
+        "routes.json",
+        &routes_json(&[seed_view(), empty_master(), inet6_table()], NOW),
+    );
+}
+
+#[test]
+fn json_hidden() {
+    assert_golden_json("routes-hidden.json", &routes_json(&[hidden_view()], NOW));
+}
+
+#[test]
+fn json_summary() {
+    assert_golden_json(
+        "summary.json",
+        &summary_json(
+            Some(65000),
+            Some(Ipv4Addr::new(10, 0, 0, 13)),
+            &summary_tables(),
+        ),
+    );
+    let bare = summary_json(None, None, &[]);
+    assert_eq!(
+        bare,
+        serde_json::json!({ "route-summary-information": { "route-table": [] } })
+    );
+}
+
+/// The JSON carries what the text shows: every destination, route and count.
+#[test]
+fn json_matches_views() {
+    let tables = [seed_view(), inet6_table()];
+    let v = routes_json(&tables, NOW);
+    let rts = v["route-information"]["route-table"].as_array().unwrap();
+    assert_eq!(rts.len(), 2);
+    for (t, j) in tables.iter().zip(rts) {
+        assert_eq!(j["table-name"], t.name.as_str());
+        assert_eq!(j["destination-count"], t.destinations);
+        assert_eq!(j["hidden-route-count"], t.hidden);
+        let rt = j["rt"].as_array().unwrap();
+        assert_eq!(rt.len(), t.dests.len());
+        for (d, jd) in t.dests.iter().zip(rt) {
+            assert_eq!(jd["rt-destination"], d.prefix.to_string());
+            let entries = jd["rt-entry"].as_array().unwrap();
+            assert_eq!(entries.len(), d.routes.len());
+            for (r, e) in d.routes.iter().zip(entries) {
+                assert_eq!(e["preference"], r.preference);
+                assert_eq!(e["age"]["seconds"], NOW - r.since);
+                assert_eq!(e["active-tag"], if r.active { "*" } else { "" });
+            }
+        }
+    }
+}
