@@ -63,6 +63,8 @@ pub struct Core {
     pub pipeline: PipelineHandle,
     /// `None`: `--no-dataplane`.
     pub kernel: Option<KernelReads>,
+    /// The RIB (`show route`); `None`: `--no-dataplane`.
+    pub rib: Option<crate::routing::RibHandle>,
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
     /// Failed automatic rollbacks, shown by `show system commit` (scope → message).
@@ -74,6 +76,8 @@ pub struct Core {
 /// What a core is built with (tests inject a fake dataplane, failures and a manual clock).
 pub struct Options {
     pub dataplane: Option<Box<dyn crate::dataplane::Dataplane>>,
+    /// The RIB/FIB actor (with a dataplane).
+    pub rib: Option<crate::routing::RibHandle>,
     pub kernel: Option<KernelReads>,
     pub faults: Arc<dyn crate::pipeline::Faults>,
     pub clock: Arc<dyn Clock>,
@@ -84,6 +88,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             dataplane: None,
+            rib: None,
             kernel: None,
             faults: Arc::new(crate::pipeline::NoFaults),
             clock: Arc::new(crate::clock::SystemClock),
@@ -114,6 +119,12 @@ impl Core {
                 store.clone(),
             )));
         }
+        if let Some(rib) = &options.rib {
+            subsystems.push(Box::new(crate::actors::routing::Routing::new(
+                rib.clone(),
+                store.clone(),
+            )));
+        }
         let core = Arc::new(Core {
             running: Snapshot::new(Running::new(tree.clone(), seq, None)),
             shared: Mutex::new(SharedCandidate {
@@ -125,6 +136,7 @@ impl Core {
             store,
             pipeline,
             kernel: options.kernel,
+            rib: options.rib,
             clock: options.clock,
             limits: options.limits,
             rollback_failures: Mutex::default(),

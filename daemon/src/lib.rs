@@ -16,8 +16,11 @@
 //!                                                               │ Subsystem trait
 //!                                                               ▼
 //!                                         actors: links ("lsys-netlink" thread: netlink socket)
-//!                                                 [rib/fib, bgp per instance: next]
-//!  kernel events ─► live state (show interfaces) ─► KernelEvents broadcast (for the RIB)
+//!                                                 routing ─► RIB/FIB actor ("lsys-rib" thread,
+//!                                                 routing/: lsys-fib's Rib + batched netlink)
+//!                                                 [bgp per instance: next]
+//!  kernel events ─► live state (show interfaces) ─► KernelEvents broadcast ─► RIB (connected)
+//!  kernel route deletions (lsys's protocols) ─────────────────────────────► RIB (put back)
 //! ```
 //! Reads never wait for commits: they take the running snapshot (an `Arc`) or a candidate
 //! snapshot, and the pipeline swaps in a new one only once a commit is durable. Sessions belong
@@ -31,6 +34,7 @@ pub mod exec;
 pub mod gate;
 pub mod limits;
 pub mod pipeline;
+pub mod routing;
 pub mod running;
 pub mod server;
 pub mod session;

@@ -95,6 +95,14 @@ fn run(a: Args) -> anyhow::Result<()> {
                 tracing::error!(error = %e, "kernel link/address events stopped");
             }
         });
+        let fib = lsysd::routing::fib::KernelFib::open()
+            .map_err(|e| anyhow::anyhow!("opening the FIB's netlink socket: {e}"))?;
+        options.rib = Some(lsysd::routing::RibHandle::start(
+            Box::new(fib),
+            live.clone(),
+            Box::new(lsysd::routing::kernel_links),
+            Some((rt.handle(), &events)),
+        )?);
         options.kernel = Some(KernelReads {
             live,
             runtime: rt.handle().clone(),

@@ -11,11 +11,9 @@ use lsys_grammar::schema::{Kind, Schema};
 /// Commands the schema has that say "is not supported yet" (they come with the routing and
 /// BGP work).
 const NOT_YET: &[&str] = &[
-    "ping",
     "show bgp",
     "show bgp neighbor",
     "show bgp summary",
-    "show route",
     "show route advertising-protocol",
     "show route advertising-protocol bgp",
     "show route receive-protocol",
@@ -69,6 +67,7 @@ const SAMPLES: &[(&str, &str, bool)] = &[
     ("show system commit", "show system commit", false),
     ("show system users", "show system users", false),
     ("show version", "show version", false),
+    ("traceroute", "traceroute 192.0.2.1", false),
     ("activate", "activate system", true),
     ("annotate", "annotate system \"note\"", true),
     ("commit", "commit check", true),

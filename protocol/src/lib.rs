@@ -12,6 +12,8 @@
 //!    Complete { line } ──────────────►
 //!                                   ◄─── Completions { rows, tab, col }
 //!    Cancel { id } ──────────────────►   (Ctrl-C: the daemon stops streaming and answers Done)
+//!                                   ◄─── Tail { id, text }*     (an interrupted command's last
+//!                                                                words: ping's statistics)
 //! ```
 //! Frames are a 4-byte big-endian length followed by that many bytes of JSON. A frame longer
 //! than [`MAX_FRAME`] is refused without reading it. Every message carries no more than the
@@ -144,6 +146,13 @@ pub enum Response {
     },
     /// Output of command `id`, streamed in order.
     Output {
+        id: u64,
+        text: String,
+    },
+    /// Output of command `id` after it was cancelled: what an interruptible command (`ping`,
+    /// `traceroute`) prints when Ctrl-C stops it (the statistics). The shell shows it although
+    /// it discards any `Output` of a cancelled command.
+    Tail {
         id: u64,
         text: String,
     },

@@ -195,6 +195,8 @@ impl<W: Write> Session<W> {
             line: line.into(),
         })?;
         let mut cancelled = false;
+        // An interrupted command's last words (`Tail`) are shown through the pipes to the end.
+        let mut tail = false;
         loop {
             let Some(msg) = self.recv_or_interrupt(ui)? else {
                 if cancelled {
@@ -216,6 +218,14 @@ impl<W: Write> Session<W> {
                         if ui.output(&l) == Flow::Stop {
                             cancelled = true;
                             self.send(&Request::Cancel { id })?;
+                            break;
+                        }
+                    }
+                }
+                Response::Tail { id: i, text } if i == id => {
+                    tail = true;
+                    for l in pipes.push(&text) {
+                        if ui.output(&l) == Flow::Stop {
                             break;
                         }
                     }
@@ -252,7 +262,7 @@ impl<W: Write> Session<W> {
                     exit,
                 } if i == id => {
                     self.prompt = prompt;
-                    if !cancelled {
+                    if !cancelled || tail {
                         for l in pipes.finish(ok) {
                             if ui.output(&l) == Flow::Stop {
                                 cancelled = true;

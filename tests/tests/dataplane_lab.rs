@@ -11,30 +11,38 @@ use lsys_tests::{bin, ensure_user, repo_root};
 
 const TENANT: &str = "lsys-t2";
 
-#[test]
-fn commit_programs_the_kernel_and_undoes_failures() {
+/// The seed fixture with its tenant user renamed to a Unix user that exists here (the VM shares
+/// this machine's /etc/passwd); returns the bin dir and the fixture's path.
+fn seed_fixture(file: &str) -> (std::path::PathBuf, String) {
     ensure_user(TENANT);
     let bin_dir = bin("lsysd").parent().expect("bin dir").to_path_buf();
     bin("lsys");
     let root = repo_root();
-    // The seed scenario with its tenant user renamed to a Unix user that exists here (the VM
-    // shares this machine's /etc/passwd).
     let seed = std::fs::read_to_string(root.join("grammar/tests/fixtures/seed.conf"))
         .expect("seed fixture");
     let conf_dir = bin_dir.join("lab-fixtures");
     std::fs::create_dir_all(&conf_dir).expect("fixture dir");
-    let conf = conf_dir.join("dataplane-seed.conf");
+    let conf = conf_dir.join(file);
     std::fs::write(
         &conf,
         seed.replace("user jvetter {", &format!("user {TENANT} {{")),
     )
     .expect("write fixture");
-    let out = lab(
-        &bin_dir,
-        "dataplane.sh",
-        &[conf.to_str().expect("utf-8 path"), TENANT],
-    );
+    (bin_dir, conf.to_str().expect("utf-8 path").to_string())
+}
+
+#[test]
+fn commit_programs_the_kernel_and_undoes_failures() {
+    let (bin_dir, conf) = seed_fixture("dataplane-seed.conf");
+    let out = lab(&bin_dir, "dataplane.sh", &[&conf, TENANT]);
     passed(&out, "DATAPLANE-OK");
+}
+
+#[test]
+fn static_routes_show_route_ping_and_traceroute_in_the_tenant_vrf() {
+    let (bin_dir, conf) = seed_fixture("routing-seed.conf");
+    let out = lab(&bin_dir, "routing.sh", &[&conf, TENANT]);
+    passed(&out, "ROUTING-OK");
 }
 
 /// Asserts that a lab script exited 0 and printed `marker`; returns its stdout.

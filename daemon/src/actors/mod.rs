@@ -21,6 +21,7 @@
 //! objects of the change set, with its routes going to the RIB over a bounded channel.
 
 pub mod links;
+pub mod routing;
 
 use std::sync::Arc;
 

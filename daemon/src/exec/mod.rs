@@ -5,6 +5,8 @@
 mod config;
 mod live;
 mod oper;
+mod ping;
+mod route;
 
 use lsys_grammar::cli::{self, CliErrorKind, Invocation, Line, Mode};
 use lsys_grammar::complete::{self, Completions, ConfigContext};
@@ -33,12 +35,61 @@ pub struct Reply {
 }
 
 /// Produces a long output in chunks, on a blocking thread and without holding any lock: each
-/// chunk goes to `sink`, which answers false once the client cancelled (Ctrl-C) or went away —
-/// the producer then stops.
+/// chunk goes to the [`Sink`], which refuses more once the client cancelled (Ctrl-C) or went
+/// away — the producer then stops. An interruptible command (`ping`) watches
+/// [`Sink::interrupted`] and, when it turns true, sends its last words with [`Sink::tail`].
 pub struct Producer(pub Box<Produce>);
 
 /// A producer's body: called once with the sink.
-pub type Produce = dyn FnOnce(&mut dyn FnMut(String) -> bool) + Send;
+pub type Produce = dyn FnOnce(&mut Sink<'_>) + Send;
+
+/// One piece of a producer's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chunk {
+    Output(String),
+    /// Sent after an interrupt (the statistics of an interrupted ping): shown although the
+    /// command was cancelled.
+    Tail(String),
+}
+
+/// Where a [`Producer`] writes.
+pub struct Sink<'a> {
+    deliver: &'a mut dyn FnMut(Chunk) -> bool,
+    interrupted: &'a dyn Fn() -> bool,
+}
+
+impl<'a> Sink<'a> {
+    /// `deliver` answers false once the client is gone; `interrupted` says whether it cancelled.
+    pub fn new(
+        deliver: &'a mut dyn FnMut(Chunk) -> bool,
+        interrupted: &'a dyn Fn() -> bool,
+    ) -> Sink<'a> {
+        Sink {
+            deliver,
+            interrupted,
+        }
+    }
+
+    /// Sends output; false once the client cancelled or went away: stop producing.
+    pub fn output(&mut self, text: String) -> bool {
+        !(self.interrupted)() && (self.deliver)(Chunk::Output(text))
+    }
+
+    /// Sends the last words of an interrupted command; false once the client is gone.
+    pub fn tail(&mut self, text: String) -> bool {
+        (self.deliver)(Chunk::Tail(text))
+    }
+
+    /// Whether the client cancelled (Ctrl-C).
+    pub fn interrupted(&self) -> bool {
+        (self.interrupted)()
+    }
+
+    /// The interrupt check itself, to hand to code that also writes through this sink.
+    pub fn interrupt(&self) -> &'a dyn Fn() -> bool {
+        self.interrupted
+    }
+}
 
 impl std::fmt::Debug for Producer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,7 +145,7 @@ impl Reply {
                     while !rest.is_char_boundary(cut) {
                         cut -= 1;
                     }
-                    if !sink(rest[..cut].to_string()) {
+                    if !sink.output(rest[..cut].to_string()) {
                         return;
                     }
                     rest = &rest[cut..];

@@ -30,7 +30,7 @@ pub(super) fn run(
         p.may_view()
     } else if name == "configure" {
         p.may_configure()
-    } else if name == "ping" {
+    } else if name == "ping" || name == "traceroute" {
         p.may_use_network()
     } else {
         Ok(())
@@ -81,12 +81,16 @@ pub(super) fn run(
         }
         "show interfaces" => super::live::interfaces(core, s, inv, display),
         "show route forwarding-table" => super::live::forwarding_table(core, s, inv, display),
-        name @ ("show route"
-        | "show route receive-protocol bgp"
+        "show route" => super::route::show_route(core, s, inv, display, line),
+        "ping" | "traceroute" if core.kernel.is_none() => {
+            Reply::error("error: no dataplane: lsysd runs with --no-dataplane")
+        }
+        "ping" => super::ping::ping(core, s, inv),
+        "traceroute" => super::ping::traceroute(core, s, inv),
+        name @ ("show route receive-protocol bgp"
         | "show route advertising-protocol bgp"
         | "show bgp summary"
-        | "show bgp neighbor"
-        | "ping") => {
+        | "show bgp neighbor") => {
             if core.kernel.is_none() {
                 Reply::error("error: no dataplane: lsysd runs with --no-dataplane")
             } else {

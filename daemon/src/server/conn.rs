@@ -13,8 +13,9 @@
 //! so one session's long command never holds another's reads.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use lsys_protocol::{self as proto, FrameError, Request, Response, Row};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -25,7 +26,7 @@ use tracing::{info, info_span, warn, Instrument};
 
 use super::{Admission, Executor};
 use crate::core::{self, Core};
-use crate::exec::{self, Reply};
+use crate::exec::{self, Chunk, Producer, Reply, Sink};
 use crate::gate::Principal;
 use crate::session::{Pending, Session};
 
@@ -51,6 +52,10 @@ async fn read_frame<R: AsyncRead + Unpin>(stream: &mut R) -> Result<Request, Fra
 
 /// Frames above this size are decoded on the blocking pool.
 const LARGE_FRAME: usize = 16 * 1024;
+/// How often a quiet producer's connection looks at the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
+/// How long an interrupted producer may go on sending its tail.
+const TAIL_GRACE: Duration = Duration::from_secs(5);
 
 async fn send<W: AsyncWrite + Unpin>(stream: &mut W, msg: &Response) -> std::io::Result<()> {
     stream.write_all(&proto::encode(msg)).await
@@ -417,6 +422,55 @@ impl Conn {
     }
 
     /// Sends a reply: output in chunks (stopping on Cancel), then the question or Done.
+    /// Runs a producer on the blocking pool and forwards its chunks. Cancel is noticed within
+    /// [`CANCEL_POLL`] even when the producer is quiet (a ping waiting for its next reply): the
+    /// producer sees it through [`Sink::interrupted`], `Output` stops, its `Tail` (ping's
+    /// statistics) is still forwarded, for at most [`TAIL_GRACE`]; then the channel closes and
+    /// the producer's next write fails.
+    async fn stream(&mut self, id: u64, producer: Producer) -> Result<(), FrameError> {
+        let (tx, mut chunks) = mpsc::channel::<Chunk>(4);
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let seen = interrupt.clone();
+        let producing = tokio::task::spawn_blocking(move || {
+            let mut deliver = |chunk: Chunk| tx.blocking_send(chunk).is_ok();
+            let interrupted = || seen.load(Ordering::SeqCst);
+            let mut sink = Sink::new(&mut deliver, &interrupted);
+            let _ = catch_unwind(AssertUnwindSafe(|| (producer.0)(&mut sink)));
+        });
+        let mut grace: Option<tokio::time::Instant> = None;
+        loop {
+            let chunk = tokio::select! {
+                c = chunks.recv() => match c {
+                    Some(c) => Some(c),
+                    None => break,
+                },
+                // A tick: nothing arrived; look at the cancel flag.
+                _ = tokio::time::sleep(CANCEL_POLL) => None,
+            };
+            if grace.is_none() && self.cancelled(id) {
+                interrupt.store(true, Ordering::SeqCst);
+                grace = Some(tokio::time::Instant::now() + TAIL_GRACE);
+            }
+            if grace.is_some_and(|g| tokio::time::Instant::now() > g) {
+                break;
+            }
+            match chunk {
+                Some(Chunk::Output(text)) if grace.is_none() => {
+                    send(&mut self.writer, &Response::Output { id, text }).await?;
+                }
+                Some(Chunk::Tail(text)) => {
+                    send(&mut self.writer, &Response::Tail { id, text }).await?
+                }
+                Some(Chunk::Output(_)) | None => {}
+            }
+            tokio::task::yield_now().await;
+        }
+        // Dropping the receiver stops the producer at its next chunk.
+        drop(chunks);
+        let _ = producing.await;
+        Ok(())
+    }
+
     async fn respond(
         &mut self,
         s: &mut Session,
@@ -436,21 +490,7 @@ impl Conn {
             tokio::task::yield_now().await;
         }
         if let Some(producer) = reply.stream.take() {
-            let (tx, mut chunks) = mpsc::channel::<String>(4);
-            let producing = tokio::task::spawn_blocking(move || {
-                let mut sink = |chunk: String| tx.blocking_send(chunk).is_ok();
-                let _ = catch_unwind(AssertUnwindSafe(|| (producer.0)(&mut sink)));
-            });
-            while let Some(text) = chunks.recv().await {
-                if self.cancelled(id) {
-                    break;
-                }
-                send(&mut self.writer, &Response::Output { id, text }).await?;
-                tokio::task::yield_now().await;
-            }
-            // Dropping the receiver stops the producer at its next chunk.
-            drop(chunks);
-            let _ = producing.await;
+            self.stream(id, producer).await?;
         }
         if let Some(file) = reply.read_text {
             send(&mut self.writer, &Response::ReadText { id, file }).await?;

@@ -196,6 +196,38 @@ impl Inproc {
         }
     }
 
+    /// A harness around a core built elsewhere (with other subsystems).
+    pub fn from_parts(
+        core: Arc<Core>,
+        dir: tempfile::TempDir,
+        clock: Arc<ManualClock>,
+        kernel: FakeKernel,
+    ) -> Inproc {
+        Inproc {
+            core,
+            dir,
+            clock,
+            kernel,
+            faults: Arc::new(Injected::default()),
+            next: 1,
+        }
+    }
+
+    /// `configure; load override` of `text`; `commit`.
+    pub fn load_override(&mut self, s: &mut Session, text: &str) {
+        let file = self.dir.path().join("override.conf");
+        std::fs::write(&file, text).unwrap();
+        self.ok(s, "configure");
+        let r = execute(&self.core, s, &format!("load override {}", file.display()));
+        assert!(r.read_text.is_some());
+        let r = lsysd::exec::text(&self.core, s, Ok(text.to_string()));
+        assert!(r.error.is_none(), "{:?}", r.error);
+        assert_eq!(
+            self.ok(s, "commit and-quit"),
+            "commit complete\nExiting configuration mode\n"
+        );
+    }
+
     /// Stops this core and starts another on the same store (a daemon restart).
     pub fn restart(self) -> Inproc {
         let Inproc {
@@ -229,10 +261,14 @@ impl Inproc {
         }
         if let Some(p) = r.stream.take() {
             let mut out = String::new();
-            (p.0)(&mut |c| {
-                out.push_str(&c);
+            let mut deliver = |c: lsysd::exec::Chunk| {
+                match c {
+                    lsysd::exec::Chunk::Output(t) | lsysd::exec::Chunk::Tail(t) => out.push_str(&t),
+                }
                 true
-            });
+            };
+            let never = || false;
+            (p.0)(&mut lsysd::exec::Sink::new(&mut deliver, &never));
             r.output.push_str(&out);
         }
         r

@@ -1,0 +1,206 @@
+//! `show route [DEST [exact|longer|orlonger]] [table T] [protocol P] [hidden] [terse|extensive]`
+//! and `show route summary`: the RIB's tables a view may see, rendered by lsys-fib.
+//!
+//! Table names: a tenant sees its master instance as `inet.0`/`inet6.0` and each of its
+//! routing instances as `NAME.inet.0`; the operator sees the root's the same way and a logical
+//! system's prefixed `LS/` (`l2/inet.0`, `l2/CUST.inet.0`), as Junos names logical-system
+//! tables. `table T` picks the tables whose names start with T (Junos prefix-matches); a name
+//! the view cannot see is `routing table T not found`, whether it exists elsewhere or not.
+
+use ipnet::IpNet;
+use lsys_fib::render;
+use lsys_fib::view::{DestFilter, Query, TableView};
+use lsys_fib::{Family, Protocol};
+use lsys_grammar::cli::Invocation;
+
+use super::{Display, Reply};
+use crate::core::Core;
+use crate::session::Session;
+use crate::show::{visible, TableRef};
+
+/// One table (family) a view may see: the RIB key and the name it is shown under.
+struct Seen {
+    key: String,
+    family: Family,
+    name: String,
+}
+
+/// The RIB key of a visible table.
+fn key_of(t: &TableRef) -> String {
+    match t {
+        TableRef::Main => crate::routing::config::MAIN_KEY.to_string(),
+        TableRef::Instance(k) => k.clone(),
+    }
+}
+
+/// `inet.0`, `CUST.inet.0`, `l2/inet.0`, `l2/CUST.inet.0` from the visible name (`default`,
+/// `CUST`, `l2/default`, `l2/CUST`).
+fn shown_name(visible: &str, family: Family) -> String {
+    let (prefix, base) = match visible.split_once('/') {
+        Some((ls, base)) => (format!("{ls}/"), base),
+        None => (String::new(), visible),
+    };
+    let base = if base == "default" { "" } else { base };
+    format!("{prefix}{}", family.table_name(base))
+}
+
+fn seen_tables(core: &Core, s: &Session) -> Result<Vec<Seen>, String> {
+    let intent = core
+        .running
+        .get()
+        .intent()
+        .map_err(|e| format!("error: running configuration: {e}"))?;
+    let mut out = Vec::new();
+    for family in [Family::Inet, Family::Inet6] {
+        for t in visible::tables(&intent, s.view.logical_system()) {
+            out.push(Seen {
+                key: key_of(&t.table),
+                family,
+                name: shown_name(&t.name, family),
+            });
+        }
+    }
+    // Junos order: each instance's inet.0 and inet6.0 side by side, the master first.
+    let order = |name: &str| {
+        let base = name
+            .strip_suffix(".inet.0")
+            .or_else(|| name.strip_suffix(".inet6.0"))
+            .unwrap_or("");
+        (base.to_string(), name.ends_with("inet6.0"))
+    };
+    out.sort_by_key(|t| order(&t.name));
+    Ok(out)
+}
+
+fn protocol(word: &str) -> Option<Protocol> {
+    Some(match word {
+        "direct" => Protocol::Direct,
+        "local" => Protocol::Local,
+        "static" => Protocol::Static,
+        "bgp" => Protocol::Bgp,
+        _ => return None,
+    })
+}
+
+/// The destination filter of the command line, and the family it restricts to. The command
+/// parser gives a bare address as a host prefix (`10.0.0.1/32`); what was typed tells a
+/// longest-match lookup (`show route 10.0.0.1`) from a prefix (`show route 10.0.0.1/32`).
+fn dest_filter(inv: &Invocation, line: &str) -> Result<(DestFilter, Option<Family>), String> {
+    let Some(d) = inv.arg("destination") else {
+        return Ok((DestFilter::All, None));
+    };
+    if let Ok(p) = d.parse::<IpNet>() {
+        let typed_bare = p.prefix_len() == p.max_prefix_len()
+            && line.split_whitespace().any(|w| w.parse() == Ok(p.addr()));
+        if typed_bare && !inv.has("exact") && !inv.has("longer") && !inv.has("orlonger") {
+            return Ok((DestFilter::Lookup(p.addr()), Some(Family::of(&p))));
+        }
+        let f = if inv.has("exact") {
+            DestFilter::Exact(p)
+        } else if inv.has("longer") {
+            DestFilter::Longer(p)
+        } else {
+            DestFilter::OrLonger(p)
+        };
+        return Ok((f, Some(Family::of(&p))));
+    }
+    match d.parse::<std::net::IpAddr>() {
+        Ok(a) => Ok((DestFilter::Lookup(a), Some(Family::of(&IpNet::from(a))))),
+        Err(_) => Err(format!("error: invalid destination '{d}'")),
+    }
+}
+
+/// `show route ...`.
+pub(super) fn show_route(
+    core: &Core,
+    s: &Session,
+    inv: &Invocation,
+    display: &Display,
+    line: &str,
+) -> Reply {
+    let Some(rib) = &core.rib else {
+        return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
+    };
+    let mut seen = match seen_tables(core, s) {
+        Ok(t) => t,
+        Err(e) => return Reply::error(e),
+    };
+    if let Some(t) = inv.arg("table") {
+        seen.retain(|x| x.name.starts_with(t));
+        if seen.is_empty() {
+            return Reply::error(format!("error: routing table {t} not found"));
+        }
+    }
+    let summary = inv.has("summary");
+    let (dest, family) = match dest_filter(inv, line) {
+        Ok(d) => d,
+        Err(e) => return Reply::error(e),
+    };
+    if let Some(f) = family {
+        seen.retain(|x| x.family == f);
+    }
+    let query = Query {
+        dest,
+        protocol: inv.arg("protocol").and_then(protocol),
+        hidden: inv.has("hidden"),
+        routes: !summary,
+    };
+    let views = rib.query(move |rib, _| {
+        seen.iter()
+            .filter_map(|t| {
+                let mut v = rib.view(&t.key, t.family, &query)?;
+                v.name = t.name.clone();
+                Some(v)
+            })
+            .collect::<Vec<TableView>>()
+    });
+    let views = match views {
+        Ok(v) => v,
+        Err(e) => return Reply::error(format!("error: {e}")),
+    };
+    let now = core.now();
+    if summary {
+        let intent = core.running.get().intent().ok();
+        let ro = intent.as_ref().map(|i| match s.view.logical_system() {
+            Some(ls) => i
+                .logical_systems
+                .get(ls)
+                .map(|sc| sc.routing_options.clone())
+                .unwrap_or_default(),
+            None => i.root.routing_options.clone(),
+        });
+        let (asn, rid) = ro.map_or((None, None), |r| (r.autonomous_system, r.router_id));
+        return match display {
+            Display::Json => json(render::summary_json(asn, rid, &views)),
+            _ => Reply::ok(render::summary(asn, rid, &views)),
+        };
+    }
+    // Junos prints only the tables with a matching destination.
+    let views: Vec<TableView> = views.into_iter().filter(|v| !v.dests.is_empty()).collect();
+    match display {
+        Display::Json => json(render::routes_json(&views, now)),
+        _ if inv.has("terse") => Reply::ok(render::terse(&views, now)),
+        _ if inv.has("extensive") => Reply::ok(render::extensive(&views, now)),
+        _ => Reply::ok(render::routes(&views, now)),
+    }
+}
+
+fn json(v: serde_json::Value) -> Reply {
+    Reply::ok(format!(
+        "{}\n",
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_as_junos_prints_them() {
+        assert_eq!(shown_name("default", Family::Inet), "inet.0");
+        assert_eq!(shown_name("CUST", Family::Inet6), "CUST.inet6.0");
+        assert_eq!(shown_name("l2/default", Family::Inet), "l2/inet.0");
+        assert_eq!(shown_name("l2/CUST", Family::Inet), "l2/CUST.inet.0");
+    }
+}

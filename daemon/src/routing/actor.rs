@@ -1,0 +1,289 @@
+//! The "lsys-rib" thread: messages first, then one slice of work at a time.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+
+use lsys_fib::rib::Rib;
+use lsys_fib::{Family, FibOp, FibRoute, TableConfig, TableKey};
+use lsys_netlink::live::{LiveState, SharedLive};
+
+use super::fib::Fib;
+use super::{Flags, FreshLinks, Msg};
+
+/// Kernel writes per slice: between two slices the actor answers its messages.
+const SLICE: usize = 4096;
+
+/// What the FIB side has done, for show commands and tests.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// Route requests sent to the kernel since start.
+    pub writes: u64,
+    /// Of those, refused by the kernel.
+    pub refused: u64,
+    /// Whether the start reconcile ran (before it nothing is written).
+    pub reconciled: bool,
+    /// Requests waiting to be sent.
+    pub queued: usize,
+}
+
+struct Actor {
+    rib: Rib,
+    fib: Box<dyn Fib>,
+    live: SharedLive,
+    fresh: Box<FreshLinks>,
+    flags: Arc<Flags>,
+    /// The tables' configurations (for the kernel table → key map).
+    tables: BTreeMap<TableKey, TableConfig>,
+    queue: VecDeque<FibOp>,
+    status: Status,
+}
+
+pub(super) fn spawn(
+    rx: mpsc::Receiver<Msg>,
+    flags: Arc<Flags>,
+    fib: Box<dyn Fib>,
+    live: SharedLive,
+    fresh: Box<FreshLinks>,
+) -> anyhow::Result<()> {
+    let mut actor = Actor {
+        rib: Rib::new(),
+        fib,
+        live,
+        fresh,
+        flags,
+        tables: BTreeMap::new(),
+        queue: VecDeque::new(),
+        status: Status::default(),
+    };
+    std::thread::Builder::new()
+        .name("lsys-rib".into())
+        .spawn(move || {
+            let span = tracing::info_span!("rib");
+            let _g = span.enter();
+            actor.run(rx)
+        })?;
+    Ok(())
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Actor {
+    fn busy(&self) -> bool {
+        self.status.reconciled && (self.rib.pending() || !self.queue.is_empty())
+            || self.flags.links.load(Ordering::SeqCst)
+            || self.flags.resync.load(Ordering::SeqCst)
+    }
+
+    fn run(&mut self, rx: mpsc::Receiver<Msg>) {
+        loop {
+            let msg = if self.busy() {
+                match rx.try_recv() {
+                    Ok(m) => Some(m),
+                    Err(mpsc::TryRecvError::Empty) => None,
+                    Err(mpsc::TryRecvError::Disconnected) => return,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(m) => Some(m),
+                    Err(_) => return,
+                }
+            };
+            // A panic in one step may leave the RIB half-updated: it is rebuilt from the
+            // tables' configuration, the links and the kernel's routes (the actor restarts
+            // from the running intent), and the thread goes on.
+            let step = catch_unwind(AssertUnwindSafe(|| match msg {
+                Some(m) => self.handle(m),
+                None => self.work(),
+            }));
+            if let Err(p) = step {
+                tracing::error!(panic = %crate::pipeline::panic_text(&p), "RIB step panicked; rebuilding the RIB");
+                self.rebuild();
+            }
+        }
+    }
+
+    /// A fresh RIB from the configuration; the next slices read the links and adopt what the
+    /// kernel holds, so only differences are written.
+    fn rebuild(&mut self) {
+        self.rib = Rib::new();
+        self.queue.clear();
+        let t = now();
+        for (key, config) in &self.tables {
+            self.rib.configure(key, config.clone(), t);
+        }
+        self.flags.links.store(true, Ordering::SeqCst);
+        self.flags.resync.store(true, Ordering::SeqCst);
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Configure(changes, done) => {
+                let t = now();
+                for (key, config) in changes {
+                    match config {
+                        Some(c) => {
+                            self.tables.insert(key.clone(), c.clone());
+                            self.rib.configure(&key, c, t);
+                        }
+                        None => {
+                            self.tables.remove(&key);
+                            self.rib.remove_table(&key, t);
+                        }
+                    }
+                }
+                // New tables need their interfaces.
+                self.flags.links.store(true, Ordering::SeqCst);
+                let _ = done.send(());
+            }
+            Msg::Query(f) => {
+                self.status.queued = self.queue.len();
+                f(&self.rib, &self.status)
+            }
+            Msg::Deleted {
+                table,
+                prefix,
+                protocol,
+            } => self.rib.kernel_deleted(table, prefix, protocol),
+            Msg::Reconcile(reply) => {
+                let _ = reply.send(self.reconcile());
+            }
+            Msg::Wake => {}
+        }
+    }
+
+    /// One slice: interfaces, a resync, a selection pass, or kernel writes.
+    fn work(&mut self) {
+        if self.flags.links.swap(false, Ordering::SeqCst) {
+            let live = self.live.read().unwrap_or_else(|p| p.into_inner());
+            let state = live.state.clone();
+            drop(live);
+            self.set_connected(&state);
+            return;
+        }
+        if !self.status.reconciled {
+            return;
+        }
+        if self.flags.resync.swap(false, Ordering::SeqCst) {
+            let state = self
+                .live
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .state
+                .clone();
+            if let Err(e) = self.adopt(&state) {
+                tracing::warn!(error = %e, "cannot read the kernel's routes for a resync");
+            }
+            return;
+        }
+        if self.rib.pending() {
+            let p = self.rib.process(now());
+            for n in &p.notices {
+                tracing::warn!("{n}");
+            }
+            self.queue.extend(p.fib);
+            return;
+        }
+        let n = self.queue.len().min(SLICE);
+        let ops: Vec<FibOp> = self.queue.drain(..n).collect();
+        self.write(&ops);
+    }
+
+    fn kernel_tables(&self) -> BTreeMap<u32, TableKey> {
+        self.tables
+            .iter()
+            .filter(|(_, c)| c.kernel_table != 0)
+            .map(|(k, c)| (c.kernel_table, k.clone()))
+            .collect()
+    }
+
+    fn set_connected(&mut self, live: &LiveState) {
+        let t = now();
+        for (key, interfaces) in super::connected::connected(live, &self.kernel_tables()) {
+            self.rib.set_connected(&key, interfaces, t);
+        }
+    }
+
+    /// Sends `ops`; ops for a table with no kernel table are refused without a write.
+    fn write(&mut self, ops: &[FibOp]) {
+        let (real, none): (Vec<FibOp>, Vec<FibOp>) = ops
+            .iter()
+            .cloned()
+            .partition(|op| op.route().kernel_table != 0);
+        for op in &none {
+            self.rib.fib_result(
+                op,
+                Err("no forwarding table: the instance has no interface".into()),
+            );
+        }
+        if real.is_empty() {
+            return;
+        }
+        let started = Instant::now();
+        let results = self.fib.write(&real);
+        self.status.writes += real.len() as u64;
+        for (op, r) in real.iter().zip(results) {
+            if let Err(e) = &r {
+                self.status.refused += 1;
+                tracing::warn!(route = %op.route().prefix, table = op.route().kernel_table, error = %e, "kernel refused a route");
+            }
+            self.rib.fib_result(op, r);
+        }
+        tracing::debug!(
+            ops = real.len(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "FIB slice written"
+        );
+    }
+
+    /// Tells the RIB which of lsys's routes each kernel table holds.
+    fn adopt(&mut self, live: &LiveState) -> Result<usize, String> {
+        let mut found = 0;
+        for table in self.kernel_tables().into_keys() {
+            let mut routes = self.fib.owned(table)?;
+            for r in &mut routes {
+                if let lsys_fib::FibAction::Forward(hops) = &mut r.action {
+                    for h in hops.iter_mut() {
+                        if let Some(name) = live.name_of(h.ifindex) {
+                            h.ifname = name.to_string();
+                        }
+                    }
+                }
+            }
+            found += routes.len();
+            let (v4, v6): (Vec<FibRoute>, Vec<FibRoute>) = routes
+                .into_iter()
+                .partition(|r| Family::of(&r.prefix) == Family::Inet);
+            self.rib.adopt_kernel(table, Family::Inet, v4);
+            self.rib.adopt_kernel(table, Family::Inet6, v6);
+        }
+        Ok(found)
+    }
+
+    /// The start reconcile: interfaces from a fresh dump, the kernel's lsys routes adopted,
+    /// then every difference written before answering.
+    fn reconcile(&mut self) -> Result<String, String> {
+        let started = Instant::now();
+        let live = (self.fresh)()?;
+        self.flags.links.store(false, Ordering::SeqCst);
+        self.set_connected(&live);
+        let found = self.adopt(&live)?;
+        self.status.reconciled = true;
+        let before = self.status.writes;
+        while self.rib.pending() || !self.queue.is_empty() {
+            self.work();
+        }
+        let writes = self.status.writes - before;
+        Ok(format!(
+            "routes reconciled: {found} lsys routes found in {} tables, {writes} route writes, {:.0} ms",
+            self.kernel_tables().len(),
+            started.elapsed().as_secs_f64() * 1e3
+        ))
+    }
+}

@@ -1,0 +1,263 @@
+//! Static routes through the whole daemon, in process: a commit reaches the RIB actor, the
+//! RIB's FIB changes reach the (fake) kernel, `show route` reads the RIB as the tenant sees
+//! it, and links going down and up move a floating static. The kernel's links come from the
+//! fake link dataplane, turned into the live state the real watcher would keep.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::inproc::{FakeKernel, Inproc, START};
+use lsys_datastore::Datastore;
+use lsys_fib::{FibAction, FibOp, FibRoute};
+use lsys_netlink::live::{LiveLink, LiveState, SharedLive};
+use lsys_netlink::Kind;
+use lsys_protocol::Client;
+use lsysd::clock::ManualClock;
+use lsysd::core::{Core, Options};
+use lsysd::routing::fib::Fib;
+use lsysd::routing::RibHandle;
+
+/// A kernel FIB that records what it is told; the routes it holds by (table, prefix).
+#[derive(Clone, Default)]
+struct FakeFib {
+    routes: Arc<Mutex<std::collections::BTreeMap<(u32, String), FibRoute>>>,
+    ops: Arc<Mutex<Vec<FibOp>>>,
+}
+
+impl Fib for FakeFib {
+    fn write(&mut self, ops: &[FibOp]) -> Vec<Result<(), String>> {
+        let mut routes = self.routes.lock().unwrap();
+        for op in ops {
+            let r = op.route();
+            let key = (r.kernel_table, r.prefix.to_string());
+            match op {
+                FibOp::Replace(r) => {
+                    routes.insert(key, r.clone());
+                }
+                FibOp::Delete(_) => {
+                    routes.remove(&key);
+                }
+            }
+        }
+        self.ops.lock().unwrap().extend(ops.iter().cloned());
+        ops.iter().map(|_| Ok(())).collect()
+    }
+
+    fn owned(&mut self, table: u32) -> Result<Vec<FibRoute>, String> {
+        Ok(self
+            .routes
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|r| r.kernel_table == table)
+            .cloned()
+            .collect())
+    }
+}
+
+/// The live state the kernel watcher would report for the fake kernel's links; `down` names
+/// links whose carrier is off.
+fn live_of(kernel: &FakeKernel, down: &[&str]) -> LiveState {
+    let links = kernel.snapshot();
+    let index = |name: &str| {
+        links
+            .iter()
+            .position(|l| l.name == name)
+            .map(|i| i as u32 + 2)
+    };
+    let mut state = LiveState::default();
+    for (i, l) in links.iter().enumerate() {
+        let kind = match &l.kind {
+            Kind::Vrf { .. } => "vrf".to_string(),
+            Kind::Bridge => "bridge".to_string(),
+            Kind::Vlan { .. } => "vlan".to_string(),
+            Kind::Other(k) => k.clone(),
+        };
+        let mut live = LiveLink::new(i as u32 + 2, &l.name, &kind);
+        live.master = l.master.as_deref().and_then(index);
+        live.admin_up = l.up;
+        live.oper_up = l.up && !down.contains(&l.name.as_str());
+        live.addresses = l.addresses.clone();
+        state.insert(live);
+    }
+    state
+}
+
+struct Rig {
+    inproc: Inproc,
+    fib: FakeFib,
+    live: SharedLive,
+    rib: RibHandle,
+}
+
+fn rig() -> Rig {
+    let kernel = FakeKernel::with_ports(&["eth1"]);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Datastore::open(dir.path().join("db")).unwrap();
+    let fib = FakeFib::default();
+    let live = lsys_netlink::live::shared();
+    let fresh_kernel = kernel.clone();
+    let rib = RibHandle::start(
+        Box::new(fib.clone()),
+        live.clone(),
+        Box::new(move || Ok(live_of(&fresh_kernel, &[]))),
+        None,
+    )
+    .unwrap();
+    let clock = Arc::new(ManualClock::new(START));
+    let core = Core::start(
+        store,
+        Options {
+            dataplane: Some(Box::new(kernel.clone())),
+            rib: Some(rib.clone()),
+            clock: clock.clone(),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    core.pipeline.reconcile().unwrap();
+    let inproc = Inproc::from_parts(core, dir, clock, kernel);
+    Rig {
+        inproc,
+        fib,
+        live,
+        rib,
+    }
+}
+
+impl Rig {
+    /// Tells the RIB that the kernel's links are now the fake kernel's (with `down` off).
+    fn links(&self, down: &[&str]) {
+        self.live.write().unwrap().state = live_of(&self.inproc.kernel, down);
+        self.rib.links_changed();
+    }
+
+    /// Waits (≤ 5 s) until the fake FIB's routes satisfy `ok`.
+    fn until(&self, what: &str, ok: impl Fn(&[FibRoute]) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let routes: Vec<FibRoute> = self.fib.routes.lock().unwrap().values().cloned().collect();
+            if ok(&routes) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what}: FIB holds {routes:#?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+const SEED: &str = include_str!("../../grammar/tests/fixtures/seed.conf");
+const I: &str = "d87ed303-8b9d-48a5-9f08-aa42b4b50cd8";
+
+fn gateway_of(routes: &[FibRoute], prefix: &str) -> Option<String> {
+    routes
+        .iter()
+        .find(|r| r.prefix.to_string() == prefix)
+        .and_then(|r| match &r.action {
+            FibAction::Forward(h) => h.first().and_then(|h| h.gateway).map(|g| g.to_string()),
+            other => Some(format!("{other:?}")),
+        })
+}
+
+#[test]
+fn tenant_statics_reach_the_fib_and_show_route_and_follow_links() {
+    let mut r = rig();
+    let mut root = r.inproc.root();
+    r.inproc.load_override(&mut root, SEED);
+    r.links(&[]);
+    let mut t = r.inproc.login(2001, "jvetter", Client::Cli);
+    for line in [
+        "configure private".to_string(),
+        format!("set routing-instances {I} routing-options static route 10.6.0.0/16 next-hop 10.0.0.14"),
+        format!("set routing-instances {I} routing-options static route 172.16.0.0/16 next-hop 10.0.0.1"),
+        format!("set routing-instances {I} routing-options static route 172.16.0.0/16 qualified-next-hop 10.0.0.14 preference 7"),
+        format!("set routing-instances {I} routing-options static route 10.66.0.0/16 discard"),
+        format!("set routing-instances {I} routing-options static route 10.68.0.0/16 next-hop 10.0.0.200"),
+        "commit and-quit".to_string(),
+    ] {
+        let reply = r.inproc.run(&mut t, &line);
+        assert_eq!(reply.error, None, "{line}: {reply:?}");
+    }
+    r.until("statics installed", |routes| {
+        gateway_of(routes, "10.6.0.0/16").as_deref() == Some("10.0.0.14")
+            && gateway_of(routes, "172.16.0.0/16").as_deref() == Some("10.0.0.1")
+            && gateway_of(routes, "10.66.0.0/16").as_deref() == Some("Blackhole")
+    });
+    let fib = r.fib.routes.lock().unwrap().clone();
+    assert!(
+        !fib.keys().any(|(_, p)| p == "10.68.0.0/16"),
+        "an unresolved static is hidden, never installed"
+    );
+
+    // The tenant sees its instance's table by its own name, and nothing of the operator's.
+    let shown = r.inproc.run(&mut t, "show route").output;
+    assert!(shown.contains(&format!("{I}.inet.0: ")), "{shown}");
+    assert!(shown.contains("10.6.0.0/16        *[Static/5] "), "{shown}");
+    assert!(shown.contains("> to 10.0.0.14 via irb.2"), "{shown}");
+    assert!(shown.contains("10.0.0.0/31        *[Direct/0] "), "{shown}");
+    assert!(!shown.contains("10.68.0.0"), "{shown}");
+    let hidden = r.inproc.run(&mut t, "show route hidden").output;
+    assert!(hidden.contains("10.68.0.0/16"), "{hidden}");
+    let other = r.inproc.run(&mut t, "show route table inet.0.x");
+    assert_eq!(
+        other.error.as_deref(),
+        Some("error: routing table inet.0.x not found")
+    );
+
+    // AWS's link loses carrier: the floating static moves to Azure, then comes back.
+    r.links(&["irb.4"]);
+    r.until("floating static over Azure", |routes| {
+        gateway_of(routes, "172.16.0.0/16").as_deref() == Some("10.0.0.14")
+    });
+    r.links(&[]);
+    r.until("preferred static back", |routes| {
+        gateway_of(routes, "172.16.0.0/16").as_deref() == Some("10.0.0.1")
+    });
+
+    // A route deleted from the configuration leaves the kernel.
+    for line in [
+        "configure private".to_string(),
+        format!("delete routing-instances {I} routing-options static route 10.66.0.0/16"),
+        "commit and-quit".to_string(),
+    ] {
+        let reply = r.inproc.run(&mut t, &line);
+        assert_eq!(reply.error, None, "{line}: {reply:?}");
+    }
+    r.until("discard removed", |routes| {
+        gateway_of(routes, "10.66.0.0/16").is_none()
+    });
+}
+
+#[test]
+fn a_restart_on_a_converged_fib_writes_nothing() {
+    let mut r = rig();
+    let mut root = r.inproc.root();
+    r.inproc.load_override(
+        &mut root,
+        &SEED.replace(
+            "route-distinguisher 65000:1;",
+            "route-distinguisher 65000:1;\n routing-options { static { route 10.6.0.0/16 next-hop 10.0.0.14; route 10.66.0.0/16 discard; } }",
+        ),
+    );
+    r.links(&[]);
+    r.until("statics installed", |routes| routes.len() == 2);
+    let writes = r.fib.ops.lock().unwrap().len();
+    // A second RIB on the same kernel (a restart of lsysd) adopts the routes and writes none.
+    let fresh_kernel = r.inproc.kernel.clone();
+    let rib2 = RibHandle::start(
+        Box::new(r.fib.clone()),
+        r.live.clone(),
+        Box::new(move || Ok(live_of(&fresh_kernel, &[]))),
+        None,
+    )
+    .unwrap();
+    let running = r.inproc.core.running.get();
+    let store = r.inproc.core.store.clone();
+    let mut sub = lsysd::actors::routing::Routing::new(rib2, store);
+    use lsysd::actors::Subsystem;
+    let said = sub.reconcile(&running).unwrap();
+    assert!(said.contains(" 0 route writes"), "{said}");
+    assert_eq!(r.fib.ops.lock().unwrap().len(), writes);
+}
