@@ -245,3 +245,38 @@ fn a_load_over_the_limit_is_answered_once() {
         other => panic!("out of step: {other:?}"),
     }
 }
+
+#[test]
+fn ctrl_c_stops_a_ping_and_its_statistics_still_come() {
+    // The operator's master instance is the main table: no VRF needed, loopback answers.
+    let d = Daemon::start();
+    let mut s = raw(&d);
+    execute(&mut s, 1, "ping 127.0.0.1 interval 0.2");
+    let mut replies = 0;
+    let mut tail = String::new();
+    let started = std::time::Instant::now();
+    loop {
+        match proto::read::<Response>(&mut s).unwrap() {
+            Response::Output { text, .. } => {
+                replies += text.matches("bytes from 127.0.0.1").count();
+                if replies == 2 {
+                    proto::write(&mut s, &Request::Cancel { id: 1 }).unwrap();
+                }
+            }
+            Response::Tail { text, .. } => tail.push_str(&text),
+            Response::Done { ok, .. } => {
+                assert!(ok);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "ping never stopped"
+        );
+    }
+    assert!(replies >= 2);
+    assert!(tail.contains("--- 127.0.0.1 ping statistics ---"), "{tail}");
+    assert!(tail.contains("packets received, 0% packet loss"), "{tail}");
+    assert!(tail.contains("round-trip min/avg/max/stddev = "), "{tail}");
+}

@@ -24,14 +24,23 @@ use lsysd::routing::RibHandle;
 struct FakeFib {
     routes: Arc<Mutex<std::collections::BTreeMap<(u32, String), FibRoute>>>,
     ops: Arc<Mutex<Vec<FibOp>>>,
+    /// A prefix the kernel refuses to take.
+    refuse: Arc<Mutex<Option<String>>>,
 }
 
 impl Fib for FakeFib {
     fn write(&mut self, ops: &[FibOp]) -> Vec<Result<(), String>> {
         let mut routes = self.routes.lock().unwrap();
+        let refuse = self.refuse.lock().unwrap().clone();
+        let mut results = Vec::new();
         for op in ops {
             let r = op.route();
             let key = (r.kernel_table, r.prefix.to_string());
+            if matches!(op, FibOp::Replace(_)) && Some(&key.1) == refuse.as_ref() {
+                results.push(Err("File exists".to_string()));
+                continue;
+            }
+            results.push(Ok(()));
             match op {
                 FibOp::Replace(r) => {
                     routes.insert(key, r.clone());
@@ -42,7 +51,7 @@ impl Fib for FakeFib {
             }
         }
         self.ops.lock().unwrap().extend(ops.iter().cloned());
-        ops.iter().map(|_| Ok(())).collect()
+        results
     }
 
     fn owned(&mut self, table: u32) -> Result<Vec<FibRoute>, String> {
@@ -260,4 +269,50 @@ fn a_restart_on_a_converged_fib_writes_nothing() {
     let said = sub.reconcile(&running).unwrap();
     assert!(said.contains(" 0 route writes"), "{said}");
     assert_eq!(r.fib.ops.lock().unwrap().len(), writes);
+}
+
+#[test]
+fn a_kernel_refusal_is_shown_and_maximum_prefixes_refuses_past_the_limit() {
+    let mut r = rig();
+    *r.fib.refuse.lock().unwrap() = Some("10.7.0.0/16".into());
+    let mut root = r.inproc.root();
+    r.inproc.load_override(
+        &mut root,
+        &SEED.replace(
+            "route-distinguisher 65000:1;",
+            "route-distinguisher 65000:1;\n routing-options { maximum-prefixes 2; static { \
+             route 10.6.0.0/16 next-hop 10.0.0.14; route 10.7.0.0/16 next-hop 10.0.0.14; \
+             route 10.8.0.0/16 discard; } }",
+        ),
+    );
+    r.links(&[]);
+    r.until("the admitted route installed", |routes| {
+        gateway_of(routes, "10.6.0.0/16").is_some()
+    });
+    let mut t = r.inproc.login(2001, "jvetter", Client::Cli);
+    // The refusal is on the route, as the kernel said it; the third static is past the limit.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let shown = loop {
+        let shown = r.inproc.run(&mut t, "show route protocol static").output;
+        if shown.contains("Kernel: refused (File exists)") || Instant::now() > deadline {
+            break shown;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(shown.contains("Kernel: refused (File exists)"), "{shown}");
+    assert!(!shown.contains("10.8.0.0/16"), "{shown}");
+    let summary = r.inproc.run(&mut t, "show route summary").output;
+    assert!(
+        summary.contains("Limit/Threshold: 2/2 destinations"),
+        "{summary}"
+    );
+    assert!(summary.contains("Refused: 1 destinations"), "{summary}");
+    // The tenant cannot raise its own limit.
+    let e = r.inproc.run(&mut t, "configure private");
+    assert_eq!(e.error, None);
+    let e = r.inproc.err(
+        &mut t,
+        &format!("set routing-instances {I} routing-options maximum-prefixes 100"),
+    );
+    assert!(e.contains("operator"), "{e}");
 }

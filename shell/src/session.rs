@@ -484,4 +484,38 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(ui.lines, ["fresh"]);
     }
+
+    #[test]
+    fn after_ctrl_c_only_the_tail_is_shown() {
+        let input = frames(&[
+            welcome(),
+            output(1, "64 bytes from 10.0.0.14: icmp_seq=3\n"),
+            Response::Tail {
+                id: 1,
+                text: "\n--- 10.0.0.14 ping statistics ---\n4 packets transmitted".into(),
+            },
+            done(1, true),
+        ]);
+        let mut s =
+            Session::start(std::io::Cursor::new(input), Vec::new(), Client::Cli, None).unwrap();
+        let mut ui = Recorder {
+            interrupts: 1,
+            ..Recorder::default()
+        };
+        let o = s
+            .execute("ping 10.0.0.14", &mut Pipeline::default(), &mut ui)
+            .unwrap();
+        assert!(o.cancelled);
+        assert_eq!(sent(s.writer())[2], Request::Cancel { id: 1 });
+        // The reply that raced the Ctrl-C is dropped; the statistics print, the last line
+        // too (pipes are flushed at Done).
+        assert_eq!(
+            ui.lines,
+            [
+                "",
+                "--- 10.0.0.14 ping statistics ---",
+                "4 packets transmitted"
+            ]
+        );
+    }
 }

@@ -140,6 +140,12 @@ has "$out" "10.6.0.0/16 via 10.0.0.14 dev irb.2" "172.16.0.0/16 via 10.0.0.1 dev
 hasnt "$out" "10.68.0.0" "nexthop"
 [[ $(grep -c '^10.50.0.0/16 via' <<<"$out") == 1 ]] || fail "ECMP without load-balance: one next hop expected"
 
+step "IPv6: a static in rib <instance>.inet6.0 goes into the same VRF table"
+tenant_commit "set routing-instances $I routing-options rib $I.inet6.0 static route 2001:db8:66::/48 discard"
+for _ in $(seq 100); do [[ $(ip -6 route show table 1000 proto 210) == *2001:db8:66::/48* ]] && break; sleep 0.1; done
+has "$(ip -6 route show table 1000 proto 210)" "blackhole 2001:db8:66::/48"
+has "$(tenant "show route table $I.inet6.0")" "2001:db8:66::/48   *[Static/5]" "Discard"
+
 step "show route as the tenant, against the forwarding table"
 out=$(tenant "show route")
 echo "$out" | sed 's/^/  | /'

@@ -82,9 +82,6 @@ pub(super) fn run(
         "show interfaces" => super::live::interfaces(core, s, inv, display),
         "show route forwarding-table" => super::live::forwarding_table(core, s, inv, display),
         "show route" => super::route::show_route(core, s, inv, display, line),
-        "ping" | "traceroute" if core.kernel.is_none() => {
-            Reply::error("error: no dataplane: lsysd runs with --no-dataplane")
-        }
         "ping" => super::ping::ping(core, s, inv),
         "traceroute" => super::ping::traceroute(core, s, inv),
         name @ ("show route receive-protocol bgp"
