@@ -181,7 +181,18 @@ pub(super) fn differences(p: &mut Page) {
         "then load-balance per-packet and per-flow both install all equal-cost next hops. \
          When a policy named by routing-options forwarding-table export has load-balance in \
          any term (or in its own then), it applies to every route of that instance: the \
-         term's from conditions are not evaluated.",
+         term's from conditions are not evaluated. Without such an export a route with several \
+         next hops installs one of them in the kernel (the lowest address that resolves), as \
+         Junos installs one; show route marks it with >.",
+        "A static route whose next hop resolves over no connected subnet of its instance is \
+         hidden (show route hidden) and not installed; when its interface goes down it leaves \
+         the kernel and a qualified-next-hop of a higher preference (a floating static) takes \
+         over. A route the kernel refuses stays in the RIB and show route prints \
+         Kernel: refused (reason) under it.",
+        "maximum-prefixes counts the destinations that hold a static or BGP route, per table \
+         and family (Direct and Local routes are never refused); statics past the limit are \
+         refused in prefix order, logged, and counted in show route summary. Only the \
+         operator may set it; an instance without one takes its logical system's.",
     ] {
         p.raw(".IP \\(bu 2");
         p.line(&escape(item));
