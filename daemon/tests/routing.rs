@@ -215,6 +215,25 @@ fn tenant_statics_reach_the_fib_and_show_route_and_follow_links() {
         Some("error: routing table inet.0.x not found")
     );
 
+    // A tenant cannot name another tenant's instance, nor send from an address not its own.
+    let e = r
+        .inproc
+        .err(&mut t, "ping 10.0.0.14 routing-instance blue count 1");
+    assert_eq!(e, "error: routing instance blue not found");
+    let e = r.inproc.err(
+        &mut t,
+        &format!("ping 10.0.0.14 routing-instance {I} source 10.99.0.1 count 1"),
+    );
+    assert_eq!(
+        e,
+        "error: 10.99.0.1 is not an address of this logical system"
+    );
+    let e = r.inproc.err(
+        &mut t,
+        &format!("ping 10.0.0.14 routing-instance {I} size 9001"),
+    );
+    assert_eq!(e, "error: size 9001 is above the limit of 9000 bytes");
+
     // AWS's link loses carrier: the floating static moves to Azure, then comes back.
     r.links(&["irb.4"]);
     r.until("floating static over Azure", |routes| {

@@ -11,7 +11,8 @@
 //! A tenant is bounded so that the router cannot be made a flood source: `count` at most the
 //! class's `lsys-limits ping-count` (default 1,000), `interval` at least 0.1 s, `size` at
 //! most 9,000 bytes; `rapid` sends the next request when the reply arrives (at most 10 per
-//! second for a tenant).
+//! second for a tenant); `source` one of its own logical system's addresses; traceroute waits
+//! at most 30 s per probe.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -26,6 +27,8 @@ use crate::session::Session;
 /// A tenant's bounds.
 const TENANT_MIN_INTERVAL: Duration = Duration::from_millis(100);
 const TENANT_MAX_SIZE: usize = 9000;
+/// A tenant's traceroute waits at most this long per probe (30 hops × 3 probes bound it).
+const TENANT_MAX_WAIT: Duration = Duration::from_secs(30);
 pub const DEFAULT_PING_COUNT: u32 = 1000;
 
 fn not_found(r: &str) -> String {
@@ -72,6 +75,32 @@ fn device(core: &Core, s: &Session, instance: Option<&str>) -> Result<Option<Str
              use 'routing-instance NAME'"
                 .to_string(),
         ),
+    }
+}
+
+/// A tenant may only send from an address of its own logical system's interfaces: the
+/// kernel would let a VRF-bound socket use any local address, another tenant's included.
+fn own_source(core: &Core, s: &Session, source: Option<IpAddr>) -> Result<(), String> {
+    let (Some(ls), Some(a)) = (s.principal.logical_system.as_deref(), source) else {
+        return Ok(());
+    };
+    let intent = core
+        .running
+        .get()
+        .intent()
+        .map_err(|e| format!("error: running configuration: {e}"))?;
+    let mine = intent.logical_systems.get(ls).is_some_and(|sc| {
+        sc.interfaces.iter().flat_map(|i| &i.units).any(|u| {
+            u.inet.iter().any(|n| IpAddr::V4(n.addr()) == a)
+                || u.inet6.iter().any(|n| IpAddr::V6(n.addr()) == a)
+        })
+    });
+    if mine {
+        Ok(())
+    } else {
+        Err(format!(
+            "error: {a} is not an address of this logical system"
+        ))
     }
 }
 
@@ -178,13 +207,15 @@ fn ping_spec(core: &Core, s: &Session, inv: &Invocation) -> Result<PingSpec, Str
             interval = TENANT_MIN_INTERVAL;
         }
     }
+    let source = number(inv, "source")?;
+    own_source(core, s, source)?;
     Ok(PingSpec {
         target,
         device,
         count,
         size,
         rapid,
-        source: number(inv, "source")?,
+        source,
         ttl: number(inv, "ttl")?,
         interval,
         wait: seconds(inv, "wait")?,
@@ -201,21 +232,29 @@ pub(super) fn traceroute(core: &Core, s: &Session, inv: &Invocation) -> Reply {
         Ok(d) => d,
         Err(e) => return Reply::error(e),
     };
+    let source = match number(inv, "source") {
+        Ok(a) => a,
+        Err(e) => return Reply::error(e),
+    };
+    if let Err(e) = own_source(core, s, source) {
+        return Reply::error(e);
+    }
+    let mut wait = match seconds(inv, "wait") {
+        Ok(w) => w.unwrap_or(Duration::from_secs(5)),
+        Err(e) => return Reply::error(e),
+    };
+    if s.principal.uid != 0 {
+        wait = wait.min(TENANT_MAX_WAIT);
+    }
     let spec = TraceSpec {
         target,
         device,
-        source: match number(inv, "source") {
-            Ok(a) => a,
-            Err(e) => return Reply::error(e),
-        },
+        source,
         max_ttl: match number(inv, "ttl") {
             Ok(t) => t.unwrap_or(30),
             Err(e) => return Reply::error(e),
         },
-        wait: match seconds(inv, "wait") {
-            Ok(w) => w.unwrap_or(Duration::from_secs(5)),
-            Err(e) => return Reply::error(e),
-        },
+        wait,
         probes: 3,
     };
     tracing::info!(user = %s.principal.user, target = %spec.target, device = ?spec.device, "traceroute");

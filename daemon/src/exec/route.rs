@@ -175,8 +175,14 @@ pub(super) fn show_route(
             _ => Reply::ok(render::summary(asn, rid, &views)),
         };
     }
-    // Junos prints only the tables with a matching destination.
-    let views: Vec<TableView> = views.into_iter().filter(|v| !v.dests.is_empty()).collect();
+    // Junos prints only the tables with a matching destination. Every tenant table has a
+    // limit (a default one when the operator set none): it is shown by `show route summary`
+    // only, so the route listings keep the layout of the seed's capture.
+    let views: Vec<TableView> = views
+        .into_iter()
+        .filter(|v| !v.dests.is_empty())
+        .map(|v| TableView { limit: None, ..v })
+        .collect();
     match display {
         Display::Json => json(render::routes_json(&views, now)),
         _ if inv.has("terse") => Reply::ok(render::terse(&views, now)),

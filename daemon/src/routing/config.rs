@@ -16,6 +16,10 @@ use lsys_grammar::typed::{
 /// The kernel's main table: the root's master instance.
 pub const MAIN_TABLE: u32 = 254;
 
+/// Destinations from static (and later BGP) routes a logical system's table may hold when the
+/// operator set no `maximum-prefixes`: every tenant's RIB and kernel tables are bounded.
+pub const DEFAULT_TENANT_MAX_PREFIXES: u32 = 100_000;
+
 /// The key of the root's master instance.
 pub const MAIN_KEY: &str = "";
 
@@ -46,7 +50,10 @@ fn scope_tables(
         None => MAIN_TABLE,
         Some(_) => allocated.get(&master_key).copied().unwrap_or(0),
     };
-    let master_limit = scope.routing_options.maximum_prefixes;
+    let master_limit = scope
+        .routing_options
+        .maximum_prefixes
+        .or(ls.map(|_| DEFAULT_TENANT_MAX_PREFIXES));
     out.insert(
         master_key,
         table(
@@ -73,7 +80,8 @@ fn scope_tables(
     }
 }
 
-/// One table. An instance without its own `maximum-prefixes` takes its logical system's.
+/// One table. An instance without its own `maximum-prefixes` takes its logical system's (a
+/// logical system without one: [`DEFAULT_TENANT_MAX_PREFIXES`]; the root's tables: none).
 fn table(
     name: String,
     kernel_table: u32,

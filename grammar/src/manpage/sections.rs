@@ -192,7 +192,8 @@ pub(super) fn differences(p: &mut Page) {
         "maximum-prefixes counts the destinations that hold a static or BGP route, per table \
          and family (Direct and Local routes are never refused); statics past the limit are \
          refused in prefix order, logged, and counted in show route summary. Only the \
-         operator may set it; an instance without one takes its logical system's.",
+         operator may set it; an instance without one takes its logical system's, and a \
+         logical system without one is limited to 100000 (the root's tables have no limit).",
     ] {
         p.raw(".IP \\(bu 2");
         p.line(&escape(item));
