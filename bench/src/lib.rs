@@ -5,6 +5,7 @@
 //!        │
 //!        ├─► bin/config-bench: parse, print, validate, incremental commit; prints a table
 //!        └─► (other benchmarks reuse gen)
+//!  packed: a minimal batched netlink route writer, the floor bin/fib-bench compares with
 //!  measure: medians of repeated runs, peak resident memory from /proc/self/status
 //!  client: a real lsysd on a private socket and protocol connections to it
 //!        (bin/shell-bench, bin/commit-bench)
@@ -13,3 +14,4 @@
 pub mod client;
 pub mod gen;
 pub mod measure;
+pub mod packed;
