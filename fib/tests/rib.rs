@@ -729,3 +729,34 @@ fn a_new_kernel_table_moves_the_routes() {
     rib.kernel_deleted(KT, net("10.9.0.0/16"), Protocol::Static);
     assert!(!rib.pending());
 }
+
+#[test]
+fn processing_in_slices_gives_what_one_pass_gives() {
+    let statics: Vec<StaticConfig> = (0..10_000u32)
+        .map(|i| st(&format!("11.{}.{}.0/24", i / 256, i % 256), &["10.0.0.1"]))
+        .collect();
+    let build = || {
+        let mut rib = Rib::new();
+        rib.set_connected(KEY, vec![ge0(true)], 1);
+        rib.process(1);
+        rib.configure(KEY, cfg(statics.clone()), 2);
+        rib
+    };
+    let mut whole = build();
+    let one_pass = whole.process(3).fib;
+    let mut sliced = build();
+    let mut ops = Vec::new();
+    let mut passes = 0;
+    while sliced.pending() {
+        let p = sliced.process_some(3, 1_000);
+        assert!(p.fib.len() <= 1_000);
+        ops.extend(p.fib);
+        passes += 1;
+    }
+    assert_eq!(passes, 10);
+    assert_eq!(ops, one_pass);
+    assert_eq!(
+        view(&sliced, Family::Inet, all()),
+        view(&whole, Family::Inet, all())
+    );
+}

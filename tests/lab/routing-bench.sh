@@ -55,6 +55,7 @@ set logical-systems l2 routing-instances CUST instance-type vrf
 set logical-systems l2 routing-instances CUST interface irb.4
 set logical-systems l2 routing-instances CUST route-distinguisher 65000:1
 set logical-systems l2 routing-instances CUST vrf-target target:65000:1
+set logical-systems l2 routing-instances CUST routing-options maximum-prefixes 1000000
 EOF
 start_lsysd
 out=$(lsys -c "configure; load set /tmp/seed.set; commit" 2>&1) || true

@@ -255,17 +255,64 @@ impl Bench {
         Ok(Pass { wall, cpu })
     }
 
-    /// The FIB path: its figures and its memory.
-    fn fib_path(&mut self) -> anyhow::Result<(FibPass, Memory)> {
+    /// The FIB path as lsysd runs it: its RIB actor (`lsysd::routing::RibHandle`, the
+    /// "lsys-rib" thread selecting slices while "lsys-fib" writes the previous ones) given
+    /// the table by `configure`, timed until every route is answered by the kernel. Process
+    /// CPU time (both threads).
+    fn lsysd_actor(&mut self) -> anyhow::Result<Pass> {
+        use lsys_netlink::live::{LiveLink, LiveState};
         self.flush()?;
-        let mut fib = KernelFib::open().map_err(anyhow::Error::msg)?;
-        let now = 1_700_000_000;
-        let mut mem = Memory {
-            before_config: rss_bytes(),
-            ..Memory::default()
-        };
+        let fib = KernelFib::open().map_err(anyhow::Error::msg)?;
+        // The link state the kernel watcher would report: the veth in the table's VRF.
+        let mut state = LiveState::default();
+        state.insert(LiveLink::new(u32::MAX - 1, &format!("vrf{TABLE}"), "vrf"));
+        let mut veth = LiveLink::new(self.oif, DEV, "veth");
+        veth.master = Some(u32::MAX - 1);
+        veth.admin_up = true;
+        veth.oper_up = true;
+        veth.addresses = vec!["10.255.0.1/24".parse().expect("literal")];
+        state.insert(veth);
+        let live = lsys_netlink::live::shared();
+        live.write()
+            .map_err(|_| anyhow::anyhow!("live lock"))?
+            .state = state.clone();
+        let rib = lsysd::routing::RibHandle::start(
+            Box::new(fib),
+            live,
+            Box::new(move || Ok(state.clone())),
+            None,
+        )?;
+        rib.reconcile().map_err(anyhow::Error::msg)?;
+        let config = self.table_config();
+        let c = cpu(nix::sys::resource::UsageWho::RUSAGE_SELF);
+        let t = Instant::now();
+        rib.configure(vec![(KEY.to_string(), Some(config))])?;
+        let n = self.n as u64;
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            let (writes, refused, left) =
+                rib.query(|_, st| (st.writes, st.refused, st.queued > 0 || st.selecting))?;
+            ensure!(refused == 0, "the kernel refused {refused} routes");
+            if writes >= n && !left {
+                break;
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the actor wrote {writes} of {n} routes"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let wall = t.elapsed();
+        let cpu = cpu(nix::sys::resource::UsageWho::RUSAGE_SELF).saturating_sub(c);
+        drop(rib);
+        self.verify("lsysd RIB actor")?;
+        Ok(Pass { wall, cpu })
+    }
+
+    /// The benchmark's table: N statics via the gateway.
+    fn table_config(&self) -> TableConfig {
         let gw = IpAddr::V4(GATEWAY);
-        let config = TableConfig {
+        TableConfig {
             name: KEY.into(),
             kernel_table: TABLE,
             statics: self
@@ -280,7 +327,19 @@ impl Bench {
                 .collect(),
             multipath: false,
             max_prefixes: None,
+        }
+    }
+
+    /// The FIB path: its figures and its memory.
+    fn fib_path(&mut self) -> anyhow::Result<(FibPass, Memory)> {
+        self.flush()?;
+        let mut fib = KernelFib::open().map_err(anyhow::Error::msg)?;
+        let now = 1_700_000_000;
+        let mut mem = Memory {
+            before_config: rss_bytes(),
+            ..Memory::default()
         };
+        let config = self.table_config();
         mem.before_rib = rss_bytes();
         let mut rib = Rib::new();
         let veth = Connected {
@@ -395,23 +454,26 @@ fn bench(n: u32, rounds: usize) -> anyhow::Result<()> {
     // A warm-up install (untimed): the first mode measured should not be the one that grows
     // the kernel's slab caches.
     b.packed()?;
-    let (mut ipb, mut pk, mut nl, mut fp) = (vec![], vec![], vec![], vec![]);
+    let (mut ipb, mut pk, mut nl, mut fp, mut la) = (vec![], vec![], vec![], vec![], vec![]);
     let mut memory = None;
     for round in 0..rounds {
         // The FIB path first: the first round's memory is that of a fresh process.
         let (f, m) = b.fib_path()?;
         memory.get_or_insert(m);
         fp.push(f);
+        la.push(b.lsysd_actor()?);
         nl.push(b.netlink()?);
         pk.push(b.packed()?);
         ipb.push(b.ip_batch(file.path())?);
         eprintln!(
-            "round {}: ip -batch {:.3} s, packed {:.3} s, lsys-netlink {:.3} s, FIB path {:.3} s",
+            "round {}: ip -batch {:.3} s, packed {:.3} s, lsys-netlink {:.3} s, FIB path {:.3} s, \
+             lsysd RIB actor {:.3} s",
             round + 1,
             ipb[round].wall.as_secs_f64(),
             pk[round].wall.as_secs_f64(),
             nl[round].wall.as_secs_f64(),
-            fp[round].total.as_secs_f64()
+            fp[round].total.as_secs_f64(),
+            la[round].wall.as_secs_f64()
         );
     }
     b.flush()?;
@@ -419,6 +481,7 @@ fn bench(n: u32, rounds: usize) -> anyhow::Result<()> {
     let ipb = median_pass(&ipb);
     let pk = median_pass(&pk);
     let nl = median_pass(&nl);
+    let la = median_pass(&la);
     let f = FibPass {
         rib: median(&fp, |p| p.rib),
         actor: median(&fp, |p| p.actor),
@@ -442,6 +505,11 @@ fn bench(n: u32, rounds: usize) -> anyhow::Result<()> {
         pk,
     );
     mode("lsys-netlink RouteSocket::apply, prebuilt ops", nl);
+    mode(
+        "lsysd RIB actor (configure → every route answered; RIB and writer threads overlap; \
+         cpu of both)",
+        la,
+    );
     println!(
         "figure: FIB path (Rib + KernelFib): {:.3} s total, {:.0} routes/s (cpu {:.3} s); \
          RIB configure+process {:.3} s, actor queue/clone {:.3} s, KernelFib::write {:.3} s \
@@ -463,7 +531,13 @@ fn bench(n: u32, rounds: usize) -> anyhow::Result<()> {
     // Ratios of routes/s: time of the reference over time of the measured.
     let ratio = |a: Duration, b: Duration| b.as_secs_f64() / a.as_secs_f64();
     println!(
-        "figure: wall: FIB path / packed = {:.2} (goal ≥ 0.8), FIB path / ip -batch = {:.2}, \
+        "figure: wall: lsysd RIB actor / packed = {:.2} (goal ≥ 0.8), lsysd RIB actor / ip -batch = {:.2} \
+         (routes/s ratios: the FIB path as lsysd runs it)",
+        ratio(la.wall, pk.wall),
+        ratio(la.wall, ipb.wall)
+    );
+    println!(
+        "figure: wall: FIB path, one thread / packed = {:.2}, FIB path / ip -batch = {:.2}, \
          lsys-netlink / packed = {:.2} (routes/s ratios)",
         ratio(f.total, pk.wall),
         ratio(f.total, ipb.wall),

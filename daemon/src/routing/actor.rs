@@ -1,10 +1,19 @@
-//! The "lsys-rib" thread: messages first, then one slice of work at a time.
+//! The "lsys-rib" thread and its kernel writer, "lsys-fib".
+//!
+//! ```text
+//!  messages ──► lsys-rib: Rib ── process_some(4,096) ──► queue ── slice ──► lsys-fib: Fib::write
+//!                  ▲                                                            │
+//!                  └──────────── fib_result() ◄── (slice, results) ◄────────────┘
+//! ```
+//! The RIB selects the next slice while the writer sends the previous one to the kernel (at
+//! most [`IN_FLIGHT`] slices out), so a large change costs about the kernel's time, not the
+//! kernel's plus the RIB's. Messages are answered between slices.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
-use std::sync::{mpsc, Arc};
-use std::time::Instant;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use lsys_fib::rib::Rib;
 use lsys_fib::{Family, FibOp, FibRoute, TableConfig, TableKey};
@@ -15,29 +24,43 @@ use super::{Flags, FreshLinks, Msg};
 
 /// Kernel writes per slice: between two slices the actor answers its messages.
 const SLICE: usize = 4096;
+/// Slices handed to the writer and not answered yet.
+const IN_FLIGHT: usize = 2;
+/// How often the actor looks for the writer's answers while slices are out.
+const ANSWER_POLL: Duration = Duration::from_millis(1);
 
-/// What the FIB side has done, for show commands and tests.
+/// What the FIB side has done, for show commands, tests and benchmarks.
 #[derive(Debug, Clone, Default)]
 pub struct Status {
-    /// Route requests sent to the kernel since start.
+    /// Route requests the kernel answered since start.
     pub writes: u64,
     /// Of those, refused by the kernel.
     pub refused: u64,
     /// Whether the start reconcile ran (before it nothing is written).
     pub reconciled: bool,
-    /// Requests waiting to be sent.
+    /// Requests waiting to be sent or answered.
     pub queued: usize,
+    /// Whether the RIB has prefixes left to select.
+    pub selecting: bool,
 }
+
+/// A slice the writer answered.
+type Written = (Vec<FibOp>, Vec<Result<(), String>>);
 
 struct Actor {
     rib: Rib,
-    fib: Box<dyn Fib>,
+    fib: Arc<Mutex<Box<dyn Fib>>>,
     live: SharedLive,
     fresh: Box<FreshLinks>,
     flags: Arc<Flags>,
     /// The tables' configurations (for the kernel table → key map).
     tables: BTreeMap<TableKey, TableConfig>,
     queue: VecDeque<FibOp>,
+    writer: mpsc::SyncSender<Vec<FibOp>>,
+    written: mpsc::Receiver<Written>,
+    /// Slices and ops with the writer.
+    in_flight: usize,
+    in_flight_ops: usize,
     status: Status,
 }
 
@@ -48,6 +71,25 @@ pub(super) fn spawn(
     live: SharedLive,
     fresh: Box<FreshLinks>,
 ) -> anyhow::Result<()> {
+    let fib = Arc::new(Mutex::new(fib));
+    let (writer, slices) = mpsc::sync_channel::<Vec<FibOp>>(IN_FLIGHT);
+    let (answers, written) = mpsc::sync_channel::<Written>(IN_FLIGHT);
+    let kernel = fib.clone();
+    std::thread::Builder::new()
+        .name("lsys-fib".into())
+        .spawn(move || {
+            // Ends when the actor (the only sender of slices) ends.
+            for ops in slices {
+                let results = catch_unwind(AssertUnwindSafe(|| lock(&kernel).write(&ops)))
+                    .unwrap_or_else(|p| {
+                        tracing::error!(panic = %crate::pipeline::panic_text(&p), "FIB write panicked");
+                        vec![Err("internal error in the FIB writer (logged by lsysd)".into()); ops.len()]
+                    });
+                if answers.send((ops, results)).is_err() {
+                    return;
+                }
+            }
+        })?;
     let mut actor = Actor {
         rib: Rib::new(),
         fib,
@@ -56,6 +98,10 @@ pub(super) fn spawn(
         flags,
         tables: BTreeMap::new(),
         queue: VecDeque::new(),
+        writer,
+        written,
+        in_flight: 0,
+        in_flight_ops: 0,
         status: Status::default(),
     };
     std::thread::Builder::new()
@@ -68,6 +114,10 @@ pub(super) fn spawn(
     Ok(())
 }
 
+fn lock<T: ?Sized>(m: &Mutex<Box<T>>) -> std::sync::MutexGuard<'_, Box<T>> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -75,19 +125,28 @@ fn now() -> i64 {
 }
 
 impl Actor {
+    /// Whether there is work to do now (rather than wait for a message or an answer).
     fn busy(&self) -> bool {
-        self.status.reconciled && (self.rib.pending() || !self.queue.is_empty())
+        let can_send = !self.queue.is_empty() && self.in_flight < IN_FLIGHT;
+        self.status.reconciled && (self.rib.pending() || can_send)
             || self.flags.links.load(Ordering::SeqCst)
-            || self.flags.resync.load(Ordering::SeqCst)
+            || (self.flags.resync.load(Ordering::SeqCst) && self.in_flight == 0)
     }
 
     fn run(&mut self, rx: mpsc::Receiver<Msg>) {
         loop {
+            self.collect();
             let msg = if self.busy() {
                 match rx.try_recv() {
                     Ok(m) => Some(m),
                     Err(mpsc::TryRecvError::Empty) => None,
                     Err(mpsc::TryRecvError::Disconnected) => return,
+                }
+            } else if self.in_flight > 0 {
+                match rx.recv_timeout(ANSWER_POLL) {
+                    Ok(m) => Some(m),
+                    Err(mpsc::RecvTimeoutError::Timeout) => None,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 }
             } else {
                 match rx.recv() {
@@ -100,7 +159,8 @@ impl Actor {
             // from the running intent), and the thread goes on.
             let step = catch_unwind(AssertUnwindSafe(|| match msg {
                 Some(m) => self.handle(m),
-                None => self.work(),
+                None if self.busy() => self.work(),
+                None => {}
             }));
             if let Err(p) = step {
                 tracing::error!(panic = %crate::pipeline::panic_text(&p), "RIB step panicked; rebuilding the RIB");
@@ -143,7 +203,8 @@ impl Actor {
                 let _ = done.send(());
             }
             Msg::Query(f) => {
-                self.status.queued = self.queue.len();
+                self.status.queued = self.queue.len() + self.in_flight_ops;
+                self.status.selecting = self.rib.pending();
                 f(&self.rib, &self.status)
             }
             Msg::Deleted {
@@ -158,19 +219,22 @@ impl Actor {
         }
     }
 
-    /// One slice: interfaces, a resync, a selection pass, or kernel writes.
+    /// One step: interfaces, a resync, a slice to the writer, or a slice selected.
     fn work(&mut self) {
         if self.flags.links.swap(false, Ordering::SeqCst) {
-            let live = self.live.read().unwrap_or_else(|p| p.into_inner());
-            let state = live.state.clone();
-            drop(live);
+            let state = self
+                .live
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .state
+                .clone();
             self.set_connected(&state);
             return;
         }
         if !self.status.reconciled {
             return;
         }
-        if self.flags.resync.swap(false, Ordering::SeqCst) {
+        if self.in_flight == 0 && self.flags.resync.swap(false, Ordering::SeqCst) {
             let state = self
                 .live
                 .read()
@@ -182,17 +246,62 @@ impl Actor {
             }
             return;
         }
+        // Keep the writer busy first, then select the next slice while it writes.
+        if !self.queue.is_empty() && self.in_flight < IN_FLIGHT {
+            let n = self.queue.len().min(SLICE);
+            let ops: Vec<FibOp> = self.queue.drain(..n).collect();
+            self.send(ops);
+            return;
+        }
         if self.rib.pending() {
-            let p = self.rib.process(now());
+            let p = self.rib.process_some(now(), SLICE);
             for n in &p.notices {
                 tracing::warn!("{n}");
             }
             self.queue.extend(p.fib);
+        }
+    }
+
+    /// Hands a slice to the writer; ops for a table with no kernel table are refused here.
+    fn send(&mut self, ops: Vec<FibOp>) {
+        let (real, none): (Vec<FibOp>, Vec<FibOp>) =
+            ops.into_iter().partition(|op| op.route().kernel_table != 0);
+        for op in &none {
+            self.rib.fib_result(
+                op,
+                Err("no forwarding table: the instance has no interface".into()),
+            );
+        }
+        if real.is_empty() {
             return;
         }
-        let n = self.queue.len().min(SLICE);
-        let ops: Vec<FibOp> = self.queue.drain(..n).collect();
-        self.write(&ops);
+        let n = real.len();
+        if self.writer.send(real).is_ok() {
+            self.in_flight += 1;
+            self.in_flight_ops += n;
+        } else {
+            tracing::error!("the FIB writer thread is gone");
+        }
+    }
+
+    /// Takes the writer's answers that arrived.
+    fn collect(&mut self) {
+        while let Ok(w) = self.written.try_recv() {
+            self.answered(w);
+        }
+    }
+
+    fn answered(&mut self, (ops, results): Written) {
+        self.in_flight -= 1;
+        self.in_flight_ops -= ops.len();
+        self.status.writes += ops.len() as u64;
+        for (op, r) in ops.iter().zip(results) {
+            if let Err(e) = &r {
+                self.status.refused += 1;
+                tracing::warn!(route = %op.route().prefix, table = op.route().kernel_table, error = %e, "kernel refused a route");
+            }
+            self.rib.fib_result(op, r);
+        }
     }
 
     fn kernel_tables(&self) -> BTreeMap<u32, TableKey> {
@@ -210,43 +319,11 @@ impl Actor {
         }
     }
 
-    /// Sends `ops`; ops for a table with no kernel table are refused without a write.
-    fn write(&mut self, ops: &[FibOp]) {
-        let (real, none): (Vec<FibOp>, Vec<FibOp>) = ops
-            .iter()
-            .cloned()
-            .partition(|op| op.route().kernel_table != 0);
-        for op in &none {
-            self.rib.fib_result(
-                op,
-                Err("no forwarding table: the instance has no interface".into()),
-            );
-        }
-        if real.is_empty() {
-            return;
-        }
-        let started = Instant::now();
-        let results = self.fib.write(&real);
-        self.status.writes += real.len() as u64;
-        for (op, r) in real.iter().zip(results) {
-            if let Err(e) = &r {
-                self.status.refused += 1;
-                tracing::warn!(route = %op.route().prefix, table = op.route().kernel_table, error = %e, "kernel refused a route");
-            }
-            self.rib.fib_result(op, r);
-        }
-        tracing::debug!(
-            ops = real.len(),
-            ms = started.elapsed().as_secs_f64() * 1e3,
-            "FIB slice written"
-        );
-    }
-
     /// Tells the RIB which of lsys's routes each kernel table holds.
     fn adopt(&mut self, live: &LiveState) -> Result<usize, String> {
         let mut found = 0;
         for table in self.kernel_tables().into_keys() {
-            let mut routes = self.fib.owned(table)?;
+            let mut routes = lock(&self.fib).owned(table)?;
             for r in &mut routes {
                 if let lsys_fib::FibAction::Forward(hops) = &mut r.action {
                     for h in hops.iter_mut() {
@@ -276,8 +353,18 @@ impl Actor {
         let found = self.adopt(&live)?;
         self.status.reconciled = true;
         let before = self.status.writes;
-        while self.rib.pending() || !self.queue.is_empty() {
-            self.work();
+        loop {
+            self.collect();
+            if self.busy() {
+                self.work();
+            } else if self.in_flight > 0 {
+                match self.written.recv() {
+                    Ok(w) => self.answered(w),
+                    Err(_) => return Err("the FIB writer thread is gone".into()),
+                }
+            } else {
+                break;
+            }
         }
         let writes = self.status.writes - before;
         Ok(format!(

@@ -162,8 +162,20 @@ impl Rib {
     /// differences against what is installed), the prefixes whose active route changed, and
     /// the notices the inputs since the last call produced.
     pub fn process(&mut self, now: i64) -> Processed {
+        self.process_some(now, usize::MAX)
+    }
+
+    /// [`Rib::process`] for at most `budget` dirty prefixes (the lowest first; operations
+    /// queued by earlier inputs always come out): a caller that writes as it goes can start
+    /// on the kernel before a large change is selected in full. Call it until
+    /// [`Rib::pending`] is false.
+    pub fn process_some(&mut self, now: i64, budget: usize) -> Processed {
         let mut out = std::mem::take(&mut self.queued);
+        let mut left = budget;
         for (key, table) in &mut self.tables {
+            if left == 0 {
+                break;
+            }
             let Table {
                 ifaces,
                 settings,
@@ -175,8 +187,11 @@ impl Rib {
                 if fam.dirty.is_empty() {
                     continue;
                 }
+                if left == 0 {
+                    break;
+                }
                 let mut changes = select::Changes::default();
-                select::process_family(fam, ifaces, settings, now, &mut changes);
+                left -= select::process_family(fam, ifaces, settings, now, left, &mut changes);
                 out.fib.append(&mut changes.fib);
                 out.best_changed
                     .extend(changes.best_changed.into_iter().map(|p| (key.clone(), p)));

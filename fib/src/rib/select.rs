@@ -24,18 +24,35 @@ pub(super) struct Changes {
 }
 
 /// Re-selects every dirty prefix of `fam` (draining the queue).
+/// Re-selects at most `budget` dirty prefixes, lowest first; returns how many it took.
 pub(super) fn process_family(
     fam: &mut FamilyRib,
     ifaces: &Ifaces,
     settings: &Settings,
     now: i64,
+    budget: usize,
     out: &mut Changes,
-) {
-    let dirty = std::mem::take(&mut fam.dirty);
-    for prefix in dirty {
-        process_dest(fam, ifaces, settings, prefix, now, out);
+) -> usize {
+    let mut done = 0;
+    if budget >= fam.dirty.len() {
+        let dirty = std::mem::take(&mut fam.dirty);
+        done = dirty.len();
+        for prefix in dirty {
+            process_dest(fam, ifaces, settings, prefix, now, out);
+        }
+    } else {
+        while done < budget {
+            let Some(prefix) = fam.dirty.pop_first() else {
+                break;
+            };
+            process_dest(fam, ifaces, settings, prefix, now, out);
+            done += 1;
+        }
     }
-    fam.dests.compact();
+    if fam.dirty.is_empty() {
+        fam.dests.compact();
+    }
+    done
 }
 
 /// The active route as subscribers see it.
@@ -154,7 +171,7 @@ mod tests {
                 inet,
                 ..
             } = &mut t;
-            process_family(inet, ifaces, settings, 1, &mut out);
+            process_family(inet, ifaces, settings, 1, usize::MAX, &mut out);
             assert!(out.fib.is_empty());
             let d = &t.family(Family::Inet).dests.map[&"10.0.0.0/24".parse().unwrap()];
             let active = d.active().expect("an active route");
