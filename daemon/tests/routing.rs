@@ -215,6 +215,22 @@ fn tenant_statics_reach_the_fib_and_show_route_and_follow_links() {
         Some("error: routing table inet.0.x not found")
     );
 
+    // One prefix in the extensive form; the operator sees the tenant's tables under its name.
+    let ext = r
+        .inproc
+        .run(&mut t, "show route 10.6.0.0/16 exact extensive")
+        .output;
+    assert!(ext.contains("10.6.0.0/16 (1 entry, 1 announced)"), "{ext}");
+    assert!(ext.contains("*Static Preference: 5"), "{ext}");
+    let mut root = r.inproc.root();
+    let all = r.inproc.run(&mut root, "show route table l2/").output;
+    assert!(all.contains(&format!("l2/{I}.inet.0: ")), "{all}");
+    let terse = r
+        .inproc
+        .run(&mut t, "show route protocol static terse")
+        .output;
+    assert!(terse.contains("* ? 10.6.0.0/16        S   5"), "{terse}");
+
     // A tenant cannot name another tenant's instance, nor send from an address not its own.
     let e = r
         .inproc

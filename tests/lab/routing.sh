@@ -172,6 +172,12 @@ out=$(tenant "traceroute 10.6.0.2 routing-instance $I wait 2")
 echo "$out" | sed 's/^/  | /'
 has "$out" "traceroute to 10.6.0.2 (10.6.0.2), 30 hops max" " 1  10.0.0.14" " 2  10.6.0.2"
 
+out=$(tenant "ping 10.6.0.2 routing-instance $I count 1 ttl 1 wait 2")
+echo "$out" | sed 's/^/  | /'
+has "$out" "from 10.0.0.14: Time to live exceeded" "1 packets transmitted, 0 packets received, 100% packet loss"
+out=$(tenant "ping 10.0.0.14 routing-instance $I count 2 rapid")
+has "$out" "!!" "2 packets transmitted, 2 packets received, 0% packet loss"
+
 step "floating static: 172.16/16 moves to Azure when AWS's link goes down, and back"
 ip link set eth1.4 down
 t0=$(now)

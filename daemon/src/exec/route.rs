@@ -183,11 +183,12 @@ pub(super) fn show_route(
         .filter(|v| !v.dests.is_empty())
         .map(|v| TableView { limit: None, ..v })
         .collect();
+    // A large table goes out in chunks as the client takes them (and stops on Ctrl-C).
     match display {
         Display::Json => json(render::routes_json(&views, now)),
-        _ if inv.has("terse") => Reply::ok(render::terse(&views, now)),
-        _ if inv.has("extensive") => Reply::ok(render::extensive(&views, now)),
-        _ => Reply::ok(render::routes(&views, now)),
+        _ if inv.has("terse") => Reply::streamed(render::terse(&views, now)),
+        _ if inv.has("extensive") => Reply::streamed(render::extensive(&views, now)),
+        _ => Reply::streamed(render::routes(&views, now)),
     }
 }
 
