@@ -219,5 +219,16 @@ for _ in $(seq 100); do [[ $(table) != *10.66.0.0* ]] && break; sleep 0.1; done
 hasnt "$(table)" "10.66.0.0"
 has "$(table)" "192.0.2.0/24 via 10.0.0.1 dev irb.4 proto static"
 
+step "restart after lsys routes went stale while lsysd was down: removed; the foreign one stays"
+stop_lsysd
+ip route add 10.123.0.0/16 via 10.0.0.1 table 1000 proto 210
+ip route add 10.124.0.0/16 via 10.0.0.1 table 1000 proto static
+start_lsysd
+for _ in $(seq 100); do grep -q "routes reconciled" "/tmp/lsysd$LOGN.log" && break; sleep 0.1; done
+line=$(grep "routes reconciled" "/tmp/lsysd$LOGN.log" || true)
+echo "  | $line"
+hasnt "$(table)" "10.123.0.0"
+has "$(table)" "10.124.0.0/16 via 10.0.0.1 dev irb.4 proto static" "192.0.2.0/24 via 10.0.0.1 dev irb.4 proto static"
+
 stop_lsysd
 echo ROUTING-OK

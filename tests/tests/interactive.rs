@@ -1,6 +1,7 @@
 //! The interactive shell in a real terminal: tmux runs `lsys` as a tenant user; keys go in with
 //! send-keys, the screen comes back with capture-pane. Covers `?`, TAB, the `[edit ...]`
-//! banner, a caret error, the pager and Ctrl-C during paged output.
+//! banner, a caret error, the pager and Ctrl-C during paged output; Ctrl-C stopping a ping
+//! with its statistics printed after `^C`, as in the seed transcript.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -217,4 +218,35 @@ fn interactive_session_in_tmux() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn ctrl_c_stops_ping_and_prints_its_statistics() {
+    // The operator's master instance is the main table: loopback answers without a VRF.
+    let lab = Lab::start();
+    let cmd = format!(
+        "{} --socket {}",
+        bin("lsys").display(),
+        lab.socket.display()
+    );
+    let t = Tmux::start("lsys-ping", &cmd);
+    t.wait("prompt", |s| s.trim_end().ends_with('>'));
+    t.text("ping 127.0.0.1 interval 0.2");
+    t.keys(&["Enter"]);
+    t.wait_for("icmp_seq=2 ");
+    t.keys(&["C-c"]);
+    let s = t.wait_for("round-trip min/avg/max/stddev = ");
+    assert!(
+        s.contains("PING 127.0.0.1 (127.0.0.1): 56 data bytes"),
+        "{s}"
+    );
+    assert!(s.contains("--- 127.0.0.1 ping statistics ---"), "{s}");
+    assert!(s.contains("packets received, 0% packet loss"), "{s}");
+    // Back at the prompt, and the session goes on.
+    t.wait("prompt after the statistics", |_| {
+        t.last_line().trim_end().ends_with('>')
+    });
+    t.text("show version");
+    t.keys(&["Enter"]);
+    t.wait_for("Model: lsys");
 }
