@@ -23,11 +23,11 @@
 
 use std::collections::HashMap;
 
+use crate::key;
 use crate::path::words_of;
 use crate::schema::{Kind, Schema, SchemaId};
-use crate::text::print::curly_statement;
+use crate::text::print::{curly_statement, is_simple};
 use crate::tree::{Node, Step};
-use crate::types::quote;
 
 /// The `show | compare` text turning `old` into `new` (both the same statement, usually the
 /// root); empty when they are equal.
@@ -107,18 +107,7 @@ impl Differ<'_> {
 
     /// Whether a child can be part of its parent's one-line form.
     fn simple(&self, n: &Node) -> bool {
-        if n.inactive || n.annotation.is_some() {
-            return false;
-        }
-        let s = self.schema.node(n.schema);
-        match s.kind {
-            Kind::Flag | Kind::LeafList => true,
-            Kind::Leaf => !n.values.is_empty(),
-            Kind::Container => {
-                s.inline && !n.children.is_empty() && n.children.iter().all(|c| self.simple(c))
-            }
-            Kind::List => false,
-        }
+        is_simple(n)
     }
 
     /// The statement as one context line: its one-line form, or `head { ... }`.
@@ -132,11 +121,14 @@ impl Differ<'_> {
             line.push_str(&self.schema.node(j).word);
             line.push(' ');
         }
-        match (&n.key, s.keyless) {
-            (Some(k), true) => line.push_str(&quote(k)),
-            (Some(k), false) => line.push_str(&format!("{} {}", s.word, quote(k))),
-            (None, _) => line.push_str(&s.word),
+        let mut words = Vec::with_capacity(3);
+        if !s.keyless {
+            words.push(s.word.clone());
         }
+        if let Some(k) = &n.key {
+            words.extend(key::words(self.schema, n.schema, k));
+        }
+        line.push_str(&words.join(" "));
         line.push_str(" { ... }");
         line
     }

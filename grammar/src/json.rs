@@ -11,6 +11,9 @@
 //!                                      "@peer-as": {"comment": "/* why */"}, "peer-as": "1"}]}}
 //! }}
 //! ```
+//! An entry whose key has a `@key` part (see [`crate::key`]) shows that part as the member it
+//! would be as a statement: `{"name": "0.0.0.0/0", "exact": [null]}`, and for a list named by
+//! its part alone no `name`: `"community": [{"delete": "X"}, {"add": "Y"}]`.
 //! Every value is a string (numbers too, as Junos prints them). Attributes of a container or
 //! entry go in its `"@"` member, those of a leaf, leaf-list or flag in a sibling `"@word"`
 //! member, both first. Members come in schema display order. Reading accepts the same shape
@@ -22,6 +25,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::key;
 use crate::path::parse_value;
 use crate::schema::{Kind, Schema, SchemaId, ROOT};
 use crate::tree::Node;
@@ -121,12 +125,96 @@ fn entry(schema: &Schema, n: &Node) -> Value {
     if let Some(a) = attributes(n) {
         m.insert("@".into(), a);
     }
-    m.insert(
-        "name".into(),
-        Value::String(n.key.clone().unwrap_or_default()),
-    );
+    let raw = n.key.as_deref().unwrap_or_default();
+    match key::split(schema, n.schema, raw) {
+        Some(k) => {
+            if let Some(v) = k.value {
+                m.insert("name".into(), Value::String(v.to_string()));
+            }
+            // The `@key` statement shows as the member it would be as a statement.
+            if let Some(p) = k.part {
+                let v = match p.value {
+                    Some(v) => Value::String(v.to_string()),
+                    None => Value::Array(vec![Value::Null]),
+                };
+                m.insert(schema.node(p.id).word.clone(), v);
+            }
+        }
+        None => {
+            m.insert("name".into(), Value::String(raw.to_string()));
+        }
+    }
     m.extend(members(schema, n));
     Value::Object(m)
+}
+
+/// The key of a list entry from its JSON object: `name` (for a list with a type) and the
+/// member of its `@key` statement, if the list has those. Returns the key and the members
+/// it used.
+fn read_key<'a>(
+    schema: &'a Schema,
+    list: SchemaId,
+    obj: &Map<String, Value>,
+    ep: &str,
+) -> Result<(String, Vec<&'a str>), JsonError> {
+    let mut used = Vec::new();
+    let value = match schema.node(list).vtype {
+        Some(_) => {
+            used.push("name");
+            let np = member_path(ep, "name");
+            let raw = scalar(
+                obj.get("name")
+                    .ok_or_else(|| err(ep, "missing member 'name'"))?,
+                &np,
+            )?;
+            Some(parse_value(schema, list, &raw).map_err(|m| err(&np, m))?)
+        }
+        None => None,
+    };
+    if !schema.has_key_parts(list) {
+        return Ok((value.unwrap_or_default(), used));
+    }
+    let mut part = None;
+    for id in schema.key_parts(list) {
+        let word = schema.node(id).word.as_str();
+        if obj.contains_key(&format!("@{word}")) {
+            return Err(err(
+                &member_path(ep, &format!("@{word}")),
+                format!("'{word}' is part of the entry's name: its attributes go in \"@\""),
+            ));
+        }
+        let Some(v) = obj.get(word) else { continue };
+        let p = member_path(ep, word);
+        if let Some((other, _)) = part {
+            return Err(err(
+                &p,
+                format!("'{word}' cannot be combined with '{other}'"),
+            ));
+        }
+        let pv = match schema.node(id).kind {
+            Kind::Leaf => Some(parse_value(schema, id, &scalar(v, &p)?).map_err(|m| err(&p, m))?),
+            _ => {
+                if !matches!(v.as_array().map(Vec::as_slice), Some([Value::Null])) {
+                    return Err(err(&p, "expected [null]"));
+                }
+                None
+            }
+        };
+        used.push(word);
+        part = Some((word, pv));
+    }
+    if value.is_none() && part.is_none() {
+        let words: Vec<&str> = schema
+            .key_parts(list)
+            .map(|c| schema.node(c).word.as_str())
+            .collect();
+        return Err(err(
+            ep,
+            format!("missing one of the members {}", words.join(", ")),
+        ));
+    }
+    let part = part.as_ref().map(|(w, v)| (*w, v.as_deref()));
+    Ok((key::compose(value.as_deref(), part), used))
 }
 
 /// Reads the children of a statement of schema node `start` from JSON. At the root the
@@ -297,21 +385,20 @@ fn read_members(
                 for (i, e) in arr.iter().enumerate() {
                     let ep = format!("{p}[{i}]");
                     let obj = as_object(e, &ep)?;
-                    let np = member_path(&ep, "name");
-                    let raw = scalar(
-                        obj.get("name")
-                            .ok_or_else(|| err(&ep, "missing member 'name'"))?,
-                        &np,
-                    )?;
-                    let key = parse_value(schema, id, &raw).map_err(|m| err(&np, m))?;
+                    let (key, mut used) = read_key(schema, id, obj, &ep)?;
                     if node.child(id, Some(&key)).is_some() {
-                        return Err(err(&np, format!("duplicate entry '{key}'")));
+                        let at = match s.vtype {
+                            Some(_) => member_path(&ep, "name"),
+                            None => ep,
+                        };
+                        return Err(err(&at, format!("duplicate entry '{key}'")));
                     }
                     let mut child = Node::new(id, Some(key));
                     if let Some(a) = obj.get("@") {
                         read_attributes(&mut child, a, &member_path(&ep, "@"))?;
                     }
-                    read_members(schema, &mut child, obj, &ep, &["@", "name"])?;
+                    used.push("@");
+                    read_members(schema, &mut child, obj, &ep, &used)?;
                     node.insert_child(child);
                 }
             }

@@ -10,12 +10,15 @@
 //! ```
 //! The configuration itself is a [`tree::Node`] tree whose nodes point into the schema. Every value
 //! is stored in canonical text form (see [`types`]), so two trees that mean the same are equal.
+//! A list entry is found by its key; [`key`] explains keys of more than one word
+//! (`route-filter 0.0.0.0/0 exact`, `community add A`).
 
 pub mod cli;
 pub mod compare;
 pub mod complete;
 pub mod edit;
 pub mod json;
+pub mod key;
 pub mod manpage;
 pub mod path;
 pub mod schema;

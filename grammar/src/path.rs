@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::key;
 use crate::schema::{Kind, Schema, SchemaId};
 use crate::tree::Step;
 use crate::types;
@@ -190,6 +191,27 @@ pub fn resolve(
             None => return Err(err(i, PathErrorKind::Syntax)),
         };
         let node = schema.node(id);
+        if node.key {
+            // A `@key` statement is part of an entry's name, written right after the value.
+            // After a whole entry of a list named by its parts alone, one starts another
+            // entry: `community add A delete B` is two (what lsys printed before those were
+            // entries).
+            let another = node.parent == Some(cur)
+                && schema.node(cur).parts_only()
+                && open_node
+                && steps.last().is_some_and(|s| s.schema == cur);
+            if !another {
+                return Err(err(i, PathErrorKind::Syntax));
+            }
+            targets.push(Target {
+                steps: steps.clone(),
+                values: None,
+            });
+            steps.pop();
+            let key = entry_key(schema, cur, words, &mut i, mode)?;
+            steps.push(Step::new(cur, Some(key)));
+            continue;
+        }
         match node.kind {
             Kind::Container => {
                 steps.push(Step::new(id, None));
@@ -201,26 +223,11 @@ pub fn resolve(
                 if !node.keyless {
                     i += 1;
                 }
-                let Some(kw) = words.get(i) else {
-                    if values == Values::Optional && !node.keyless {
-                        // `show protocols bgp group`: the list as a whole is not a statement.
-                        return Err(err(i, PathErrorKind::MissingArgument));
-                    }
-                    return Err(err(i, PathErrorKind::MissingArgument));
-                };
-                let key = parse_value(schema, id, &kw.text).map_err(|message| {
-                    err(
-                        i,
-                        PathErrorKind::InvalidValue {
-                            message,
-                            value: kw.text.clone(),
-                        },
-                    )
-                })?;
+                // `show protocols bgp group`: the list as a whole is not a statement.
+                let key = entry_key(schema, id, words, &mut i, mode)?;
                 steps.push(Step::new(id, Some(key)));
                 cur = id;
                 open_node = true;
-                i += 1;
             }
             Kind::Flag => {
                 let mut s = steps.clone();
@@ -302,6 +309,100 @@ pub fn resolve(
     Ok(targets)
 }
 
+/// Reads the key of an entry of list `list` from `words[*i..]`: the list's value, then its
+/// `@key` statement (keyword, and value for a leaf) if it has those (see [`crate::key`]).
+/// Leaves `*i` after the key.
+fn entry_key(
+    schema: &Schema,
+    list: SchemaId,
+    words: &[Word],
+    i: &mut usize,
+    mode: Match,
+) -> Result<String, PathError> {
+    let err = |word: usize, kind: PathErrorKind| PathError { word, kind };
+    let value_at = |id: SchemaId, at: usize| -> Result<String, PathError> {
+        let w = words
+            .get(at)
+            .ok_or_else(|| err(at, PathErrorKind::MissingArgument))?;
+        parse_value(schema, id, &w.text).map_err(|message| {
+            err(
+                at,
+                PathErrorKind::InvalidValue {
+                    message,
+                    value: w.text.clone(),
+                },
+            )
+        })
+    };
+    let value = match schema.node(list).vtype {
+        Some(_) => {
+            let v = value_at(list, *i)?;
+            *i += 1;
+            Some(v)
+        }
+        None => None,
+    };
+    if !schema.has_key_parts(list) {
+        return Ok(value.unwrap_or_default());
+    }
+    let part = match words.get(*i).filter(|w| !w.quoted) {
+        Some(w) => match_key_part(schema, list, &w.text, mode).map_err(|k| err(*i, k))?,
+        None => None,
+    };
+    let Some(part) = part else {
+        // A list with a value may leave its part out (an entry of its own); one named by its
+        // part alone cannot.
+        return match value {
+            Some(v) => Ok(v),
+            None if *i < words.len() => Err(err(*i, PathErrorKind::Syntax)),
+            None => Err(err(*i, PathErrorKind::MissingArgument)),
+        };
+    };
+    *i += 1;
+    let part_value = match schema.node(part).kind {
+        Kind::Leaf => {
+            let v = value_at(part, *i)?;
+            *i += 1;
+            Some(v)
+        }
+        _ => None,
+    };
+    Ok(key::compose(
+        value.as_deref(),
+        Some((schema.node(part).word.as_str(), part_value.as_deref())),
+    ))
+}
+
+/// The `@key` statement of `list` that `word` names (a unique prefix in [`Match::Prefix`]).
+fn match_key_part(
+    schema: &Schema,
+    list: SchemaId,
+    word: &str,
+    mode: Match,
+) -> Result<Option<SchemaId>, PathErrorKind> {
+    if let Some(id) = schema
+        .key_parts(list)
+        .find(|&c| schema.node(c).word == word)
+    {
+        return Ok(Some(id));
+    }
+    if mode == Match::Exact {
+        return Ok(None);
+    }
+    let found: Vec<SchemaId> = schema
+        .key_parts(list)
+        .filter(|&c| schema.node(c).word.starts_with(word))
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        _ => Err(PathErrorKind::Ambiguous {
+            word: word.to_string(),
+            candidates: found.iter().map(|&c| schema.node(c).word.clone()).collect(),
+        }),
+    }
+}
+
 /// Resolves a path that must name exactly one statement (`edit`, `delete`, `show`, ...).
 pub fn resolve_one(
     schema: &Schema,
@@ -329,7 +430,7 @@ pub fn words_of(schema: &Schema, steps: &[Step]) -> Vec<String> {
             out.push(n.word.clone());
         }
         if let Some(k) = &s.key {
-            out.push(types::quote(k));
+            out.extend(key::words(schema, s.schema, k));
         }
     }
     out

@@ -308,6 +308,11 @@ impl ValueType {
         }
     }
 
+    /// Whether every value is a single word (no blanks), as a part of a list key must be.
+    pub fn is_word(&self) -> bool {
+        !matches!(self, ValueType::Text | ValueType::AsPath)
+    }
+
     /// Fixed values a user can complete to (enum members, `self`).
     pub fn choices(&self) -> Vec<&str> {
         match self {

@@ -6,6 +6,7 @@
 
 use lsys_grammar::compare::compare;
 use lsys_grammar::json::{from_json, to_json_document};
+use lsys_grammar::key;
 use lsys_grammar::path::parse_value;
 use lsys_grammar::schema::{Kind, Schema, SchemaId, ROOT};
 use lsys_grammar::text::curly;
@@ -83,6 +84,34 @@ impl Gen<'_> {
         out
     }
 
+    /// Keys for entries of list `id`: its values, and for a list with `@key` statements each
+    /// value with each of those (and its first value), so one prefix comes with several match
+    /// types.
+    fn keys(&self, id: SchemaId) -> Vec<String> {
+        if !self.schema.has_key_parts(id) {
+            return self.values(id);
+        }
+        let own: Vec<Option<String>> = match self.schema.node(id).vtype {
+            Some(_) => self.values(id).into_iter().map(Some).take(3).collect(),
+            None => vec![None],
+        };
+        let mut out = Vec::new();
+        for v in &own {
+            for p in self.schema.key_parts(id) {
+                let word = self.schema.node(p).word.as_str();
+                let pv = match self.schema.node(p).kind {
+                    Kind::Leaf => self.values(p).into_iter().next(),
+                    _ => None,
+                };
+                if self.schema.node(p).kind == Kind::Leaf && pv.is_none() {
+                    continue;
+                }
+                out.push(key::compose(v.as_deref(), Some((word, pv.as_deref()))));
+            }
+        }
+        out
+    }
+
     fn attributes(&mut self, n: &mut Node) {
         let r = self.next();
         n.inactive = r % 7 == 1;
@@ -96,6 +125,10 @@ impl Gen<'_> {
         let mut groups: Vec<String> = Vec::new();
         for &id in &self.schema.node(parent).children {
             let s = self.schema.node(id);
+            if s.key {
+                // Part of an entry's key (drawn with it in `keys`), not a statement.
+                continue;
+            }
             let r = self.next();
             if r.checked_rem(2 + depth as u32) != Some(0) {
                 continue;
@@ -108,7 +141,7 @@ impl Gen<'_> {
             }
             match s.kind {
                 Kind::List => {
-                    let keys = self.values(id);
+                    let keys = self.keys(id);
                     let count = 1 + self.next() as usize % 2;
                     let mut used = Vec::new();
                     for _ in 0..count {

@@ -2,6 +2,10 @@
 //!
 //! - curly: `read(print(t)) == t` and printing again gives the same text;
 //! - set: the same through `| display set` lines (annotations stripped: set form has none);
+//! - json: the same through `| display json`;
+//! - all three again on configurations of policy-options alone, drawn with more entries, so
+//!   that route-filters sharing a prefix (`0.0.0.0/0 exact` and `0.0.0.0/0 upto /24`) and
+//!   runs of ordered community actions come up;
 //! - the readers return errors, never panic, on arbitrary and on mutated text.
 //!
 //! 256 cases each (proptest's default; `PROPTEST_CASES=5000 cargo test --test roundtrip_prop`
@@ -10,8 +14,10 @@
 
 mod common;
 
-use common::gen::{arb_tree, strip_annotations, Tree};
+use common::gen::{arb_policy, arb_tree, strip_annotations, Tree};
 use common::shrink::minimize;
+use lsys_grammar::json;
+use lsys_grammar::key;
 use lsys_grammar::schema::{Schema, ROOT};
 use lsys_grammar::text::{curly, print, set};
 use lsys_grammar::tree::Node;
@@ -160,6 +166,34 @@ fn set_problem(t: &Node) -> Option<String> {
     (a != b).then(|| format!("set lines changed\n--- first ---\n{a}\n--- second ---\n{b}"))
 }
 
+/// What goes wrong when `t` goes through `| display json` and back, if anything.
+fn json_problem(t: &Node) -> Option<String> {
+    let text = serde_json::to_string_pretty(&json::to_json_document(t)).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    match json::from_json(&value, ROOT) {
+        Err(e) => Some(format!("json not read back: {e}\n--- text ---\n{text}")),
+        Ok(back) if back != *t => Some(format!(
+            "tree changed\n--- json ---\n{text}\n--- tree ---\n{t:#?}\n--- read back ---\n{back:#?}"
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// The first of the three round trips that fails on `t`, minimized.
+fn any_problem(t: &Node) -> Result<(), TestCaseError> {
+    let checks: [fn(&Node) -> Option<String>; 3] = [curly_problem, set_problem, json_problem];
+    for check in checks {
+        if let Some(problem) = check(t) {
+            let small = minimize(t, |t| check(t).is_some());
+            let why = check(&small).unwrap_or(problem);
+            return Err(TestCaseError::fail(format!(
+                "{why}\n(minimized from the case below)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Text that looks like configuration: mostly syntax characters and short words.
 const CONFIG_ALPHABET: &str = "[a-z0-9 {};\\[\\]\"#/*\\\\\n\t:.-]{0,300}";
 
@@ -182,8 +216,19 @@ proptest! {
         }
     }
 
-    // TODO(json): a third property, `json::read(json::print(t)) == t`, is added with the JSON
-    // reader/printer (grammar/src/json.rs).
+    #[test]
+    fn json_round_trip(Tree(t) in arb_tree()) {
+        if let Some(problem) = json_problem(&t) {
+            let small = minimize(&t, |t| json_problem(t).is_some());
+            let why = json_problem(&small).unwrap_or(problem);
+            return Err(TestCaseError::fail(format!("{why}\n(minimized from the case below)")));
+        }
+    }
+
+    #[test]
+    fn policy_round_trips(Tree(t) in arb_policy()) {
+        any_problem(&t)?;
+    }
 
     #[test]
     fn curly_never_panics_on_arbitrary_text(s in ".{0,400}") {
@@ -240,6 +285,43 @@ fn generator_reaches_deep_statements() {
     );
     fn depth(n: &Node) -> usize {
         1 + n.children.iter().map(depth).max().unwrap_or(0)
+    }
+}
+
+/// The policy generator draws the shapes whose identity matters: two route-filters with one
+/// prefix and different match types, and a `then` with several community actions.
+#[test]
+fn policy_generator_draws_shared_prefixes_and_community_runs() {
+    use common::gen::{choices_from_seed, policy, policy_limits};
+    let schema = Schema::get();
+    let (mut shared, mut runs) = (0, 0);
+    for seed in 0..200u64 {
+        let t = policy(&choices_from_seed(seed), &policy_limits());
+        visit(&t, &mut |n| {
+            let prefixes: Vec<&str> = n
+                .list("route-filter")
+                .filter_map(|rf| rf.key.as_deref()?.split(' ').next())
+                .collect();
+            if (1..prefixes.len()).any(|i| prefixes[..i].contains(&prefixes[i])) {
+                shared += 1;
+            }
+            let words = |c: &Node| key::words(schema, c.schema, c.key.as_deref().unwrap_or(""));
+            if n.list("community").filter(|c| words(c).len() == 2).count() >= 2 {
+                runs += 1;
+            }
+        });
+    }
+    assert!(
+        shared >= 10,
+        "route-filters sharing a prefix in {shared} statements"
+    );
+    assert!(runs >= 10, "runs of community actions in {runs} statements");
+
+    fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
+        f(n);
+        for c in &n.children {
+            visit(c, f);
+        }
     }
 }
 

@@ -225,14 +225,14 @@ fn ref_policy_options() {
     );
     has(
         &c,
-        &format!("{t} 1 then community"),
-        "add C-ADD",
+        &format!("{t} 1 then"),
+        "community add C-ADD",
         "Referenced community C-ADD is not defined",
     );
     has(
         &c,
-        &format!("{t} 3 then community"),
-        "delete C-DEL",
+        &format!("{t} 3 then"),
+        "community delete C-DEL",
         "Referenced community C-DEL is not defined",
     );
     assert_eq!(errors(&c).len(), 4);

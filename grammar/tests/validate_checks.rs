@@ -1,6 +1,7 @@
 //! Commit checks added after the first set (their golden files run in `validate.rs`): a tenant
-//! uses only ports the operator configured, route-filter lengths must be able to match, and
-//! rib names and the families of static routes and next hops fit their routing table.
+//! uses only ports the operator configured, route-filters need a match type and lengths that
+//! can match, and rib names and the families of static routes and next hops fit their routing
+//! table.
 
 use std::fs;
 use std::path::Path;
@@ -147,6 +148,11 @@ fn route_filter_lengths_must_be_able_to_match() {
             "prefix-length-range /24-/30: lower length /24 is shorter than the route-filter prefix length /32",
         ),
         (
+            bad,
+            "route-filter 10.4.0.0/16",
+            "missing match type: exact, longer, orlonger, upto, prefix-length-range or through",
+        ),
+        (
             "logical-systems l2 policy-options policy-statement T term 1 from",
             "route-filter 192.0.2.0/24 upto /20",
             "upto /20 is shorter than the route-filter prefix length /24",
@@ -185,12 +191,8 @@ fn a_reversed_prefix_length_range_is_refused() {
             .unwrap();
         n = &mut n.children[i];
     }
-    let range = n
-        .children
-        .iter()
-        .position(|c| !c.values.is_empty())
-        .unwrap();
-    n.children[range].values = vec!["/24-/16".into()];
+    // The match type is part of the entry's key.
+    n.key = Some("10.0.0.0/8 prefix-length-range /24-/16".into());
     let all = triples(&root);
     assert_eq!(
         all,

@@ -5,9 +5,9 @@ use std::net::IpAddr;
 use lsys_grammar::schema::ROOT;
 use lsys_grammar::text::curly;
 use lsys_grammar::typed::{
-    exports_load_balance, intent, Afi, Family, InstanceType, LoadBalance, Multihop, NextHop,
-    PeerType, PolicyAction, Protocol, QualifiedNextHop, RouteFilterMatch, StaticAction,
-    StaticRoute, UnitRef, Vlan,
+    exports_load_balance, intent, Afi, CommunityAction, CommunityOp, Family, InstanceType,
+    LoadBalance, Multihop, NextHop, PeerType, PolicyAction, Protocol, QualifiedNextHop,
+    RouteFilterMatch, StaticAction, StaticRoute, UnitRef, Vlan,
 };
 
 const SEED: &str = include_str!("fixtures/seed.conf");
@@ -242,7 +242,13 @@ fn routing_options_and_policies() {
     );
     assert_eq!(t1.then.action, Some(PolicyAction::Accept));
     assert_eq!(t1.then.local_preference, Some(200));
-    assert_eq!(t1.then.community_add.as_deref(), Some("C1"));
+    assert_eq!(
+        t1.then.communities,
+        vec![CommunityAction {
+            op: CommunityOp::Add,
+            name: "C1".into()
+        }]
+    );
     assert_eq!(t1.then.as_path_prepend, vec![65000, 65000]);
     assert_eq!(t1.then.next_hop, Some(NextHop::SelfAddress));
     assert_eq!(a.terms[1].then.action, Some(PolicyAction::NextTerm));

@@ -2,6 +2,7 @@
 //! and offers the keywords, values and configured names that may come next.
 
 use super::{enter, value_rows, Row};
+use crate::key;
 use crate::path::{match_keyword, parse_value, Match, Word};
 use crate::schema::{Kind, Schema, SchemaId, SchemaNode};
 use crate::tree::{Node, Step};
@@ -80,6 +81,7 @@ impl ConfigContext<'_> {
         let mut i = 0;
         // Walk the complete words; stop where the next word is a value to type.
         let mut expect: Option<SchemaId> = None; // a list key or leaf value is expected
+        let mut part_of: Option<SchemaId> = None; // a list entry whose `@key` statement is next
         let mut in_brackets = false;
         while i < words.len() {
             let w = &words[i];
@@ -106,6 +108,7 @@ impl ConfigContext<'_> {
                 if n.kind == Kind::List {
                     abs.push(Step::new(id, Some(value)));
                     cur = id;
+                    part_of = schema.has_key_parts(id).then_some(id);
                 }
                 i += 1;
                 continue;
@@ -124,7 +127,26 @@ impl ConfigContext<'_> {
             if self.hidden(n) {
                 return Vec::new();
             }
+            if n.key {
+                // Part of the entry's name: right after its value, or (a list named by its
+                // part alone) starting another entry.
+                if part_of.take() != Some(cur) && !schema.node(cur).parts_only() {
+                    return Vec::new();
+                }
+                if n.kind == Kind::Leaf {
+                    expect = Some(id);
+                }
+                i += 1;
+                continue;
+            }
+            part_of = None;
             match n.kind {
+                Kind::List if n.parts_only() => {
+                    abs.push(Step::new(id, None));
+                    cur = id;
+                    part_of = Some(id);
+                    i += 1;
+                }
                 Kind::Container => {
                     abs.push(Step::new(id, None));
                     cur = id;
@@ -147,8 +169,14 @@ impl ConfigContext<'_> {
                     let parent = &abs;
                     if let Some(node) = self.root.at(parent) {
                         for e in node.children_of(id) {
-                            if let Some(k) = &e.key {
-                                rows.push(Row::new(' ', k.clone(), ""));
+                            // The value typed here: the first word of a compound key.
+                            let value = e
+                                .key
+                                .as_deref()
+                                .and_then(|k| key::split(schema, id, k))
+                                .and_then(|k| k.value);
+                            if let Some(v) = value {
+                                rows.push(Row::new(' ', v, ""));
                             }
                         }
                     }
@@ -161,12 +189,15 @@ impl ConfigContext<'_> {
                 }
             }
             None => {
-                if enter_ok {
+                // Right after a compound key's value only its `@key` statements may follow;
+                // after the whole key, only statements below the entry.
+                let naming = part_of == Some(cur);
+                if enter_ok && !naming {
                     rows.push(enter());
                 }
                 for &c in &schema.node(cur).children {
                     let n = schema.node(c);
-                    if self.hidden(n) {
+                    if self.hidden(n) || n.key != naming {
                         continue;
                     }
                     if n.keyless {

@@ -28,9 +28,16 @@ impl Index<'_> {
                 self.path(first, ROOT)
             ));
             notes.extend(self.operator_part(id));
-        } else if !n.children.is_empty() {
-            let words: Vec<_> = n.children.iter().map(|&c| self.path(c, id)).collect();
-            notes.push(format!("Contains: {}.", words.join(", ")));
+        } else {
+            let words: Vec<_> = n
+                .children
+                .iter()
+                .filter(|&&c| !self.node(c).key)
+                .map(|&c| self.path(c, id))
+                .collect();
+            if !words.is_empty() {
+                notes.push(format!("Contains: {}.", words.join(", ")));
+            }
         }
         let parent_copied = n.parent.is_some_and(|p| self.copies.contains_key(&p));
         if let (Some(copies), false) = (self.copies.get(&id), parent_copied) {
@@ -55,11 +62,37 @@ impl Index<'_> {
             .vtype
             .as_ref()
             .map(|v| format!("\\fI{}\\fR", escape(v.placeholder())));
-        let body = if n.children.is_empty() {
+        // `@key` statements are written on the entry's line, not in its block.
+        let body = if n.children.iter().all(|&c| self.node(c).key) {
             ";"
         } else {
             " { ... }"
         };
+        let parts: Vec<String> = self
+            .schema
+            .key_parts(n.id)
+            .map(|c| format!("\\fB{}\\fR", escape(&self.node(c).word)))
+            .collect();
+        if !parts.is_empty() {
+            let value = ph.map(|ph| format!(" {ph}")).unwrap_or_default();
+            return format!(
+                "List, one entry per key: {word}{value} and one of {} written after it; entries \
+                 that differ in any of these are different entries{body}",
+                parts.join(", ")
+            );
+        }
+        if n.key {
+            let list = n.parent.map(|p| self.node(p).word.as_str()).unwrap_or("");
+            let what = if n.kind == Kind::Leaf {
+                format!("{word} {}", ph.unwrap_or_default())
+            } else {
+                word
+            };
+            return format!(
+                "Part of the key of a \\fB{}\\fR entry (one per entry): {what};",
+                escape(list)
+            );
+        }
         match (n.kind, ph) {
             (Kind::List, Some(_)) if n.keyless => format!(
                 "List, one entry per key, written without a keyword: \\fI<{}>\\fR{body}",
@@ -99,7 +132,7 @@ impl Index<'_> {
                 escape(&n.word)
             ));
         }
-        if let (Some(group), Some(parent)) = (&n.choice, n.parent) {
+        if let (Some(group), Some(parent), false) = (&n.choice, n.parent, n.key) {
             let others: Vec<_> = self
                 .node(parent)
                 .children

@@ -21,7 +21,7 @@ impl<'s> Index<'s> {
         // Children come after their parent in the arena, so build signatures bottom-up.
         for n in schema.nodes().iter().rev() {
             let mut sig = format!(
-                "{:?}|{}|{}|{:?}|{}|{} {} {} {} {} {} {}|{:?}|{:?}|{:?}[",
+                "{:?}|{}|{}|{:?}|{}|{} {} {} {} {} {} {} {}|{:?}|{:?}|{:?}[",
                 n.kind,
                 n.word,
                 n.keyless,
@@ -34,6 +34,7 @@ impl<'s> Index<'s> {
                 n.inline,
                 n.join,
                 n.mandatory,
+                n.key,
                 n.choice,
                 n.reference,
                 n.unit_reference

@@ -66,7 +66,30 @@ impl Index<'_> {
                 _ => n.word.clone(),
             }
         };
-        if n.children.is_empty() {
+        // A compound key: its `@key` statements are written on the entry's line.
+        let parts: Vec<String> = self
+            .schema
+            .key_parts(id)
+            .map(|c| {
+                let c = self.node(c);
+                match &c.vtype {
+                    Some(vt) => format!("{} {}", c.word, vt.placeholder()),
+                    None => c.word.clone(),
+                }
+            })
+            .collect();
+        let head = match parts.as_slice() {
+            [] => head,
+            [one] => format!("{head} {one}"),
+            _ => format!("{head} ({})", parts.join(" | ")),
+        };
+        let children: Vec<SchemaId> = n
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| !self.node(c).key)
+            .collect();
+        if children.is_empty() {
             p.line(&escape(&format!("{pad}{head};")));
         } else if let Some(&first) = self.canonical.get(&id) {
             let words = self.plain_path(first);
@@ -75,7 +98,7 @@ impl Index<'_> {
             )));
         } else {
             p.line(&escape(&format!("{pad}{head} {{")));
-            for &c in &n.children {
+            for &c in &children {
                 self.synopsis(c, depth + 1, p);
             }
             p.line(&escape(&format!("{pad}}}")));
@@ -194,6 +217,13 @@ pub(super) fn differences(p: &mut Page) {
          refused in prefix order, logged, and counted in show route summary. Only the \
          operator may set it; an instance without one takes its logical system's, and a \
          logical system without one is limited to 100000 (the root's tables have no limit).",
+        "A route-filter is named by its prefix and match type, as in Junos, so route-filter \
+         0.0.0.0/0 exact and route-filter 0.0.0.0/0 prefix-length-range /25-/32 are two \
+         filters and delete removes only the one it names. A route-filter written without a \
+         match type is read (as a filter of its own) but refused at commit. The community \
+         actions of a then (community add, set and delete) are separate statements, applied \
+         and shown in the order written; lsys still reads the one-line form it used to print \
+         (community add A delete B), as two statements.",
     ] {
         p.raw(".IP \\(bu 2");
         p.line(&escape(item));

@@ -50,6 +50,7 @@ pub(super) fn load(text: &str) -> Result<Vec<SchemaNode>, String> {
             inline: false,
             join: false,
             mandatory: false,
+            key: false,
             rest: None,
             optional: false,
             choice: None,
@@ -116,6 +117,7 @@ impl<'i> Loader<'i> {
             inline: false,
             join: false,
             mandatory: false,
+            key: false,
             rest: None,
             optional: false,
             choice: None,
@@ -170,6 +172,7 @@ impl<'i> Loader<'i> {
                         "inline" => node.inline = true,
                         "join" => node.join = true,
                         "mandatory" => node.mandatory = true,
+                        "key" => node.key = true,
                         "optional" => node.optional = true,
                         "rest" => node.rest = arg,
                         "choice" => node.choice = arg,
@@ -190,10 +193,28 @@ impl<'i> Loader<'i> {
                 _ => {}
             }
         }
+        // A list may go without a type when its `@key` children name its entries (checked
+        // once they are loaded, below).
         let needs_type = matches!(node.kind, Kind::Leaf | Kind::LeafList | Kind::List);
-        if needs_type != node.vtype.is_some() {
+        let may_go_without = node.kind == Kind::List && !node.keyless;
+        if needs_type != node.vtype.is_some() && !may_go_without {
             return Err(err(format!(
                 "'{}': a type is required exactly for leaf, leaf-list and list",
+                node.word
+            )));
+        }
+        if node.key {
+            let in_list = self.nodes[parent as usize].kind == Kind::List;
+            if !in_list || !matches!(node.kind, Kind::Flag | Kind::Leaf) {
+                return Err(err(format!(
+                    "'{}': only a flag or leaf of a list can be @key",
+                    node.word
+                )));
+            }
+        }
+        if node.key && !node.vtype.as_ref().is_none_or(ValueType::is_word) {
+            return Err(err(format!(
+                "'{}': a key must be one word (its type allows blanks)",
                 node.word
             )));
         }
@@ -208,6 +229,43 @@ impl<'i> Loader<'i> {
         self.nodes[parent as usize].children.push(id);
         if let Some(block) = block {
             self.block(id, block, depth)?;
+        }
+        if self.nodes[id as usize].kind == Kind::List {
+            self.check_key_parts(id).map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// A list's `@key` children: one of them completes an entry's key, so they form one
+    /// `@choice` group (or are a single statement); a list without a type needs them.
+    fn check_key_parts(&self, list: SchemaId) -> Result<(), String> {
+        let node = &self.nodes[list as usize];
+        let parts: Vec<&SchemaNode> = node
+            .children
+            .iter()
+            .map(|&c| &self.nodes[c as usize])
+            .filter(|c| c.key)
+            .collect();
+        if node.vtype.is_none() && parts.is_empty() {
+            return Err(format!(
+                "'{}': a list needs a type or @key statements",
+                node.word
+            ));
+        }
+        if !parts.is_empty() && !node.vtype.as_ref().is_none_or(ValueType::is_word) {
+            return Err(format!(
+                "'{}': a key must be one word (its type allows blanks)",
+                node.word
+            ));
+        }
+        if parts.len() > 1 {
+            let group = parts[0].choice.as_ref();
+            if group.is_none() || parts.iter().any(|p| p.choice.as_ref() != group) {
+                return Err(format!(
+                    "'{}': its @key statements must form one @choice group",
+                    node.word
+                ));
+            }
         }
         Ok(())
     }

@@ -53,6 +53,8 @@ pub struct SchemaNode {
     /// Children print with this keyword in front (`family inet {`).
     pub join: bool,
     pub mandatory: bool,
+    /// `@key`: part of its list entry's key, not a statement of its own (see [`crate::key`]).
+    pub key: bool,
     /// Commands: the remaining words are handed over whole (`@rest(config)`).
     pub rest: Option<String>,
     /// Commands: a leaf whose value may be left out.
@@ -71,6 +73,12 @@ impl SchemaNode {
     /// Whether this node can hold children.
     pub fn has_children(&self) -> bool {
         matches!(self.kind, Kind::Container | Kind::List)
+    }
+
+    /// A list whose entries are named by their `@key` statement alone (no value of its own):
+    /// `community add A` reads like a leaf.
+    pub fn parts_only(&self) -> bool {
+        self.kind == Kind::List && self.vtype.is_none()
     }
 
     /// The marker column of a `Possible completions:` row.
@@ -165,6 +173,20 @@ impl Schema {
             .iter()
             .copied()
             .find(|&c| self.node(c).keyless)
+    }
+
+    /// The `@key` children of list `list` (the statements that complete an entry's key).
+    pub fn key_parts(&self, list: SchemaId) -> impl Iterator<Item = SchemaId> + '_ {
+        self.node(list)
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| self.node(c).key)
+    }
+
+    /// Whether entries of list `list` are named by more than their value (`@key` children).
+    pub fn has_key_parts(&self, list: SchemaId) -> bool {
+        self.key_parts(list).next().is_some()
     }
 
     /// Keyword children of `parent` whose word starts with `prefix`.

@@ -1,17 +1,26 @@
 //! Printing the tree: curly braces (4-space indent) and set form (`| display set`).
 
+use crate::key;
 use crate::schema::{Kind, Schema};
 use crate::tree::Node;
 use crate::types::quote;
 
-/// Words that open a statement: keyword (unless keyless) and key.
+/// Words that open a statement: keyword (unless keyless) and key (all its words).
 fn head(schema: &Schema, n: &Node) -> String {
     let s = schema.node(n.schema);
-    match (&n.key, s.keyless) {
-        (Some(k), true) => quote(k),
-        (Some(k), false) => format!("{} {}", s.word, quote(k)),
-        (None, _) => s.word.clone(),
+    let mut words = Vec::with_capacity(3);
+    if !s.keyless {
+        words.push(s.word.clone());
     }
+    if let Some(k) = &n.key {
+        words.extend(key::words(schema, n.schema, k));
+    }
+    words.join(" ")
+}
+
+/// Whether `n` can be part of its parent's one-line form (`then community add C;`).
+pub fn is_simple(n: &Node) -> bool {
+    simple_words(Schema::get(), n).is_some()
 }
 
 fn value(schema: &Schema, n: &Node, v: &str) -> String {
@@ -38,6 +47,8 @@ fn simple_words(schema: &Schema, n: &Node) -> Option<String> {
             let vals: Vec<String> = n.values.iter().map(|v| value(schema, n, v)).collect();
             format!("{} [ {} ]", s.word, vals.join(" "))
         }
+        // An entry named by its `@key` statement alone reads like a leaf.
+        Kind::List if s.parts_only() && n.children.is_empty() => head(schema, n),
         Kind::Container if s.inline && !n.children.is_empty() => {
             let parts: Option<Vec<String>> =
                 n.children.iter().map(|c| simple_words(schema, c)).collect();
@@ -164,7 +175,7 @@ fn lines(schema: &Schema, n: &Node, words: &mut Vec<String>, out: &mut Vec<Strin
         words.push(s.word.clone());
     }
     if let Some(k) = &n.key {
-        words.push(quote(k));
+        words.extend(key::words(schema, n.schema, k));
     }
     let path = words.join(" ");
     match s.kind {

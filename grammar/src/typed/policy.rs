@@ -6,7 +6,8 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use super::{bad, entry_key, key, leaf, leaves, parse_str, text, Result, TypedError};
+use super::{bad, entry_key, key, leaf, leaves, parse_str, Result, TypedError};
+use crate::schema::Schema;
 use crate::tree::Node;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -102,14 +103,44 @@ pub struct Actions {
     pub action: Option<PolicyAction>,
     pub local_preference: Option<u32>,
     pub metric: Option<u32>,
-    pub community_add: Option<String>,
-    pub community_set: Option<String>,
-    pub community_delete: Option<String>,
+    /// `community add|set|delete NAME` statements, applied in this (configured) order.
+    pub communities: Vec<CommunityAction>,
     pub as_path_prepend: Vec<u32>,
     pub next_hop: Option<NextHop>,
     /// `load-balance per-packet|per-flow`: install every equal-cost next hop (see
     /// [`exports_load_balance`]).
     pub load_balance: Option<LoadBalance>,
+}
+
+/// One `then community OPERATION NAME` statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityAction {
+    pub op: CommunityOp,
+    /// The `policy-options community` whose members are added, set or deleted.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommunityOp {
+    /// Add the members to the route's communities.
+    Add,
+    /// Replace the route's communities with the members.
+    Set,
+    /// Remove the members from the route's communities.
+    Delete,
+}
+
+impl FromStr for CommunityOp {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<CommunityOp, String> {
+        match s {
+            "add" => Ok(CommunityOp::Add),
+            "set" => Ok(CommunityOp::Set),
+            "delete" => Ok(CommunityOp::Delete),
+            _ => Err(format!("invalid community operation: {s}")),
+        }
+    }
 }
 
 /// `then load-balance`. In Junos both install all equal-cost next hops of a route in the
@@ -237,31 +268,63 @@ pub(super) fn length(word: &str, v: &str) -> Result<u8> {
         .ok_or_else(|| bad(word, v, "invalid prefix length"))
 }
 
+/// A list entry's compound key taken apart (`0.0.0.0/0` and `upto /24`; see
+/// [`crate::key`]).
+fn split_key<'a>(word: &str, n: &'a Node) -> Result<crate::key::Key<'a>> {
+    let raw = key(n);
+    crate::key::split(Schema::get(), n.schema, raw).ok_or_else(|| bad(word, raw, "invalid key"))
+}
+
+/// The keyword and value of an entry's `@key` statement.
+fn part_words<'a>(k: &crate::key::Key<'a>) -> Option<(&'static str, &'a str)> {
+    k.part.map(|p| {
+        (
+            Schema::get().node(p.id).word.as_str(),
+            p.value.unwrap_or(""),
+        )
+    })
+}
+
 pub(super) fn route_filter(rf: &Node) -> Result<RouteFilter> {
-    let match_type = if rf.has("exact") {
-        Some(RouteFilterMatch::Exact)
-    } else if rf.has("longer") {
-        Some(RouteFilterMatch::Longer)
-    } else if rf.has("orlonger") {
-        Some(RouteFilterMatch::Orlonger)
-    } else if let Some(v) = rf.leaf("upto") {
-        Some(RouteFilterMatch::Upto(length("upto", v)?))
-    } else if let Some(v) = rf.leaf("prefix-length-range") {
-        let word = "prefix-length-range";
-        let (a, b) = v
-            .split_once('-')
-            .ok_or_else(|| bad(word, v, "invalid prefix length range"))?;
-        Some(RouteFilterMatch::PrefixLengthRange(
-            length(word, a)?,
-            length(word, b)?,
-        ))
-    } else {
-        leaf(rf, "through")?.map(RouteFilterMatch::Through)
+    let word = "route-filter";
+    let k = split_key(word, rf)?;
+    let match_type = match part_words(&k) {
+        None => None,
+        Some((how, v)) => Some(match how {
+            "exact" => RouteFilterMatch::Exact,
+            "longer" => RouteFilterMatch::Longer,
+            "orlonger" => RouteFilterMatch::Orlonger,
+            "upto" => RouteFilterMatch::Upto(length("upto", v)?),
+            "prefix-length-range" => {
+                let word = "prefix-length-range";
+                let (a, b) = v
+                    .split_once('-')
+                    .ok_or_else(|| bad(word, v, "invalid prefix length range"))?;
+                RouteFilterMatch::PrefixLengthRange(length(word, a)?, length(word, b)?)
+            }
+            "through" => RouteFilterMatch::Through(parse_str("through", v)?),
+            other => return Err(bad(word, key(rf), format!("unknown match type {other}"))),
+        }),
     };
     Ok(RouteFilter {
-        prefix: entry_key("route-filter", rf)?,
+        prefix: parse_str(word, k.value.unwrap_or_default())?,
         match_type,
     })
+}
+
+/// `then community OPERATION NAME` statements, in order.
+fn community_actions(n: &Node) -> Result<Vec<CommunityAction>> {
+    let mut out = Vec::new();
+    for c in n.list("community") {
+        let k = split_key("community", c)?;
+        let (op, name) =
+            part_words(&k).ok_or_else(|| bad("community", key(c), "missing operation"))?;
+        out.push(CommunityAction {
+            op: parse_str("community", op)?,
+            name: name.to_string(),
+        });
+    }
+    Ok(out)
 }
 
 pub(super) fn actions(n: &Node) -> Result<Actions> {
@@ -277,8 +340,6 @@ pub(super) fn actions(n: &Node) -> Result<Actions> {
             None => None,
         }
     };
-    let community = n.get("community");
-    let comm = |word: &str| community.and_then(|c| text(c, word));
     let as_path_prepend = match n.leaf("as-path-prepend") {
         Some(p) => p
             .split_whitespace()
@@ -295,9 +356,7 @@ pub(super) fn actions(n: &Node) -> Result<Actions> {
         action,
         local_preference: leaf(n, "local-preference")?,
         metric: leaf(n, "metric")?,
-        community_add: comm("add"),
-        community_set: comm("set"),
-        community_delete: comm("delete"),
+        communities: community_actions(n)?,
         as_path_prepend,
         next_hop,
         load_balance: leaf(n, "load-balance")?,

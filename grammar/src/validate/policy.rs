@@ -1,4 +1,10 @@
-//! Checks on typed policy options: route-filter lengths that can never match.
+//! Checks on typed policy options: route-filters without a match type, and route-filter
+//! lengths that can never match.
+//!
+//! Junos requires a match type on every route-filter. lsys reads `route-filter 10.0.0.0/8;`
+//! (a configuration saved before the match type became part of a route-filter's name still
+//! loads, as an entry of its own) but refuses it here, so what is committed always says how it
+//! matches.
 //!
 //! The value types only know that a length is `/0`..`/128`; whether it fits depends on the
 //! route-filter's prefix (IPv4 or IPv6, and its length), which only the whole statement knows:
@@ -51,7 +57,7 @@ fn statement(rf: &RouteFilter) -> String {
     format!("route-filter {}{how}", rf.prefix)
 }
 
-/// Why the lengths of `rf` cannot match anything (empty when they can).
+/// Why `rf` cannot match anything as written (empty when it can).
 fn problems(rf: &RouteFilter) -> Vec<String> {
     let (max, family) = match rf.prefix {
         IpNet::V4(_) => (32, "IPv4"),
@@ -66,6 +72,10 @@ fn problems(rf: &RouteFilter) -> Vec<String> {
     };
     let mut out = Vec::new();
     match rf.match_type {
+        None => out.push(
+            "missing match type: exact, longer, orlonger, upto, prefix-length-range or through"
+                .to_string(),
+        ),
         Some(RouteFilterMatch::Upto(n)) => {
             if n > max {
                 out.push(too_long("upto", n));

@@ -1,11 +1,13 @@
 //! Checks driven by schema attributes alone, by walking the tree: `@ref(PATH)` and
 //! `@unitref(PATH)` values must name something configured (and active) in the same scope, and
 //! `@mandatory` statements must be present. A new attribute in the schema is checked here
-//! without new code.
+//! without new code. A `@ref` on a `@key` statement (`community add C`) is checked on the
+//! entry whose key holds it.
 
 use std::collections::{HashMap, HashSet};
 
 use super::{error, CheckError};
+use crate::key;
 use crate::schema::{Kind, Schema, SchemaId};
 use crate::tree::Node;
 use crate::types::quote;
@@ -113,7 +115,7 @@ fn head(schema: &Schema, n: &Node) -> Vec<String> {
         out.push(s.word.clone());
     }
     if let Some(k) = &n.key {
-        out.push(quote(k));
+        out.extend(key::words(schema, n.schema, k));
     }
     out
 }
@@ -121,11 +123,31 @@ fn head(schema: &Schema, n: &Node) -> Vec<String> {
 fn walk(n: &Node, path: &mut Vec<String>, index: &mut Index<'_>, errs: &mut Vec<CheckError>) {
     let schema = Schema::get();
     let s = schema.node(n.schema);
-    // A list entry's value is its key; a leaf's are its values.
+    // A list entry's value is its key (or its own part of a compound key); a leaf's are its
+    // values.
+    let raw = n.key.as_deref().unwrap_or_default();
+    let parts = match s.kind {
+        Kind::List => key::split(schema, n.schema, raw),
+        _ => None,
+    };
     let values: Vec<&str> = match s.kind {
-        Kind::List => n.key.as_deref().into_iter().collect(),
+        Kind::List => parts.map_or(Some(raw), |k| k.value).into_iter().collect(),
         _ => n.values.iter().map(String::as_str).collect(),
     };
+    // A `@key` statement that names something (`community add C`) is checked as the entry.
+    if let Some(part) = parts.and_then(|k| k.part) {
+        let p = schema.node(part.id);
+        if let (Some(words), Some(v)) = (&p.reference, part.value) {
+            let r = index.resolve(part.id, words, false);
+            if !r.names.contains(v) {
+                errs.push(error(
+                    path.clone(),
+                    head(schema, n).join(" "),
+                    format!("Referenced {} {} is not defined", r.what, quote(v)),
+                ));
+            }
+        }
+    }
     if let Some(words) = &s.reference {
         let r = index.resolve(n.schema, words, false);
         for v in &values {

@@ -9,10 +9,13 @@
 //!
 //! Every value goes through the same parsing the text readers use ([`path::parse_value`]), so
 //! trees hold canonical values only, and `@choice` groups get at most one member per parent, so
-//! a generated tree is one the readers could have produced.
+//! a generated tree is one the readers could have produced. `@key` statements are drawn as
+//! part of their entry's key ([`key::compose`]), and an entry often reuses the value of the one
+//! before (`route-filter 0.0.0.0/0 exact; route-filter 0.0.0.0/0 upto /24;`).
 
 use std::fmt;
 
+use lsys_grammar::key;
 use lsys_grammar::path;
 use lsys_grammar::schema::{Kind, Schema, SchemaId, ROOT};
 use lsys_grammar::secret;
@@ -103,7 +106,7 @@ pub fn statement(choices: &[u32], limits: &Limits, id: SchemaId) -> Option<Node>
     let schema = Schema::get();
     let node = schema.node(id);
     let key = match node.kind {
-        Kind::List => Some(g.value(id)?),
+        Kind::List => Some(g.entry_key(id, None)?),
         _ => None,
     };
     let mut n = Node::new(id, key);
@@ -115,11 +118,45 @@ pub fn statement(choices: &[u32], limits: &Limits, id: SchemaId) -> Option<Node>
     Some(n)
 }
 
+/// Bounds for [`policy`]: more entries per list and more optional statements, so that
+/// route-filters sharing a prefix and runs of community actions come up in most trees.
+pub fn policy_limits() -> Limits {
+    Limits {
+        max_nodes: 80,
+        max_entries: 5,
+        child_pct: 70,
+        ..Limits::default()
+    }
+}
+
+/// A configuration of `policy-options` alone, drawn from a choice stream.
+pub fn policy(choices: &[u32], limits: &Limits) -> Node {
+    let schema = Schema::get();
+    let mut root = Node::root();
+    let po = schema
+        .child_by_word(ROOT, "policy-options")
+        .expect("the schema has policy-options");
+    if let Some(n) = statement(choices, limits, po) {
+        root.children.push(n);
+    }
+    root
+}
+
+/// A proptest strategy for [`policy`] configurations.
+pub fn arb_policy() -> impl Strategy<Value = Tree> {
+    let limits = policy_limits();
+    proptest::collection::vec(any::<u32>(), 0..1024).prop_map(move |c| Tree(policy(&c, &limits)))
+}
+
+/// Choices from a 64-bit seed (for reproducing a case outside proptest).
+pub fn choices_from_seed(seed: u64) -> Vec<u32> {
+    let mut s = seed;
+    (0..2048).map(|_| splitmix(&mut s) as u32).collect()
+}
+
 /// A tree from a 64-bit seed (for reproducing a case outside proptest).
 pub fn tree_from_seed(seed: u64, limits: &Limits) -> Node {
-    let mut s = seed;
-    let choices: Vec<u32> = (0..2048).map(|_| splitmix(&mut s) as u32).collect();
-    tree(&choices, limits)
+    tree(&choices_from_seed(seed), limits)
 }
 
 fn splitmix(s: &mut u64) -> u64 {
@@ -188,10 +225,17 @@ impl Gen<'_> {
         if depth >= self.limits.max_depth {
             return;
         }
-        let children = &schema.node(id).children;
+        // `@key` statements are part of an entry's key (drawn with it), not children.
+        let children: Vec<SchemaId> = schema
+            .node(id)
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| !schema.node(c).key)
+            .collect();
         // For each @choice group, the one member allowed under this parent.
         let mut allowed: Vec<(&str, SchemaId)> = Vec::new();
-        for &c in children {
+        for &c in &children {
             if let Some(g) = schema.node(c).choice.as_deref() {
                 if allowed.iter().all(|(a, _)| *a != g) {
                     let members: Vec<SchemaId> = children
@@ -203,7 +247,7 @@ impl Gen<'_> {
                 }
             }
         }
-        for &c in children {
+        for &c in &children {
             if self.nodes >= self.limits.max_nodes {
                 return;
             }
@@ -219,8 +263,12 @@ impl Gen<'_> {
                 } else {
                     0
                 };
+                let mut last: Option<String> = None;
                 for _ in 0..n {
-                    let Some(key) = self.value(c) else { continue };
+                    let Some(key) = self.entry_key(c, last.as_deref()) else {
+                        continue;
+                    };
+                    last = Some(key.clone());
                     if node.position(c, Some(&key)).is_some() {
                         continue;
                     }
@@ -264,6 +312,40 @@ impl Gen<'_> {
         if self.c.chance(self.limits.annotation_pct) {
             n.annotation = Some(self.annotation());
         }
+    }
+
+    /// The key of a new entry of list `id`: its value, and for a list with `@key` statements
+    /// one of those (a list with a value may go without). Half the time the value is that of
+    /// `previous` (the entry drawn before), so one prefix with several match types comes up.
+    fn entry_key(&mut self, id: SchemaId, previous: Option<&str>) -> Option<String> {
+        let schema = Schema::get();
+        if !schema.has_key_parts(id) {
+            return self.value(id);
+        }
+        let node = schema.node(id);
+        let reuse = previous
+            .and_then(|p| key::split(schema, id, p))
+            .and_then(|k| k.value)
+            .filter(|_| self.c.chance(50))
+            .map(str::to_string);
+        let value = match (&node.vtype, reuse) {
+            (None, _) => None,
+            (Some(_), Some(v)) => Some(v),
+            (Some(_), None) => Some(self.value(id)?),
+        };
+        let parts: Vec<SchemaId> = schema.key_parts(id).collect();
+        // Without a part only now and then (a draw of 0 picks the first part).
+        let part = if value.is_some() && self.c.chance(10) {
+            None
+        } else {
+            Some(*self.c.pick(&parts))
+        };
+        let part_value = match part {
+            Some(p) if schema.node(p).kind == Kind::Leaf => Some(self.value(p)?),
+            _ => None,
+        };
+        let part = part.map(|p| (schema.node(p).word.as_str(), part_value.as_deref()));
+        Some(key::compose(value.as_deref(), part))
     }
 
     /// A canonical value for schema node `id` (a leaf's value or a list's key).
