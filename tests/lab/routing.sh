@@ -106,6 +106,12 @@ has "$out" "PING 10.0.0.14 (10.0.0.14): 56 data bytes" "64 bytes from 10.0.0.14:
 out=$(tenant "ping 10.0.0.1 routing-instance $I rapid count 5")
 has "$out" "!!!!!" "5 packets transmitted, 5 packets received, 0% packet loss"
 
+out=$(tenant "show interfaces irb.4")
+echo "$out" | sed 's/^/  | /'
+has "$out" "Logical interface irb.4 (Index " "Flags: Up" "Input packets : " "Protocol inet, MTU: " \
+    "Destination: 10.0.0.0/31, Local: 10.0.0.0"
+hasnt "$out" "eth1" "irb.30"
+
 step "isolation: l3's address is unreachable from l2's VRF; l3's instance is not l2's to name"
 has "$(op "set cli logical-system l3; ping 10.99.0.2 routing-instance blue count 1")" "1 packets received"
 out=$(tenant "ping 10.99.0.2 routing-instance $I count 2 wait 1")

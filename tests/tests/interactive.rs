@@ -125,7 +125,7 @@ fn interactive_session_in_tmux() {
     t.text("?");
     let s = t.wait_for("Possible completions:");
     assert!(
-        s.contains("> route                Show routing table information"),
+        s.contains("  route                Show routing table information"),
         "{s}"
     );
     assert!(

@@ -1,4 +1,5 @@
-//! Operational commands answered from the live kernel: `show interfaces terse [NAME]` and
+//! Operational commands answered from the live kernel: `show interfaces [NAME] [terse]` (the
+//! `| display json` shape is the terse one for both) and
 //! `show route forwarding-table [table NAME]`. What a view may see comes from the running
 //! configuration (crate::show::visible); the state comes from the kernel: links and addresses
 //! from the event-fed live state, routes from a dump of each table asked for.
@@ -31,9 +32,6 @@ fn intent(core: &Core) -> Result<std::sync::Arc<typed::Intent>, Box<Reply>> {
 
 /// `show interfaces [NAME] terse`.
 pub(super) fn interfaces(core: &Core, s: &Session, inv: &Invocation, display: &Display) -> Reply {
-    if !inv.has("terse") {
-        return Reply::error("error: 'show interfaces' without 'terse' is not supported yet");
-    }
     let Some(kernel) = &core.kernel else {
         return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
     };
@@ -44,6 +42,17 @@ pub(super) fn interfaces(core: &Core, s: &Session, inv: &Invocation, display: &D
     };
     let view = visible::interfaces(&intent, s.view.logical_system());
     let name = inv.arg("interface-name");
+    if !inv.has("terse") && *display != Display::Json {
+        // Counters change with every packet: read them now rather than keep them live.
+        let counters = match kernel.runtime.block_on(lsys_netlink::live::counters_now()) {
+            Ok(c) => c,
+            Err(e) => return Reply::error(format!("error: kernel: {e}")),
+        };
+        let live = live.read().unwrap_or_else(|e| e.into_inner());
+        return show::detail::detail(&view, &live.state, &counters, name)
+            .map(Reply::ok)
+            .unwrap_or_else(|e| Reply::error(format!("error: {e}")));
+    }
     let live = live.read().unwrap_or_else(|e| e.into_inner());
     let r = match display {
         Display::Json => show::terse_json(&view, &live.state, name).map(json),

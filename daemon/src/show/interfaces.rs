@@ -25,26 +25,26 @@ const HEADER: &str = "Interface               Admin Link Proto    Local         
 
 /// One logical row group as displayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct UnitRow {
-    name: String,
-    admin: bool,
-    link: bool,
-    families: Vec<(Proto, Vec<IpNet>)>,
+pub(super) struct UnitRow {
+    pub name: String,
+    pub admin: bool,
+    pub link: bool,
+    pub families: Vec<(Proto, Vec<IpNet>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct PhysRow {
-    name: String,
+pub(super) struct PhysRow {
+    pub name: String,
     /// (admin, link) when the row shows state.
-    status: Option<(bool, bool)>,
-    units: Vec<UnitRow>,
+    pub status: Option<(bool, bool)>,
+    pub units: Vec<UnitRow>,
 }
 
 /// The rows to show; `logical_only` when NAME picked one unit (no physical row then).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Terse {
-    rows: Vec<PhysRow>,
-    logical_only: bool,
+pub(super) struct Terse {
+    pub rows: Vec<PhysRow>,
+    pub logical_only: bool,
 }
 
 fn unit_row(u: &super::visible::VisibleUnit, live: &LiveState) -> UnitRow {
@@ -90,7 +90,7 @@ fn phys_row(p: &VisiblePhysical, live: &LiveState) -> Option<PhysRow> {
     })
 }
 
-fn collect(
+pub(super) fn collect(
     view: &[VisiblePhysical],
     live: &LiveState,
     name: Option<&str>,

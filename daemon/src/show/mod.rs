@@ -40,6 +40,7 @@
 //! ```
 
 pub mod columns;
+pub mod detail;
 pub mod forwarding;
 pub mod interfaces;
 pub mod visible;

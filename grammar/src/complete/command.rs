@@ -126,6 +126,16 @@ fn command_rows(
             rows.push(enter());
         }
     } else {
+        // A keyless interface argument (`show interfaces ?`) lists the view's interfaces.
+        if let Some(k) = c.keyless_child(cur) {
+            if c.node(k).word == "interface-name" {
+                rows.extend(
+                    interface_names(ctx)
+                        .into_iter()
+                        .map(|n| Row::new(' ', n, "")),
+                );
+            }
+        }
         if !words.is_empty() {
             rows.push(enter());
             if is_show || in_pipe {
@@ -141,6 +151,27 @@ fn command_rows(
     rows
 }
 
+/// The interfaces (and their units) configured in the view's scope; a tenant's physical units
+/// are the operator's circuits, so a tenant is offered its irb and irb units only.
+fn interface_names(ctx: &ConfigContext) -> Vec<String> {
+    let Some(ifs) = ctx.view.scope(ctx.root).and_then(|s| s.get("interfaces")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for i in &ifs.children {
+        let Some(name) = &i.key else { continue };
+        if ctx.view.is_tenant() && name != "irb" {
+            continue;
+        }
+        out.push(name.clone());
+        out.extend(
+            i.list("unit")
+                .filter_map(|u| u.key.as_ref().map(|k| format!("{name}.{k}"))),
+        );
+    }
+    out
+}
+
 /// The rows for `cur`'s children, but those `taken` says another argument excludes.
 fn child_rows(c: &Schema, cur: SchemaId, taken: &dyn Fn(SchemaId) -> bool) -> Vec<Row> {
     c.node(cur)
@@ -149,10 +180,12 @@ fn child_rows(c: &Schema, cur: SchemaId, taken: &dyn Fn(SchemaId) -> bool) -> Ve
         .filter(|&&id| !taken(id))
         .map(|&id| {
             let n = c.node(id);
+            // Junos marks containers with `>` only in configuration paths: command
+            // listings (`show ?`, `?` in either mode) have no markers.
             if n.keyless {
                 Row::new(' ', format!("<{}>", n.word), n.help.clone())
             } else {
-                Row::new(n.marker(), n.word.clone(), n.help.clone())
+                Row::new(' ', n.word.clone(), n.help.clone())
             }
         })
         .collect()

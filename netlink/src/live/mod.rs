@@ -31,6 +31,7 @@
 //! ([`watch_route_deletions`]). The routes it returns are the crate's one route
 //! model, [`crate::route::KernelRoute`], re-exported here with its parts.
 
+mod counters;
 mod decode;
 mod route_events;
 mod routes;
@@ -38,6 +39,7 @@ mod state;
 mod watch;
 
 pub use crate::route::{parse_route, KernelRoute, NextHop, RouteKind, RouteProto, RouteScope};
+pub use counters::{counters_now, parse_counters, Counters};
 pub use decode::decode_datagram;
 pub use route_events::{route_event, watch_route_deletions, RouteEvent};
 pub use routes::{routes, routes_with};

@@ -1,0 +1,186 @@
+//! `show interfaces [NAME]` without `terse`: the Junos per-interface block, filled only with
+//! what the kernel says (lsys prints no SNMP index, speed, flags or rates it would have to make
+//! up):
+//! ```text
+//! Physical interface: eth1, Enabled, Physical link is Up
+//!   Interface index: 3
+//!   Link-level type: Ethernet, MTU: 9000
+//!   Current address: 52:54:00:12:34:56, Hardware address: 52:54:00:12:34:56
+//!   Input packets : 1204
+//!   Output packets: 1187
+//!
+//!   Logical interface irb.4 (Index 12)
+//!     Flags: Up
+//!     Input packets : 310
+//!     Output packets: 298
+//!     Protocol inet, MTU: 1500
+//!       Addresses
+//!         Destination: 10.0.0.0/31, Local: 10.0.0.0
+//!     Protocol multiservice
+//! ```
+//! The irb pseudo-device has no kernel device of its own: its header carries no state. The
+//! rows and what a view may see are those of `show interfaces terse` (same filters, same
+//! `device NAME not found`); counters come from a fresh link dump.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use ipnet::IpNet;
+use lsys_netlink::live::{Counters, LiveState};
+
+use super::interfaces::{collect, UnitRow};
+use super::visible::{Proto, VisiblePhysical};
+use super::ShowError;
+
+fn mac(m: [u8; 6]) -> String {
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn counters_of(out: &mut String, indent: &str, c: Option<&Counters>) {
+    let c = c.copied().unwrap_or_default();
+    let _ = writeln!(out, "{indent}Input packets : {}", c.rx_packets);
+    let _ = writeln!(out, "{indent}Output packets: {}", c.tx_packets);
+}
+
+fn unit_block(out: &mut String, u: &UnitRow, live: &LiveState, counters: &BTreeMap<u32, Counters>) {
+    let dev = live.by_name(&u.name);
+    match dev {
+        Some(d) => {
+            let _ = writeln!(out, "  Logical interface {} (Index {})", u.name, d.index);
+        }
+        None => {
+            let _ = writeln!(out, "  Logical interface {}", u.name);
+        }
+    }
+    let flags = match (u.admin, u.link) {
+        (true, true) => "Up",
+        (true, false) => "Up Link-down",
+        _ => "Down",
+    };
+    let _ = writeln!(out, "    Flags: {flags}");
+    counters_of(out, "    ", dev.and_then(|d| counters.get(&d.index)));
+    for (proto, addrs) in &u.families {
+        match (proto, dev) {
+            (Proto::Inet | Proto::Inet6 | Proto::Bridge, Some(d)) => {
+                let _ = writeln!(out, "    Protocol {}, MTU: {}", proto.name(), d.mtu);
+            }
+            _ => {
+                let _ = writeln!(out, "    Protocol {}", proto.name());
+            }
+        }
+        if !addrs.is_empty() {
+            let _ = writeln!(out, "      Addresses");
+        }
+        for a in addrs {
+            let _ = writeln!(
+                out,
+                "        Destination: {}, Local: {}",
+                a.trunc(),
+                match a {
+                    IpNet::V4(n) => n.addr().to_string(),
+                    IpNet::V6(n) => n.addr().to_string(),
+                }
+            );
+        }
+    }
+}
+
+/// `show interfaces [NAME]` as text.
+pub fn detail(
+    view: &[VisiblePhysical],
+    live: &LiveState,
+    counters: &BTreeMap<u32, Counters>,
+    name: Option<&str>,
+) -> Result<String, ShowError> {
+    let t = collect(view, live, name)?;
+    let mut out = String::new();
+    for (i, p) in t.rows.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if !t.logical_only {
+            match (p.status, live.by_name(&p.name)) {
+                (Some((admin, link)), Some(d)) => {
+                    let _ = writeln!(
+                        out,
+                        "Physical interface: {}, {}, Physical link is {}",
+                        p.name,
+                        if admin {
+                            "Enabled"
+                        } else {
+                            "Administratively down"
+                        },
+                        if link { "Up" } else { "Down" }
+                    );
+                    let _ = writeln!(out, "  Interface index: {}", d.index);
+                    let _ = writeln!(out, "  Link-level type: Ethernet, MTU: {}", d.mtu);
+                    let c = counters.get(&d.index);
+                    if let Some(m) = c.and_then(|c| c.mac) {
+                        let m = mac(m);
+                        let _ = writeln!(out, "  Current address: {m}, Hardware address: {m}");
+                    }
+                    counters_of(&mut out, "  ", c);
+                }
+                _ => {
+                    let _ = writeln!(out, "Physical interface: {}", p.name);
+                }
+            }
+        }
+        for u in &p.units {
+            if !t.logical_only {
+                out.push('\n');
+            }
+            unit_block(&mut out, u, live, counters);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::show::visible::{PhysicalKind, VisibleUnit};
+    use lsys_netlink::live::LiveLink;
+
+    #[test]
+    fn a_tenant_irb_block() {
+        let mut live = LiveState::default();
+        let mut irb = LiveLink::new(12, "irb.4", "bridge");
+        irb.admin_up = true;
+        irb.oper_up = true;
+        irb.addresses = vec!["10.0.0.0/31".parse().unwrap()];
+        live.insert(irb);
+        let view = vec![VisiblePhysical {
+            name: "irb".into(),
+            kind: PhysicalKind::Irb,
+            status: false,
+            units: vec![VisibleUnit {
+                name: "irb.4".into(),
+                unit: 4,
+                protos: vec![Proto::Inet, Proto::Multiservice],
+            }],
+        }];
+        let counters = BTreeMap::from([(
+            12,
+            Counters {
+                rx_packets: 310,
+                tx_packets: 298,
+                ..Counters::default()
+            },
+        )]);
+        let text = detail(&view, &live, &counters, Some("irb.4")).unwrap();
+        assert_eq!(
+            text,
+            "  Logical interface irb.4 (Index 12)\n    Flags: Up\n    Input packets : 310\n    \
+             Output packets: 298\n    Protocol inet, MTU: 1500\n      Addresses\n        \
+             Destination: 10.0.0.0/31, Local: 10.0.0.0\n    Protocol multiservice\n"
+        );
+        assert_eq!(
+            detail(&view, &live, &counters, Some("irb.9")),
+            Err(ShowError::NoDevice("irb.9".into()))
+        );
+    }
+}
