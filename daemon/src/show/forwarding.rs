@@ -167,7 +167,13 @@ fn hops(r: &KernelRoute) -> (Option<&'static str>, Vec<Hop>) {
             .collect();
         return (Some("ulst"), list);
     }
-    let h = r.next_hops.first();
+    // IPv6 reject routes come back from the kernel with a next hop out of `lo` (IPv4 ones
+    // with none): a discard or reject has no interface to show either way.
+    let rejects = matches!(
+        r.kind,
+        RouteKind::Blackhole | RouteKind::Unreachable | RouteKind::Prohibit | RouteKind::Throw
+    );
+    let h = r.next_hops.first().filter(|_| !rejects);
     let one = (addr(h), hop_type(r.kind, h), h.map(dev).unwrap_or_default());
     (None, vec![one])
 }
@@ -354,5 +360,33 @@ mod tests {
             Err("routing table red.inet7 not found".into())
         );
         assert_eq!(select(&v, None).unwrap().len(), 3);
+    }
+}
+
+#[cfg(test)]
+mod reject_tests {
+    use super::*;
+    use lsys_netlink::live::RouteScope;
+
+    #[test]
+    fn an_ipv6_discard_shows_no_interface() {
+        // What the kernel dumps for `blackhole 2001:db8:66::/48`: a next hop out of lo.
+        let r = KernelRoute {
+            table: 1000,
+            destination: "2001:db8:66::/48".parse().unwrap(),
+            kind: RouteKind::Blackhole,
+            protocol: RouteProto::Other(210),
+            scope: RouteScope::Universe,
+            preferred_source: None,
+            metric: Some(1024),
+            next_hops: vec![NextHop {
+                gateway: None,
+                oif: Some(1),
+                dev: Some("lo".into()),
+            }],
+        };
+        let (list, hops) = hops(&r);
+        assert_eq!(list, None);
+        assert_eq!(hops, vec![(String::new(), "dscd", String::new())]);
     }
 }
