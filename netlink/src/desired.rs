@@ -338,6 +338,15 @@ impl Builder {
                 .flat_map(|i| i.units.iter())
                 .find(|u| u.number == r.unit)
         };
+        // `disable` on a unit, or on its interface (`irb`, a port), brings lsys's device for
+        // the unit down (the host port itself is the operator's and is left as it is).
+        let enabled = |r: &UnitRef| {
+            let port_disabled = scope
+                .interfaces
+                .iter()
+                .any(|i| i.name == r.interface && i.disable);
+            !port_disabled && unit(r).is_none_or(|u| !u.disable)
+        };
         for bd in &scope.bridge_domains {
             let Some(irb) = &bd.routing_interface else {
                 continue;
@@ -358,7 +367,7 @@ impl Builder {
                     master: vrf_of.get(irb).cloned().or_else(|| master_vrf.clone()),
                     alias: Some(alias(ls, &format!("bridge-domain:{}", bd.name))),
                     addresses,
-                    up: true,
+                    up: enabled(irb),
                     mtu: None,
                 },
                 false,
@@ -427,7 +436,7 @@ impl Builder {
                         master: Some(bridge.clone()),
                         alias: Some(alias(ls, &format!("member:{}", bd.name))),
                         addresses: vec![],
-                        up: true,
+                        up: enabled(member),
                         mtu,
                     },
                     false,
@@ -526,6 +535,26 @@ mod tests {
         );
         assert_eq!(d.link("eth1.4").unwrap().mtu, Some(9000));
         assert_eq!(d.link("irb.4").unwrap().mtu, None);
+    }
+
+    #[test]
+    fn disable_brings_the_units_devices_down() {
+        let irb_off = SEED.replace(
+            "                unit 4 {\n                    family inet {",
+            "                unit 4 {\n                    disable;\n                    family inet {",
+        );
+        assert_ne!(irb_off, SEED);
+        let d = of(&irb_off).unwrap();
+        assert!(!d.link("irb.4").unwrap().up);
+        assert!(d.link("irb.2").unwrap().up && d.link("eth1.4").unwrap().up);
+        let member_off = SEED.replace(
+            "description \"AWS Direct Connect\";\n                    encapsulation",
+            "description \"AWS Direct Connect\";\n                    disable;\n                    encapsulation",
+        );
+        assert_ne!(member_off, SEED);
+        let d = of(&member_off).unwrap();
+        assert!(!d.link("eth1.4").unwrap().up);
+        assert!(d.link("irb.4").unwrap().up);
     }
 
     #[test]
