@@ -27,7 +27,10 @@ pub struct Running {
 impl Running {
     /// A snapshot of `tree`; `intent`, when the caller has it, saves readers computing it.
     pub fn new(tree: Arc<Node>, seq: u64, intent: Option<Arc<Intent>>) -> Running {
-        let hostname = tree
+        // `system host-name` and logins may come from a group (Junos' re0/re1 groups).
+        let expanded = lsys_grammar::groups::expand_only(&tree, &["system"]);
+        let logins = typed::logins(&expanded);
+        let hostname = expanded
             .get("system")
             .filter(|s| !s.inactive)
             .and_then(|s| s.leaf("host-name"))
@@ -38,8 +41,9 @@ impl Running {
                     .and_then(|h| h.into_string().ok())
             })
             .unwrap_or_else(|| "lsys".into());
+        drop(expanded);
         Running {
-            logins: typed::logins(&tree),
+            logins,
             tree,
             seq,
             hostname,

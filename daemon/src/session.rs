@@ -44,6 +44,8 @@ pub enum Pending {
     Load {
         mode: lsys_grammar::view::LoadMode,
         relative: bool,
+        /// The file named (`None`: the terminal), to name it in errors.
+        file: Option<String>,
     },
 }
 

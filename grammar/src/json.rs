@@ -370,8 +370,26 @@ fn read_members(
         }
         match s.kind {
             Kind::Container => {
-                let obj = as_object(v, &p)?;
                 let mut child = Node::new(id, None);
+                // The forms of statements that became containers: a flag's `[null]`
+                // (`"unicast": [null]`) and a leaf's value, now the container's `@nokeyword`
+                // leaf (`"vrf-target": "target:65000:1"`, `"local-as": "65001"`).
+                let flag = matches!(v, Value::Array(a) if a.len() == 1 && a[0].is_null());
+                let bare = schema
+                    .nokeyword_child(id)
+                    .filter(|_| !v.is_object() && !flag);
+                if flag || bare.is_some() {
+                    if let Some(leaf) = bare {
+                        let raw = scalar(v, &p)?;
+                        let mut l = Node::new(leaf, None);
+                        l.values
+                            .push(parse_value(schema, leaf, &raw).map_err(|m| err(&p, m))?);
+                        child.insert_child(l);
+                    }
+                    node.insert_child(child);
+                    continue;
+                }
+                let obj = as_object(v, &p)?;
                 if let Some(a) = obj.get("@") {
                     read_attributes(&mut child, a, &member_path(&p, "@"))?;
                 }

@@ -8,6 +8,8 @@
 //!                                          ├─► compare       (`show | compare` diff)
 //!                                          └─► validate      (commit checks, Junos error layout)
 //! ```
+//! `groups` / `apply-groups` stay in the tree as written; [`groups::expand`] gives the
+//! configuration with groups inherited, which typed views, validation and commits read.
 //! The configuration itself is a [`tree::Node`] tree whose nodes point into the schema. Every value
 //! is stored in canonical text form (see [`types`]), so two trees that mean the same are equal.
 //! A list entry is found by its key; [`key`] explains keys of more than one word
@@ -17,6 +19,7 @@ pub mod cli;
 pub mod compare;
 pub mod complete;
 pub mod edit;
+pub mod groups;
 pub mod json;
 pub mod key;
 pub mod manpage;

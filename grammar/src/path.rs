@@ -139,7 +139,12 @@ pub fn match_keyword(
     if schema.keyless_child(parent).is_some() || mode == Match::Exact {
         return Ok(None);
     }
-    let found: Vec<SchemaId> = schema.children_with_prefix(parent, word).collect();
+    // A `@nokeyword` leaf's keyword is only taken written in full: a prefix of it is more
+    // likely its value.
+    let found: Vec<SchemaId> = schema
+        .children_with_prefix(parent, word)
+        .filter(|&c| !schema.node(c).nokeyword)
+        .collect();
     match found.len() {
         0 => Ok(None),
         1 => Ok(Some(found[0])),
@@ -153,7 +158,15 @@ pub fn match_keyword(
 /// Parses a value for schema node `id` (secrets are encoded here).
 pub fn parse_value(schema: &Schema, id: SchemaId, raw: &str) -> Result<String, String> {
     let node = schema.node(id);
-    if node.secret {
+    // In a configuration group an entry may be named by a wildcard (`<ge-*>`), kept as written.
+    if node.kind == Kind::List
+        && schema.counterpart(id).is_some()
+        && crate::groups::is_wildcard(raw)
+    {
+        return Ok(raw.to_string());
+    }
+    // A password hash is kept as given (it cannot be decoded); other secrets are `$9$`.
+    if node.secret && node.vtype != Some(types::ValueType::PasswordHash) {
         return types::parse_secret(raw);
     }
     match &node.vtype {
@@ -186,7 +199,13 @@ pub fn resolve(
         } else {
             match_keyword(schema, cur, &w.text, mode).map_err(|k| err(i, k))?
         };
-        let id = match keyword.or_else(|| schema.keyless_child(cur)) {
+        // A word that is no keyword names an entry of a keyless list or is the value of a
+        // `@nokeyword` leaf (`vrf-target target:65000:1`).
+        let bare_value = keyword.is_none() && schema.keyless_child(cur).is_none();
+        let id = match keyword
+            .or_else(|| schema.keyless_child(cur))
+            .or_else(|| schema.nokeyword_child(cur))
+        {
             Some(id) => id,
             None => return Err(err(i, PathErrorKind::Syntax)),
         };
@@ -240,7 +259,9 @@ pub fn resolve(
                 i += 1;
             }
             Kind::Leaf | Kind::LeafList => {
-                i += 1;
+                if !bare_value {
+                    i += 1;
+                }
                 let mut s = steps.clone();
                 s.push(Step::new(id, None));
                 let mut vals = Vec::new();

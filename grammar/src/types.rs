@@ -29,8 +29,11 @@ pub enum ValueType {
     InstanceName,
     /// A Linux network device name (at most 15 characters, no `.`, `/`, `:`).
     Ifname,
-    /// An interface unit `NAME.UNIT`.
+    /// An interface unit `NAME.UNIT`; `NAME` alone is unit 0 (`NAME.0`), as in Junos.
     UnitName,
+    /// A next hop that is an address or an interface unit (`10.0.0.1`, `irb.100`; `NAME`
+    /// alone is `NAME.0`): Junos's `ipaddr-or-interface`.
+    IpOrUnit,
     Ipv4,
     Ip,
     /// An IPv4 interface address `A/P` (host bits kept).
@@ -58,16 +61,28 @@ pub enum ValueType {
     Rd,
     /// `target:X:Y`.
     VrfTarget,
-    /// A BGP community `N:N`, `target:X:Y` or a well-known name.
+    /// A BGP community `N:N`, `target:X:Y`, `origin:X:Y`, `large:A:B:C` or a well-known name.
     Community,
+    /// A member of a `policy-options community`: a [`ValueType::Community`], or a regular
+    /// expression matching communities (`^65000:.*$`, `*:*`, `65000:1..`), kept as written.
+    CommunityMember,
     /// `/N`.
     PrefixLength,
     /// `/A-/B`.
     PrefixLengthRange,
     /// AS numbers separated by blanks.
     AsPath,
-    /// `self` or an address.
+    /// `self`, `peer-address`, `discard`, `reject` or an address.
     NextHop,
+    /// A VLAN identifier or one of the listed words (`vlan-or(none|all)`).
+    VlanOr(Vec<String>),
+    /// A VLAN identifier `N` or a range `A-B` (1..4094).
+    VlanRange,
+    /// A regular expression (`allow-commands`), checked when read.
+    Regex,
+    /// A one-way password hash in crypt(3) form (`$6$salt$hash`), stored as given: it is not
+    /// reversible, so it is never re-encoded (see `@secret`).
+    PasswordHash,
 }
 
 impl ValueType {
@@ -99,6 +114,14 @@ impl ValueType {
             ("prefix-length-range", None) => ValueType::PrefixLengthRange,
             ("as-path", None) => ValueType::AsPath,
             ("next-hop", None) => ValueType::NextHop,
+            ("ip-or-unit", None) => ValueType::IpOrUnit,
+            ("community-member", None) => ValueType::CommunityMember,
+            ("vlan-range", None) => ValueType::VlanRange,
+            ("regex", None) => ValueType::Regex,
+            ("password-hash", None) => ValueType::PasswordHash,
+            ("vlan-or", Some(list)) => {
+                ValueType::VlanOr(list.split('|').map(|s| s.trim().to_string()).collect())
+            }
             ("u32", Some(range)) => {
                 let (a, b) = range
                     .split_once("..")
@@ -135,6 +158,7 @@ impl ValueType {
             ValueType::InstanceName => "<instance-name>",
             ValueType::Ifname => "<interface-name>",
             ValueType::UnitName => "<interface>",
+            ValueType::IpOrUnit => "<next-hop>",
             ValueType::Ipv4 | ValueType::Ip => "<address>",
             ValueType::Ipv4IfAddr | ValueType::Ipv6IfAddr => "<address>",
             ValueType::IpPrefix => "<prefix>",
@@ -145,11 +169,14 @@ impl ValueType {
             ValueType::Enum(_) => "<type>",
             ValueType::Rd => "<route-distinguisher>",
             ValueType::VrfTarget => "<target>",
-            ValueType::Community => "<community>",
+            ValueType::Community | ValueType::CommunityMember => "<community>",
             ValueType::PrefixLength => "</prefix-length>",
             ValueType::PrefixLengthRange => "</lower-length-/upper-length>",
             ValueType::AsPath => "<as-path>",
             ValueType::NextHop => "<next-hop>",
+            ValueType::VlanOr(_) | ValueType::VlanRange => "<vlan-id>",
+            ValueType::Regex => "<regular-expression>",
+            ValueType::PasswordHash => "<password>",
         }
     }
 
@@ -191,14 +218,13 @@ impl ValueType {
             }
             ValueType::InstanceName => instance_name(raw),
             ValueType::Ifname => ifname(raw),
-            ValueType::UnitName => {
-                let (dev, unit) = raw
-                    .rsplit_once('.')
-                    .ok_or_else(|| format!("invalid interface unit (expected NAME.UNIT): {raw}"))?;
-                let dev = ifname(dev)?;
-                let unit = number(unit, 0, 16385)?;
-                Ok(format!("{dev}.{unit}"))
-            }
+            ValueType::UnitName => unit_name(raw),
+            ValueType::IpOrUnit => match raw.parse::<IpAddr>() {
+                Ok(a) => Ok(a.to_string()),
+                Err(_) => unit_name(raw).map_err(|_| {
+                    format!("invalid next hop: {raw} (expecting an address or an interface unit)")
+                }),
+            },
             ValueType::Ipv4 => raw
                 .parse::<Ipv4Addr>()
                 .map(|a| a.to_string())
@@ -266,6 +292,7 @@ impl ValueType {
             }
             ValueType::VrfTarget => target(raw).ok_or_else(|| format!("invalid target: {raw}")),
             ValueType::Community => community(raw),
+            ValueType::CommunityMember => community_member(raw),
             ValueType::PrefixLength => raw
                 .strip_prefix('/')
                 .and_then(|n| number(n, 0, 128).ok())
@@ -299,29 +326,68 @@ impl ValueType {
                 Ok(out.join(" "))
             }
             ValueType::NextHop => {
-                if raw == "self" {
+                if NEXT_HOP_WORDS.contains(&raw) {
                     Ok(raw.to_string())
                 } else {
                     ValueType::Ip.parse(raw)
                 }
             }
+            ValueType::VlanOr(words) => {
+                if words.iter().any(|w| w == raw) {
+                    Ok(raw.to_string())
+                } else {
+                    number(raw, 1, 4094).map_err(|_| {
+                        format!(
+                            "invalid vlan-id: {raw} (expecting 1..4094 or one of: {})",
+                            words.join(", ")
+                        )
+                    })
+                }
+            }
+            ValueType::VlanRange => {
+                let bad = || format!("invalid VLAN range: {raw} (expecting N or A-B, 1..4094)");
+                match raw.split_once('-') {
+                    None => number(raw, 1, 4094).map_err(|_| bad()),
+                    Some((a, b)) => {
+                        let a = number(a, 1, 4094).map_err(|_| bad())?;
+                        let b = number(b, 1, 4094).map_err(|_| bad())?;
+                        let (x, y): (u32, u32) = (a.parse().unwrap_or(0), b.parse().unwrap_or(0));
+                        match x.cmp(&y) {
+                            std::cmp::Ordering::Less => Ok(format!("{a}-{b}")),
+                            std::cmp::Ordering::Equal => Ok(a),
+                            std::cmp::Ordering::Greater => Err(bad()),
+                        }
+                    }
+                }
+            }
+            ValueType::Regex => {
+                ValueType::Text.parse(raw)?;
+                regex::Regex::new(raw)
+                    .map(|_| raw.to_string())
+                    .map_err(|_| format!("invalid regular expression: {raw}"))
+            }
+            ValueType::PasswordHash => password_hash(raw),
         }
     }
 
     /// Whether every value is a single word (no blanks), as a part of a list key must be.
     pub fn is_word(&self) -> bool {
-        !matches!(self, ValueType::Text | ValueType::AsPath)
+        !matches!(self, ValueType::Text | ValueType::AsPath | ValueType::Regex)
     }
 
     /// Fixed values a user can complete to (enum members, `self`).
     pub fn choices(&self) -> Vec<&str> {
         match self {
             ValueType::Enum(options) => options.iter().map(String::as_str).collect(),
-            ValueType::NextHop => vec!["self"],
+            ValueType::NextHop => NEXT_HOP_WORDS.to_vec(),
+            ValueType::VlanOr(words) => words.iter().map(String::as_str).collect(),
             _ => Vec::new(),
         }
     }
 }
+
+/// The words a policy `then next-hop` takes besides an address.
+const NEXT_HOP_WORDS: [&str; 4] = ["self", "peer-address", "discard", "reject"];
 
 /// Parses a secret: `$9$` text is kept when it decodes, clear text is encoded.
 pub fn parse_secret(raw: &str) -> Result<String, String> {
@@ -441,8 +507,44 @@ fn ifname(raw: &str) -> Result<String, String> {
     })
 }
 
+/// `NAME.UNIT`, or `NAME` alone for unit 0.
+fn unit_name(raw: &str) -> Result<String, String> {
+    let (dev, unit) = raw.rsplit_once('.').unwrap_or((raw, "0"));
+    let dev = ifname(dev)?;
+    let unit = number(unit, 0, 16385)?;
+    Ok(format!("{dev}.{unit}"))
+}
+
+/// A crypt(3) hash: `$id$...` (MD5 `$1$`, bcrypt `$2b$`, SHA-256 `$5$`, SHA-512 `$6$`,
+/// yescrypt `$y$`, ...) or a traditional 13-character DES hash; 1..128 characters as Junos
+/// allows. Clear text is refused rather than stored as if it were a hash.
+fn password_hash(raw: &str) -> Result<String, String> {
+    let crypt_char = |c: char| c.is_ascii_alphanumeric() || "./$=,-".contains(c);
+    let modular = raw.starts_with('$')
+        && raw[1..].contains('$')
+        && raw[1..].split('$').next().is_some_and(|id| {
+            !id.is_empty() && id.len() <= 8 && id.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+    let des = raw.len() == 13
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '/');
+    if raw.len() <= 128 && raw.chars().all(crypt_char) && (modular || des) {
+        Ok(raw.to_string())
+    } else {
+        Err(format!(
+            "invalid encrypted password: {raw} (expecting a crypt(3) hash such as $6$salt$hash)"
+        ))
+    }
+}
+
 fn target(raw: &str) -> Option<String> {
-    let rest = raw.strip_prefix("target:")?;
+    extended("target:", raw)
+}
+
+/// An extended community `TYPE:X:Y` (`target:`, `origin:`), X an AS number or IPv4 address.
+fn extended(kind: &str, raw: &str) -> Option<String> {
+    let rest = raw.strip_prefix(kind)?;
     let (admin, local) = rest.rsplit_once(':')?;
     let admin_ok = admin.parse::<Ipv4Addr>().is_ok() || number(admin, 0, u32::MAX).is_ok();
     (admin_ok && number(local, 0, u32::MAX).is_ok()).then(|| raw.to_string())
@@ -458,15 +560,47 @@ fn community(raw: &str) -> Result<String, String> {
     if WELL_KNOWN.contains(&raw) {
         return Ok(raw.to_string());
     }
-    if let Some(t) = target(raw) {
+    if let Some(t) = target(raw).or_else(|| extended("origin:", raw)) {
         return Ok(t);
     }
-    let bad =
-        || format!("invalid community: {raw} (expecting N:N, target:X:Y or a well-known name)");
+    let bad = || {
+        format!(
+            "invalid community: {raw} (expecting N:N, target:X:Y, origin:X:Y, large:A:B:C or a \
+             well-known name)"
+        )
+    };
+    if let Some(rest) = raw.strip_prefix("large:") {
+        let parts: Vec<&str> = rest.split(':').collect();
+        if parts.len() != 3 {
+            return Err(bad());
+        }
+        let parts: Result<Vec<String>, String> =
+            parts.iter().map(|p| number(p, 0, u32::MAX)).collect();
+        return parts
+            .map(|p| format!("large:{}", p.join(":")))
+            .map_err(|_| bad());
+    }
     let (a, b) = raw.split_once(':').ok_or_else(bad)?;
     let a = number(a, 0, 65535).map_err(|_| bad())?;
     let b = number(b, 0, 65535).map_err(|_| bad())?;
     Ok(format!("{a}:{b}"))
+}
+
+/// A community member: a community, or a regular expression over communities (any value with
+/// one of `.*+?^$[](){}|\`), kept as written.
+fn community_member(raw: &str) -> Result<String, String> {
+    if let Ok(c) = community(raw) {
+        return Ok(c);
+    }
+    let pattern = raw.chars().any(|c| ".*+?^$[](){}|\\".contains(c));
+    let clean = !raw.is_empty()
+        && raw.len() <= 255
+        && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+    if pattern && clean {
+        Ok(raw.to_string())
+    } else {
+        community(raw)
+    }
 }
 
 /// True when `s` can be printed without quotes in configuration text (a word that would read

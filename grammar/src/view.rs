@@ -11,7 +11,7 @@ use std::fmt;
 use crate::edit::{self, EditError};
 use crate::path::{resolve, Match, PathError, Target, Values, Word};
 use crate::schema::{Schema, SchemaId, ROOT};
-use crate::text::{curly, set, TextError};
+use crate::text::{curly, set, Ignored, Report, TextErrors, Unknown};
 use crate::tree::{Node, Step};
 
 /// Who is looking: the operator (root) or a tenant confined to a logical system.
@@ -34,7 +34,8 @@ pub enum LoadMode {
 /// Why a `load` failed; nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadError {
-    Text(TextError),
+    /// Every error of the text (with line and column).
+    Text(TextErrors),
     Edit(EditError),
 }
 
@@ -155,6 +156,9 @@ impl View {
     }
 
     /// `load merge|override|replace|set terminal|FILE [relative]` with the text already read.
+    ///
+    /// Statements lsys does not have (a device's `chassis`, `system services`) are left out
+    /// and returned; any error (each one is reported) leaves `root` as it was.
     pub fn load(
         &self,
         root: &mut Node,
@@ -162,7 +166,7 @@ impl View {
         mode: LoadMode,
         text: &str,
         relative: bool,
-    ) -> Result<(), LoadError> {
+    ) -> Result<Ignored, LoadError> {
         let level: Vec<Step> = if relative {
             edit_level.to_vec()
         } else {
@@ -171,50 +175,53 @@ impl View {
         let start = self.schema_at(&level);
         // A tenant's edit is undone by `edit`; the operator's load is undone from a snapshot.
         let snapshot = (!self.is_tenant()).then(|| root.clone());
-        let mut failure = None;
+        let mut report = Report::new(Unknown::Ignore);
         let result = self.edit(root, |root, base| {
             let mut at = base.to_vec();
             at.extend_from_slice(&level);
-            let r = match mode {
-                LoadMode::Merge | LoadMode::Replace => curly::parse(text).and_then(|stmts| {
+            match mode {
+                LoadMode::Merge | LoadMode::Replace => {
+                    let stmts = curly::parse_with(text, &mut report);
                     let m = if mode == LoadMode::Merge {
                         curly::Mode::Merge
                     } else {
                         curly::Mode::Replace
                     };
-                    curly::apply(root, &at, start, &stmts, m)
-                }),
-                LoadMode::Set => {
-                    set::parse(text).and_then(|cmds| set::apply(root, &at, start, &cmds))
+                    curly::apply_with(root, &at, start, &stmts, m, &mut report);
                 }
-                LoadMode::Override => curly::parse(text).and_then(|stmts| {
+                LoadMode::Set => {
+                    let cmds = set::parse_with(text, &mut report);
+                    set::apply_with(root, &at, start, &cmds, &mut report);
+                }
+                LoadMode::Override => {
+                    let stmts = curly::parse_with(text, &mut report);
                     let target = root.at_or_insert(&at);
                     let old =
                         std::mem::replace(target, Node::new(target.schema, target.key.clone()));
-                    let r = curly::apply(root, &at, start, &stmts, curly::Mode::Merge);
-                    if r.is_ok() && self.is_tenant() {
+                    curly::apply_with(root, &at, start, &stmts, curly::Mode::Merge, &mut report);
+                    if report.errors.is_empty() && self.is_tenant() {
                         // What a tenant cannot change stays as the operator left it.
                         if let Some(new) = root.at_mut(&at) {
                             keep_operator_part(new, &old);
                         }
                     }
-                    r
-                }),
-            };
-            r.map_err(|e| {
-                failure = Some(e);
-                EditError::Invalid(String::new())
-            })
+                }
+            }
+            if report.errors.is_empty() {
+                Ok(())
+            } else {
+                Err(EditError::Invalid(String::new()))
+            }
         });
         if result.is_err() {
             if let Some(snapshot) = snapshot {
                 *root = snapshot;
             }
         }
-        match (result, failure) {
-            (_, Some(e)) => Err(LoadError::Text(e)),
-            (Err(e), None) => Err(LoadError::Edit(e)),
-            (Ok(()), None) => Ok(()),
+        match (result, report.finish()) {
+            (_, Err(errors)) => Err(LoadError::Text(errors)),
+            (Err(e), Ok(_)) => Err(LoadError::Edit(e)),
+            (Ok(()), Ok(ignored)) => Ok(ignored),
         }
     }
 }
@@ -524,12 +531,12 @@ mod tests {
                 &mut root,
                 &[],
                 LoadMode::Set,
-                "set routing-options router-id 1.2.3.4\nset bogus\n",
+                "set routing-options router-id 1.2.3.4\nset routing-options router-id bogus\n",
                 false,
             )
             .unwrap_err();
         assert!(
-            matches!(e, LoadError::Text(TextError { line: 2, .. })),
+            matches!(&e, LoadError::Text(t) if t.first().map(|e| e.line) == Some(2)),
             "{e:?}"
         );
         assert_eq!(root, before);

@@ -120,10 +120,12 @@ fn typed_route_filters_hold_every_entry_in_order() {
             RouteFilter {
                 prefix: "0.0.0.0/0".parse().unwrap(),
                 match_type: Some(RouteFilterMatch::Exact),
+                action: None,
             },
             RouteFilter {
                 prefix: "0.0.0.0/0".parse().unwrap(),
                 match_type: Some(RouteFilterMatch::PrefixLengthRange(25, 32)),
+                action: None,
             },
         ]
     );

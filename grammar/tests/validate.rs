@@ -386,26 +386,24 @@ fn vrf_needs_rd_and_target() {
 
 #[test]
 fn bgp_group_type() {
+    // `type` may be left out: peer-as equal to the local AS (or local-as) is internal and
+    // needs no connected subnet; anything else is external.
     let c = golden("bgp-type");
+    let g = "protocols bgp group per-neighbor";
     has(
         &c,
-        "protocols bgp",
-        "group no-type",
-        "Missing mandatory statement: 'type'",
+        g,
+        "neighbor 10.0.0.5",
+        "Error in neighbor 10.0.0.5 of group per-neighbor:\nexternal peer requires peer-as",
     );
     has(
         &c,
-        "protocols bgp",
-        "group empty",
-        "Missing mandatory statement: 'type'",
+        g,
+        "neighbor 198.51.100.1",
+        "Error in neighbor 198.51.100.1 of group per-neighbor:\npeer is not on a directly \
+         connected subnet of this instance (configure multihop)",
     );
-    has(
-        &c,
-        "protocols bgp",
-        "group per-neighbor",
-        "Missing mandatory statement: 'type'",
-    );
-    assert_eq!(errors(&c).len(), 3);
+    assert_eq!(errors(&c).len(), 2, "{:#?}", errors(&c));
 }
 
 #[test]
@@ -556,7 +554,6 @@ fn many_errors_are_all_reported() {
         "vlan-id 4 on eth1 is also used by a unit in another logical system",
         "irb.5 is also the routing-interface of bridge domain bd-b",
         "Interface irb.4 is also assigned to routing instance B",
-        "Missing mandatory statement: 'type'",
         "external peer requires peer-as",
         "not the local AS",
         "directly connected subnet",

@@ -5,9 +5,9 @@ use std::net::IpAddr;
 use lsys_grammar::schema::ROOT;
 use lsys_grammar::text::curly;
 use lsys_grammar::typed::{
-    exports_load_balance, intent, Afi, CommunityAction, CommunityOp, Family, InstanceType,
-    LoadBalance, Multihop, NextHop, PeerType, PolicyAction, Protocol, QualifiedNextHop,
-    RouteFilterMatch, StaticAction, StaticRoute, UnitRef, Vlan,
+    exports_load_balance, intent, Afi, AttributeChange, CommunityAction, CommunityOp, Family,
+    InstanceType, LoadBalance, Multihop, NextHop, PeerType, PolicyAction, Protocol,
+    QualifiedNextHop, RouteFilterMatch, StaticAction, StaticRoute, UnitRef, Vlan,
 };
 
 const SEED: &str = include_str!("fixtures/seed.conf");
@@ -187,7 +187,9 @@ fn neighbor_statements_override_group_statements() {
         inherits.families,
         vec![Family {
             afi: Afi::Inet,
-            unicast: true
+            unicast: true,
+            prefix_limit: None,
+            accepted_prefix_limit: None,
         }]
     );
     assert!(!inherits.passive);
@@ -202,7 +204,9 @@ fn neighbor_statements_override_group_statements() {
         own.families,
         vec![Family {
             afi: Afi::Inet6,
-            unicast: true
+            unicast: true,
+            prefix_limit: None,
+            accepted_prefix_limit: None,
         }]
     );
     assert_eq!(g.settings.peer_as, Some(64512));
@@ -241,7 +245,7 @@ fn routing_options_and_policies() {
         Some(RouteFilterMatch::PrefixLengthRange(16, 24))
     );
     assert_eq!(t1.then.action, Some(PolicyAction::Accept));
-    assert_eq!(t1.then.local_preference, Some(200));
+    assert_eq!(t1.then.local_preference, Some(AttributeChange::Set(200)));
     assert_eq!(
         t1.then.communities,
         vec![CommunityAction {
@@ -349,21 +353,26 @@ fn routing_tables_forwarding_export_and_limits() {
                 ])),
                 preference: None,
                 qualified_next_hops: vec![],
+                ..StaticRoute::default()
             },
             StaticRoute {
                 prefix: "::/0".parse().unwrap(),
                 action: Some(StaticAction::NextHop(vec!["2001:db8::1".parse().unwrap()])),
                 preference: None,
                 qualified_next_hops: vec![],
+                ..StaticRoute::default()
             },
             StaticRoute {
                 prefix: "2001:db8:100::/48".parse().unwrap(),
                 action: None,
                 preference: None,
                 qualified_next_hops: vec![QualifiedNextHop {
-                    address: "2001:db8::2".parse().unwrap(),
+                    next_hop: "2001:db8::2".parse().unwrap(),
                     preference: Some(7),
+                    metric: None,
+                    interface: None,
                 }],
+                ..StaticRoute::default()
             },
         ]
     );

@@ -5,8 +5,9 @@ use lsys_grammar::cli::{Invocation, Mode};
 use lsys_grammar::edit::{self, EditError};
 use lsys_grammar::path::{words_of, Match, Target, Values, Word};
 use lsys_grammar::schema::{Kind, Schema};
+use lsys_grammar::text::count;
 use lsys_grammar::tree::{Node, Step};
-use lsys_grammar::view::{LoadMode, View};
+use lsys_grammar::view::{LoadError, LoadMode, View};
 use lsys_protocol::Client;
 
 use std::sync::Arc;
@@ -420,6 +421,16 @@ fn show(core: &Core, s: &Session, inv: &Invocation, display: &Display, line: &st
         let b = part.at(&steps).unwrap_or(&empty);
         return Reply::ok(lsys_grammar::compare::compare(a, b));
     }
+    // What is shown may be inherited only, so not in `part`.
+    if *display == Display::Inheritance {
+        return Reply::ok(super::inheritance(
+            &cand,
+            &running.tree,
+            &part,
+            &s.view,
+            &steps,
+        ));
+    }
     let Some(node) = part.at(&steps) else {
         return Reply::ok("");
     };
@@ -516,7 +527,11 @@ fn load(core: &Core, s: &mut Session, inv: &Invocation) -> Reply {
             None => return Reply::error("error: missing file name"),
         }
     };
-    s.pending = Some(Pending::Load { mode, relative });
+    s.pending = Some(Pending::Load {
+        mode,
+        relative,
+        file: file.clone(),
+    });
     Reply {
         read_text: Some(file),
         ..Reply::default()
@@ -525,11 +540,21 @@ fn load(core: &Core, s: &mut Session, inv: &Invocation) -> Reply {
 
 /// The second half of `load`: apply the text to the candidate (a long load on the shared
 /// candidate runs on a copy, outside its lock, when others read it: see [`edit_candidate`]).
+///
+/// Statements lsys does not have are left out and listed before `load complete`; any error
+/// (each is listed with `FILE:LINE:COL`) leaves the candidate as it was:
+/// ```text
+/// warning: statements not supported by lsys were ignored:
+///   line 3: chassis
+///   line 12: system services
+/// load complete (2 statements ignored)
+/// ```
 pub(super) fn load_text(
     core: &Core,
     s: &mut Session,
     mode: LoadMode,
     relative: bool,
+    file: Option<&str>,
     text: &str,
 ) -> Reply {
     if let Some(r) = locked(core, s) {
@@ -537,11 +562,25 @@ pub(super) fn load_text(
     }
     let view = s.view.clone();
     let level = s.edit.clone();
+    let failed = "error: load failed, nothing was changed";
     match edit_candidate(core, s, true, |root| {
         view.load(root, &level, mode, text, relative)
     }) {
-        Ok(()) => Reply::ok("load complete\n"),
-        Err(e) => Reply::error(format!("error: {e}\nload complete (1 errors)")),
+        Ok(ignored) if ignored.is_empty() => Reply::ok("load complete\n"),
+        Ok(ignored) => Reply::ok(format!(
+            "{}load complete ({} ignored)\n",
+            ignored.render(None),
+            count(ignored.total(), "statement")
+        )),
+        Err(LoadError::Text(errors)) => Reply::error(format!(
+            "{}error: load failed: {}, nothing was changed",
+            errors.render(file.unwrap_or("terminal")),
+            count(errors.len(), "error")
+        )),
+        Err(LoadError::Edit(e)) => Reply::error(format!(
+            "{}\n{failed}",
+            edit_error(e).error.unwrap_or_default()
+        )),
     }
 }
 

@@ -10,11 +10,12 @@ mod route;
 
 use lsys_grammar::cli::{self, CliErrorKind, Invocation, Line, Mode};
 use lsys_grammar::complete::{self, Completions, ConfigContext};
-use lsys_grammar::json;
 use lsys_grammar::path::{PathError, Word};
 use lsys_grammar::schema::{Kind, Schema};
 use lsys_grammar::text::print;
-use lsys_grammar::tree::Node;
+use lsys_grammar::tree::{Node, Step};
+use lsys_grammar::view::View;
+use lsys_grammar::{groups, json};
 
 use crate::core::{lock, Core};
 use crate::session::{Candidate, Pending, Session};
@@ -173,6 +174,8 @@ pub enum Display {
         relative: bool,
     },
     Json,
+    /// `| display inheritance`: groups expanded, inherited statements marked.
+    Inheritance,
     Compare(Option<usize>),
 }
 
@@ -187,6 +190,7 @@ fn display_of(line: &Line) -> Display {
             }
             // `json` is a flag of `display` (commands.schema), not a container of its own.
             "display" if p.has("json") => d = Display::Json,
+            "display" if p.has("inheritance") => d = Display::Inheritance,
             "display json" => d = Display::Json,
             "compare" => d = Display::Compare(p.arg("rollback").and_then(|n| n.parse().ok())),
             _ => {}
@@ -223,7 +227,7 @@ fn render(
                 serde_json::to_string_pretty(&value).unwrap_or_default()
             )
         }
-        Display::Text | Display::Compare(_) => {
+        Display::Text | Display::Compare(_) | Display::Inheritance => {
             let kind = Schema::get().node(node.schema).kind;
             if top || matches!(kind, Kind::Container | Kind::List) {
                 print::curly(node)
@@ -231,6 +235,18 @@ fn render(
                 print::curly_statement(node)
             }
         }
+    }
+}
+
+/// `| display inheritance` of the statement at `steps` (relative to the view) of `tree`: the
+/// whole configuration for the operator; for a tenant the operator's groups of the running
+/// configuration around its logical system as `part` has it.
+fn inheritance(tree: &Node, running: &Node, part: &Node, view: &View, steps: &[Step]) -> String {
+    let abs = view.abs(steps);
+    let top = steps.is_empty();
+    match view.logical_system() {
+        None => groups::inheritance(tree, &abs, top),
+        Some(ls) => groups::inheritance(&groups::context(running, ls, part.clone()), &abs, top),
     }
 }
 
@@ -284,9 +300,14 @@ pub fn answer(core: &Core, s: &mut Session, yes: bool) -> Reply {
 /// Continues a `load` with the text the shell read (or the reason it could not).
 pub fn text(core: &Core, s: &mut Session, text: Result<String, String>) -> Reply {
     match (s.pending.take(), text) {
-        (Some(Pending::Load { mode, relative }), Ok(t)) => {
-            config::load_text(core, s, mode, relative, &t)
-        }
+        (
+            Some(Pending::Load {
+                mode,
+                relative,
+                file,
+            }),
+            Ok(t),
+        ) => config::load_text(core, s, mode, relative, file.as_deref(), &t),
         (Some(Pending::Load { .. }), Err(e)) => Reply::error(format!("error: {e}")),
         _ => Reply::error("error: no command is waiting for text"),
     }

@@ -199,17 +199,23 @@ fn show_configuration(
     let running = core.running.get();
     let part = running.part(&s.view);
     let schema = Schema::get();
-    let (node, prefix) = if inv.rest.is_empty() {
-        (Some(&*part), Vec::new())
+    let (node, prefix, steps) = if inv.rest.is_empty() {
+        (Some(&*part), Vec::new(), Vec::new())
     } else {
         match resolve_one(schema, s.view.start(), &inv.rest, Match::Prefix) {
             Ok(t) => (
                 part.at(&t.steps),
                 lsys_grammar::path::words_of(schema, &t.steps),
+                t.steps,
             ),
             Err(e) => return Reply::caret(e.to_string(), path_caret(&e, &inv.rest, line)),
         }
     };
+    // What is shown may be inherited only, so not in `part`.
+    if *display == Display::Inheritance {
+        let text = super::inheritance(&running.tree, &running.tree, &part, &s.view, &steps);
+        return Reply::streamed(text);
+    }
     let Some(node) = node else {
         return Reply::ok("");
     };

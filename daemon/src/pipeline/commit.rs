@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use lsys_datastore::Scope;
+use lsys_grammar::groups;
 use lsys_grammar::schema::Schema;
 use lsys_grammar::scope::ls_text;
 use lsys_grammar::text::print;
@@ -113,6 +114,16 @@ pub(super) fn commit(
     let mut merged =
         merge(&running.tree, &cand, &base, &req.view).map_err(|_| CommitError::Modified)?;
     authorize(&req.principal, &running.tree, &merged.tree, &merged.changed)?;
+    // What groups change is authorized where it lands: a group that sets `system login`
+    // needs the same permission as `system login` itself. Only a change at the root can
+    // change a group or where one applies (a tenant's own entries inherit below themselves,
+    // in the hierarchy it was just allowed to change).
+    let affected = affected(&running.tree, &merged.tree, &merged.changed);
+    let root_changed = merged.changed.contains(&None);
+    if root_changed && (groups::has_groups(&running.tree) || groups::has_groups(&merged.tree)) {
+        let (old, new) = (groups::expand(&running.tree), groups::expand(&merged.tree));
+        authorize(&req.principal, &old, &new, &affected)?;
+    }
     if !internal {
         confirm::admit(core, &req, &mut merged.touched)?;
     }
@@ -124,8 +135,8 @@ pub(super) fn commit(
     // Diff: the typed change set of the scopes this commit changes (only those are typed: a
     // tenant's commit costs its own logical system, not the router's 1,000).
     let tree = Arc::new(merged.tree);
-    let old = partial(&running.tree, &merged.changed)?;
-    let change = diff(&old, &partial(&tree, &merged.changed)?, &merged.changed);
+    let old = partial(&running.tree, &affected)?;
+    let change = diff(&old, &partial(&tree, &affected)?, &affected);
     // The subsystems realize the whole configuration: its typed view, made once here and
     // handed on to the next snapshot's readers.
     let new = if p.subsystems.is_empty() {
@@ -207,7 +218,24 @@ pub(super) fn commit(
     Ok(Committed { seq: written })
 }
 
-/// The typed view of the given scopes of `tree` alone.
+/// The scopes whose expanded configuration may differ between `old` and `new`: those that
+/// changed, and every logical system when the root changed what groups lend them.
+fn affected(old: &Node, new: &Node, changed: &BTreeSet<ScopeName>) -> BTreeSet<ScopeName> {
+    let mut out = changed.clone();
+    if changed.contains(&None) && groups::lent_differs(old, new) {
+        for tree in [old, new] {
+            let names = tree
+                .get("logical-systems")
+                .into_iter()
+                .flat_map(|c| c.children.iter())
+                .filter_map(|e| e.key.clone());
+            out.extend(names.map(Some));
+        }
+    }
+    out
+}
+
+/// The typed view of the given scopes of `tree` alone, configuration groups applied.
 fn partial(tree: &Node, scopes: &BTreeSet<ScopeName>) -> Result<Intent, CommitError> {
     let err = |e: typed::TypedError| CommitError::Intent(e.to_string());
     let mut out = if scopes.contains(&None) {
@@ -216,9 +244,9 @@ fn partial(tree: &Node, scopes: &BTreeSet<ScopeName>) -> Result<Intent, CommitEr
         Intent::default()
     };
     for ls in scopes.iter().flatten() {
-        if let Some(entry) = tree.at(&ls_path(ls)).filter(|e| !e.inactive) {
+        if let Some(entry) = groups::expand_at(tree, &ls_path(ls)) {
             out.logical_systems
-                .insert(ls.clone(), typed::scope(entry).map_err(err)?);
+                .insert(ls.clone(), typed::scope(&entry).map_err(err)?);
         }
     }
     Ok(out)

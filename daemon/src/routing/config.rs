@@ -98,20 +98,24 @@ fn table(
     }
 }
 
+/// Interface next hops and `next-table` are refused at commit (not supported yet), so a
+/// committed route has only address next hops; anything else is left out here.
 fn static_config(r: &lsys_grammar::typed::StaticRoute) -> StaticConfig {
     StaticConfig {
         prefix: r.prefix,
         preference: r.preference,
         target: match &r.action {
-            Some(StaticAction::NextHop(hops)) => StaticTarget::NextHops(hops.clone()),
+            Some(StaticAction::NextHop(hops)) => {
+                StaticTarget::NextHops(hops.iter().filter_map(|h| h.address()).collect())
+            }
             Some(StaticAction::Discard) => StaticTarget::Discard,
             Some(StaticAction::Reject) => StaticTarget::Reject,
-            None => StaticTarget::None,
+            Some(StaticAction::NextTable(_)) | None => StaticTarget::None,
         },
         qualified: r
             .qualified_next_hops
             .iter()
-            .map(|q| (q.address, q.preference))
+            .filter_map(|q| Some((q.next_hop.address()?, q.preference)))
             .collect(),
     }
 }

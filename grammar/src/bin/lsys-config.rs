@@ -6,29 +6,68 @@
 //! lsys-config show FILE [set|json]       print in curly braces, set form or JSON
 //! lsys-config compare OLD NEW            `show | compare` between two files
 //! ```
-//! FILE is curly text, set-form text (first statement starts with `set `) or JSON.
+//! FILE is curly text, set-form text (its first statement starts with `set `, `delete `, ...)
+//! or JSON. It is read as `load` reads it: a device's saved file (a `version` line, `#`
+//! comments, a byte-order mark, CRLF line ends) reads as is; statements lsys does not have are
+//! left out and listed on standard error; every error is reported with its line and column.
 
 use std::process::ExitCode;
 
 use lsys_grammar::schema::ROOT;
-use lsys_grammar::text::{curly, print, set};
+use lsys_grammar::text::{count, curly, print, set, Ignored, TextErrors};
 use lsys_grammar::tree::Node;
 use lsys_grammar::{compare, json, validate};
 
-fn read(path: &str) -> Result<Node, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("error: could not read '{path}': {e}"))?;
-    let trimmed = text.trim_start();
-    let node = if trimmed.starts_with('{') {
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| format!("error: {path}: {e}"))?;
-        json::from_json(&value, ROOT).map_err(|e| format!("error: {path}: {e}"))?
-    } else if trimmed.starts_with("set ") || trimmed.starts_with("delete ") {
-        set::read(&text, ROOT).map_err(|e| format!("{path}:{e}"))?
+/// How a file is written.
+#[derive(Debug, PartialEq, Eq)]
+enum Format {
+    Curly,
+    Set,
+    Json,
+}
+
+/// The format of `text`, told by its first statement (past blank and `#` comment lines).
+fn format_of(text: &str) -> Format {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
+    let verb = first.split_whitespace().next().unwrap_or("");
+    if first.starts_with('{') {
+        Format::Json
+    } else if ["set", "delete", "activate", "deactivate", "insert"].contains(&verb) {
+        Format::Set
     } else {
-        curly::read(&text, ROOT).map_err(|e| format!("{path}:{e}"))?
+        Format::Curly
+    }
+}
+
+fn read(path: &str) -> Result<Node, String> {
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| format!("error: could not read '{path}': {e}"))?;
+    let text = raw.strip_prefix('\u{feff}').unwrap_or(&raw);
+    let read: Result<(Node, Ignored), TextErrors> = match format_of(text) {
+        Format::Json => {
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| format!("error: {path}: {e}"))?;
+            let node = json::from_json(&value, ROOT).map_err(|e| format!("error: {path}: {e}"))?;
+            return Ok(node);
+        }
+        Format::Set => set::read_lenient(text, ROOT),
+        Format::Curly => curly::read_lenient(text, ROOT),
     };
-    Ok(node)
+    match read {
+        Ok((node, ignored)) => {
+            eprint!("{}", ignored.render(Some(path)));
+            Ok(node)
+        }
+        Err(errors) => Err(format!(
+            "{}error: {} in {path}",
+            errors.render(path),
+            count(errors.len(), "error")
+        )),
+    }
 }
 
 fn run(args: &[String]) -> Result<(), String> {
@@ -71,7 +110,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{}", e.trim_end());
             ExitCode::from(if e.starts_with("usage") { 2 } else { 1 })
         }
     }

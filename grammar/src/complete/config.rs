@@ -70,6 +70,12 @@ impl ConfigContext<'_> {
             }
             return out;
         }
+        // `apply-groups` names the operator's groups (a tenant is never offered it).
+        if node.kind == Kind::LeafList
+            && matches!(node.word.as_str(), "apply-groups" | "apply-groups-except")
+        {
+            return crate::groups::names(self.root);
+        }
         Vec::new()
     }
 
@@ -120,7 +126,11 @@ impl ConfigContext<'_> {
                     .ok()
                     .flatten()
             };
-            let Some(id) = kw.or_else(|| schema.keyless_child(cur)) else {
+            let bare_value = kw.is_none() && schema.keyless_child(cur).is_none();
+            let Some(id) = kw
+                .or_else(|| schema.keyless_child(cur))
+                .or_else(|| schema.nokeyword_child(cur))
+            else {
                 return Vec::new();
             };
             let n = schema.node(id);
@@ -153,6 +163,8 @@ impl ConfigContext<'_> {
                     i += 1;
                 }
                 Kind::List if n.keyless => expect = Some(id),
+                // The word is the value of a `@nokeyword` leaf.
+                Kind::Leaf if bare_value => expect = Some(id),
                 Kind::List | Kind::Leaf | Kind::LeafList => {
                     expect = Some(id);
                     i += 1;
@@ -200,7 +212,10 @@ impl ConfigContext<'_> {
                     if self.hidden(n) || n.key != naming {
                         continue;
                     }
-                    if n.keyless {
+                    if n.nokeyword {
+                        // Its value is typed without the keyword.
+                        rows.push(Row::new(' ', format!("<{}>", n.word), n.help.clone()));
+                    } else if n.keyless {
                         rows.push(Row::new(' ', format!("<{}>", n.word), n.help.clone()));
                         if let Some(node) = self.root.at(&abs) {
                             for e in node.children_of(c) {

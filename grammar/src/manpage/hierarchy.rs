@@ -32,7 +32,7 @@ impl Index<'_> {
             let words: Vec<_> = n
                 .children
                 .iter()
-                .filter(|&&c| !self.node(c).key)
+                .filter(|&&c| !self.node(c).key && !self.node(c).everywhere)
                 .map(|&c| self.path(c, id))
                 .collect();
             if !words.is_empty() {
@@ -41,16 +41,58 @@ impl Index<'_> {
         }
         let parent_copied = n.parent.is_some_and(|p| self.copies.contains_key(&p));
         if let (Some(copies), false) = (self.copies.get(&id), parent_copied) {
-            let at: Vec<_> = copies.iter().map(|&c| self.path(c, ROOT)).collect();
-            notes.push(format!("The same statements apply at: {}.", at.join("; ")));
+            // Copies in configuration groups say so themselves.
+            let at: Vec<_> = copies
+                .iter()
+                .filter(|&&c| !self.node(c).template)
+                .map(|&c| self.path(c, ROOT))
+                .collect();
+            if !at.is_empty() {
+                notes.push(format!("The same statements apply at: {}.", at.join("; ")));
+            }
         }
         for note in notes {
             p.raw(".br");
             p.line(&note);
         }
         if !self.canonical.contains_key(&id) {
-            for &c in &n.children {
+            for &c in n.children.iter().filter(|&&c| !self.node(c).everywhere) {
                 self.entries(c, p);
+            }
+        }
+    }
+
+    /// The statements the schema's `everywhere` rule puts in every container and list entry,
+    /// each documented once.
+    pub(super) fn everywhere(&self, p: &mut Page) {
+        let mut seen: Vec<&str> = Vec::new();
+        for n in self.schema.nodes().iter().filter(|n| n.everywhere) {
+            if seen.contains(&n.word.as_str()) {
+                continue;
+            }
+            seen.push(&n.word);
+            p.raw(".TP");
+            p.line(&format!("\\fB{}\\fR", escape(&n.word)));
+            p.line(&format!("{}.", escape(&n.help)));
+            let mut notes = vec![self.syntax(n)];
+            if let Some(vt) = &n.vtype {
+                notes.push(format!(
+                    "Value: \\fI{}\\fR, {}.",
+                    escape(vt.placeholder()),
+                    escape(&describe(vt))
+                ));
+            }
+            notes.extend(self.notes(n));
+            notes.push(
+                "Accepted in every container and list entry below the top level, except inside \
+                 \\fBgroups\\fR, directly under \\fBlogical\\-systems\\fR, in statements \
+                 always printed on one line or joined to the one they hold, and in lists whose \
+                 entries are named by their match type or action."
+                    .into(),
+            );
+            for note in notes {
+                p.raw(".br");
+                p.line(&note);
             }
         }
     }
@@ -99,6 +141,10 @@ impl Index<'_> {
                 escape(&n.word)
             ),
             (Kind::List, Some(ph)) => format!("List, one entry per key: {word} {ph}{body}"),
+            (Kind::Leaf, Some(ph)) if n.nokeyword => format!(
+                "Leaf written without its keyword, right after its container's: {ph}; \
+                 ({word} {ph}; is read too)"
+            ),
             (Kind::Leaf, Some(ph)) => format!("Leaf: {word} {ph};"),
             (Kind::LeafList, Some(ph)) => format!(
                 "Leaf list, one or more values: {word} [ {ph} ... ]; (one value may be written \
@@ -118,7 +164,11 @@ impl Index<'_> {
                     .into(),
             );
         }
-        if n.secret {
+        if n.secret && n.vtype == Some(ValueType::PasswordHash) {
+            out.push(escape(
+                "Secret: a one-way hash, stored as given and always shown with ## SECRET-DATA.",
+            ));
+        } else if n.secret {
             out.push(escape(
                 "Secret: a clear-text value is stored encrypted and always shown as \
                  \"$9$...\"; ## SECRET-DATA. A $9$ value may be entered as shown.",
@@ -207,7 +257,12 @@ fn describe(vt: &ValueType) -> String {
         ValueType::Ifname => "a Linux network device name: at most 15 letters, digits, - or _ \
                               (no / and no .)"
             .into(),
-        ValueType::UnitName => "an interface unit NAME.UNIT, UNIT 0..16385".into(),
+        ValueType::UnitName => {
+            "an interface unit NAME.UNIT, UNIT 0..16385 (NAME alone is NAME.0)".into()
+        }
+        ValueType::IpOrUnit => "an IPv4 or IPv6 address, or an interface unit NAME.UNIT (NAME \
+                                alone is NAME.0)"
+            .into(),
         ValueType::Ipv4 => "an IPv4 address".into(),
         ValueType::Ip => "an IPv4 or IPv6 address".into(),
         ValueType::Ipv4IfAddr => "an IPv4 address with its prefix length, A.B.C.D/N".into(),
@@ -230,14 +285,29 @@ fn describe(vt: &ValueType) -> String {
         ValueType::VrfTarget => "an extended community target:X:Y (X an AS number or IPv4 \
                                  address)"
             .into(),
-        ValueType::Community => "a BGP community N:N (each 0..65535), target:X:Y, or one of \
-                                 no-export, no-advertise, no-export-subconfed, llgr-stale"
+        ValueType::Community => "a BGP community N:N (each 0..65535), target:X:Y, origin:X:Y, \
+                                 large:A:B:C, or one of no-export, no-advertise, \
+                                 no-export-subconfed, llgr-stale"
+            .into(),
+        ValueType::CommunityMember => "a BGP community as above, or a regular expression that \
+                                       matches communities (^65000:.*$, *:*), kept as written"
             .into(),
         ValueType::PrefixLength => "a prefix length /N, 0..128".into(),
         ValueType::PrefixLengthRange => "a prefix length range /A-/B, A <= B <= 128".into(),
         ValueType::AsPath => {
             "AS numbers separated by blanks (quote them when more than one)".into()
         }
-        ValueType::NextHop => "self, or an IPv4 or IPv6 address".into(),
+        ValueType::NextHop => {
+            "self, peer-address, discard, reject, or an IPv4 or IPv6 address".into()
+        }
+        ValueType::VlanOr(words) => format!(
+            "a VLAN identifier, 1..4094, or one of: {}",
+            words.join(", ")
+        ),
+        ValueType::VlanRange => "a VLAN identifier N or a range A-B, 1..4094".into(),
+        ValueType::Regex => "a regular expression, quoted when it holds blanks".into(),
+        ValueType::PasswordHash => "a crypt(3) password hash such as $6$salt$hash (clear text is \
+                                    refused)"
+            .into(),
     }
 }

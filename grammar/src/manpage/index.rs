@@ -39,7 +39,7 @@ impl<'s> Index<'s> {
                 n.reference,
                 n.unit_reference
             );
-            for &c in &n.children {
+            for &c in n.children.iter().filter(|&&c| !schema.node(c).everywhere) {
                 sig.push_str(&full[c as usize]);
                 sig.push(';');
             }
@@ -52,8 +52,10 @@ impl<'s> Index<'s> {
             .iter()
             .filter(|n| n.id != ROOT && !n.children.is_empty())
         {
+            // The `everywhere` statements (documented once) do not tell copies apart: a
+            // group's `interfaces` is the top level's without them.
             let mut shape = format!("{:?}|{}|{}|{:?}[", n.kind, n.word, n.keyless, n.vtype);
-            for &c in &n.children {
+            for &c in n.children.iter().filter(|&&c| !schema.node(c).everywhere) {
                 shape.push_str(&full[c as usize]);
                 shape.push(';');
             }
@@ -159,7 +161,9 @@ impl<'s> Index<'s> {
 
     /// The operator-only statements at or below `id` that have no operator-only ancestor there.
     pub(super) fn topmost_operator_only(&self, id: SchemaId, out: &mut Vec<SchemaId>) {
-        if self.node(id).operator_only {
+        if self.node(id).everywhere {
+            // Documented once (`at every level`).
+        } else if self.node(id).operator_only {
             out.push(id);
         } else {
             for &c in &self.node(id).children {

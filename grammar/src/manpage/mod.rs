@@ -68,6 +68,10 @@ pub fn lsys_conf_5() -> String {
         p.raw(&format!(".SS {}", escape(&schema.node(c).word)));
         index.entries(c, &mut p);
     }
+    if schema.nodes().iter().any(|n| n.everywhere) {
+        p.raw(".SS at every level");
+        index.everywhere(&mut p);
+    }
     logical_systems(&index, &mut p);
     differences(&mut p);
     p.raw(".SH SEE ALSO");

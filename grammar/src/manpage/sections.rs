@@ -56,6 +56,9 @@ impl Index<'_> {
         let pad = "    ".repeat(depth);
         let head = if n.keyless {
             format!("<{}>", n.word)
+        } else if let (true, Some(vt)) = (n.nokeyword, &n.vtype) {
+            // Written without its keyword.
+            vt.placeholder().to_string()
         } else {
             match (&n.kind, &n.vtype) {
                 (Kind::Leaf, Some(ValueType::Enum(choices))) => {
@@ -87,7 +90,7 @@ impl Index<'_> {
             .children
             .iter()
             .copied()
-            .filter(|&c| !self.node(c).key)
+            .filter(|&c| !self.node(c).key && !self.node(c).everywhere)
             .collect();
         if children.is_empty() {
             p.line(&escape(&format!("{pad}{head};")));
@@ -143,10 +146,26 @@ pub(super) fn description(p: &mut Page) {
          printed as nested objects.",
     );
     p.text(
-        "BGP statements may be set on a group and on a neighbor of that group; a neighbor's \
-         statement overrides the group's. Policy terms are evaluated in order; the first term \
-         that accepts or rejects a route ends the policy, and the policy's own then applies \
-         when no term matched.",
+        "Configuration groups hold statements written as at the top of the configuration \
+         (groups NAME { interfaces { ... } }); apply-groups [ A B ] at any level makes that \
+         level, and everything below it, inherit the statements the groups hold at the same \
+         path. A statement configured at the level wins over an inherited one, group A wins \
+         over group B, and leaf lists and lists take the values and entries of every group. \
+         Inside a group, an entry named <pattern> (shell wildcards: * ? [a-z] [!a-z]; quote it \
+         when it holds brackets) applies to every configured entry whose name matches and \
+         never creates one; the first matching entry of a group that sets a statement wins. \
+         apply-groups-except [ A ] stops group A from applying at its level and below. show \
+         prints groups as written; commit acts on the expanded configuration, and errors about \
+         inherited statements name the level that inherits them. show | display inheritance \
+         prints the expanded configuration with each inherited statement under a ## comment \
+         naming its group.",
+    );
+    p.text(
+        "BGP statements may be set under protocols bgp, on a group and on a neighbor of that \
+         group; a neighbor's statement overrides the group's, which overrides that of protocols \
+         bgp. Policy terms are evaluated in order; the first term that accepts or rejects a \
+         route ends the policy, and the policy's own from and then (a last, unnamed term) \
+         apply when no term decided.",
     );
 }
 
@@ -167,6 +186,7 @@ pub(super) fn logical_systems(index: &Index, p: &mut Page) {
         .node(ls)
         .children
         .iter()
+        .filter(|&&c| !schema.node(c).everywhere)
         .map(|&c| index.path(c, ls))
         .collect();
     p.raw(".PP");
@@ -193,8 +213,22 @@ pub(super) fn differences(p: &mut Page) {
         "The $9$ encoding of a secret takes its salt from the secret itself, so the same secret \
          always prints the same and output is stable across commits and hosts. It is an \
          obfuscation, not encryption.",
-        "Only the hierarchy in this page exists. Anything else Junos accepts (apply-groups, \
-         other protocols, firewall filters, ...) is refused with a syntax error.",
+        "Only the hierarchy in this page exists. set refuses anything else Junos accepts \
+         (other protocols, firewall filters, ...) with a syntax error; load and lsys-config \
+         leave such statements out and list them (warning: statements not supported by lsys \
+         were ignored:), so a device-saved file loads whole, while a bad value or a likely \
+         misspelt keyword fails the whole load with every error listed (file:line:column).",
+        "disable on a unit (or on its interface) brings lsys's device for that unit down: the \
+         irb's bridge, or the circuit's VLAN device. The host port itself is the operator's \
+         and is left up.",
+        "Configuration groups do not nest: apply-groups is not accepted inside groups. A group \
+         never creates a logical system: logical-systems NAME in a group applies only to a \
+         logical system that exists, as <*> would. groups, apply-groups and \
+         apply-groups-except are operator-only, and apply-groups is not accepted directly \
+         under logical-systems (apply the group at the top or in the logical system). Groups \
+         applied lower in the hierarchy take priority over groups applied above; inherited \
+         list entries and leaf-list values follow the ones configured at the level. Junos \
+         documents neither of the last two; this is what lsys does.",
         "There is no configuration file: the committed configuration and 50 rollbacks per \
          logical system live in the lsysd(8) datastore.",
         "routing-options rib names only the IPv6 table of its instance: inet6.0, or \
@@ -224,6 +258,38 @@ pub(super) fn differences(p: &mut Page) {
          actions of a then (community add, set and delete) are separate statements, applied \
          and shown in the order written; lsys still reads the one-line form it used to print \
          (community add A delete B), as two statements.",
+        "Statements lsys keeps but does not act on yet, so that configurations written for \
+         Junos load: on interfaces vlan-tagging and stacked-vlan-tagging (read like \
+         flexible-vlan-tagging), native-vlan-id, a physical encapsulation, the ccc and vpls \
+         unit encapsulations, family inet and inet6 mtu (the device takes the interface mtu) \
+         and family bridge (a unit is bridged when a bridge domain names it with interface, \
+         not by interface-mode or vlan-id-list); on bridge domains domain-type bridge and \
+         vlan-id none (every lsys domain carries untagged frames: its members are VLAN \
+         devices that pop their tags); on routing instances vrf-import, vrf-export, \
+         vrf-target import, export and auto, and vrf-table-label (meaningful once lsys has \
+         MPLS); on login classes idle-timeout, allow-commands, deny-commands, \
+         allow-configuration and deny-configuration (stored, not enforced: the permission \
+         flags are), and on users authentication (lsys users are Unix users, authenticated \
+         by the kernel; lsysd sets no password or key).",
+        "Refused at commit as not supported yet: instance-type other than vrf and \
+         virtual-router (instance-type forwarding is not supported yet), bridge-domain \
+         vlan-id all, a static next-hop or qualified-next-hop naming an interface (next-hop \
+         interface irb.100 is not supported yet) and next-table.",
+        "The attributes of a static route (metric, tag, community, as-path) are kept for \
+         policies and BGP; retain, install and their no- forms have no effect (a route with \
+         a usable next hop is always installed), and resolve does not make lsys resolve a \
+         next hop through other routes: it must lie on a connected subnet.",
+        "BGP statements (local-as options, prefix limits, BFD, multipath, graceful restart, \
+         authentication-algorithm, shutdown, as-override, remove-private, ...) are kept and \
+         checked; the BGP speaker realizes them. As in Junos, statements of protocols bgp \
+         apply to every group and a group's to its neighbors unless set again there, type \
+         may be left out (a peer whose peer-as is the local AS is internal, any other \
+         external), an internal peer need not be on a connected subnet, and routing-options \
+         autonomous-system may be left out when every group sets local-as.",
+        "In policies, to conditions are kept but not evaluated, and conditions on protocols \
+         lsys does not run (isis, ospf, rip) never match. A community whose members are \
+         regular expressions (^65000:.*$, *:*) can be matched and deleted; community add \
+         and set of it are refused at commit, as Junos does.",
     ] {
         p.raw(".IP \\(bu 2");
         p.line(&escape(item));

@@ -20,6 +20,7 @@ pub(super) fn load(text: &str) -> Result<Vec<SchemaNode>, String> {
         .ok_or("schema: empty")?;
     let mut fragments: HashMap<String, Pair<Rule>> = HashMap::new();
     let mut root = None;
+    let mut everywhere = None;
     for item in file.into_inner() {
         match item.as_rule() {
             Rule::fragment => {
@@ -28,45 +29,147 @@ pub(super) fn load(text: &str) -> Result<Vec<SchemaNode>, String> {
                 let block = inner.next().ok_or("fragment block")?;
                 fragments.insert(name, block);
             }
+            Rule::everywhere => {
+                let name = item.into_inner().next().ok_or("everywhere name")?.as_str();
+                everywhere = Some(name.to_string());
+            }
             Rule::root => root = item.into_inner().next(),
             _ => {}
         }
     }
     let root = root.ok_or("schema: no root block")?;
+    let everywhere = match everywhere {
+        Some(name) => Some(
+            fragments
+                .get(&name)
+                .cloned()
+                .ok_or_else(|| format!("schema: everywhere: unknown fragment '{name}'"))?,
+        ),
+        None => None,
+    };
     let mut loader = Loader {
         fragments,
-        nodes: vec![SchemaNode {
-            id: 0,
-            parent: None,
-            kind: Kind::Container,
-            word: String::new(),
-            keyless: false,
-            vtype: None,
-            help: String::new(),
-            operator_only: false,
-            secret: false,
-            ordered: false,
-            oneliner: false,
-            inline: false,
-            join: false,
-            mandatory: false,
-            key: false,
-            rest: None,
-            optional: false,
-            choice: None,
-            reference: None,
-            unit_reference: None,
-            children: Vec::new(),
-            position: 0,
-        }],
+        nodes: vec![blank(0, None)],
+        everywhere_words: everywhere.as_ref().map(words_of_block).unwrap_or_default(),
+        everywhere,
+        copies: Vec::new(),
+        copying: false,
+        adding_everywhere: false,
     };
-    loader.block(0, root, 0)?;
+    loader.block(0, root.clone(), 0)?;
+    // `use root;` copies the finished root's statements (but not the template itself).
+    for (parent, depth) in std::mem::take(&mut loader.copies) {
+        loader.copying = true;
+        loader.block(parent, root.clone(), depth + 1)?;
+        loader.copying = false;
+    }
     Ok(loader.nodes)
+}
+
+/// A node with every attribute off.
+fn blank(id: SchemaId, parent: Option<SchemaId>) -> SchemaNode {
+    SchemaNode {
+        id,
+        parent,
+        kind: Kind::Container,
+        word: String::new(),
+        keyless: false,
+        vtype: None,
+        help: String::new(),
+        operator_only: false,
+        secret: false,
+        ordered: false,
+        oneliner: false,
+        inline: false,
+        join: false,
+        mandatory: false,
+        key: false,
+        rest: None,
+        optional: false,
+        choice: None,
+        reference: None,
+        unit_reference: None,
+        children: Vec::new(),
+        position: 0,
+        template: false,
+        everywhere: false,
+        nokeyword: false,
+    }
+}
+
+/// The keywords a fragment's block declares directly.
+fn words_of_block(block: &Pair<Rule>) -> Vec<String> {
+    block
+        .clone()
+        .into_inner()
+        .filter_map(|item| item.into_inner().next())
+        .filter(|p| p.as_rule() == Rule::node)
+        .filter_map(|n| n.into_inner().find(|p| p.as_rule() == Rule::word))
+        .map(|w| w.as_str().to_string())
+        .collect()
+}
+
+/// For every node inside a `@template` entry, the node at the same keywords from the root.
+pub(super) fn counterparts(nodes: &[SchemaNode]) -> Vec<Option<SchemaId>> {
+    let mut out = vec![None; nodes.len()];
+    let same = |a: &SchemaNode, b: &SchemaNode| {
+        a.word == b.word && a.keyless == b.keyless && a.kind == b.kind
+    };
+    fn pair(
+        nodes: &[SchemaNode],
+        t: SchemaId,
+        r: SchemaId,
+        out: &mut Vec<Option<SchemaId>>,
+        same: &dyn Fn(&SchemaNode, &SchemaNode) -> bool,
+    ) {
+        out[t as usize] = Some(r);
+        for &c in &nodes[t as usize].children {
+            let real = nodes[r as usize]
+                .children
+                .iter()
+                .copied()
+                .find(|&rc| same(&nodes[c as usize], &nodes[rc as usize]));
+            if let Some(rc) = real {
+                pair(nodes, c, rc, out, same);
+            }
+        }
+    }
+    for n in nodes {
+        // A template entry: a list right below a `@template` container, holding `use root;`.
+        let is_entry = n.kind == Kind::List
+            && n.parent.is_some_and(|p| {
+                let p = &nodes[p as usize];
+                p.template && p.parent.is_some_and(|pp| !nodes[pp as usize].template)
+            });
+        if is_entry {
+            for &c in &n.children {
+                let real = nodes[0]
+                    .children
+                    .iter()
+                    .copied()
+                    .find(|&rc| same(&nodes[c as usize], &nodes[rc as usize]));
+                if let Some(rc) = real {
+                    pair(nodes, c, rc, &mut out, &same);
+                }
+            }
+        }
+    }
+    out
 }
 
 struct Loader<'i> {
     fragments: HashMap<String, Pair<'i, Rule>>,
     nodes: Vec<SchemaNode>,
+    /// The fragment every container and list entry begins with (`everywhere NAME;`).
+    everywhere: Option<Pair<'i, Rule>>,
+    /// Its statements' keywords (left out of `use root;` copies).
+    everywhere_words: Vec<String>,
+    /// `use root;` seen: where, and at what depth.
+    copies: Vec<(SchemaId, usize)>,
+    /// Loading a `use root;` copy.
+    copying: bool,
+    /// Loading the `everywhere` fragment into a node.
+    adding_everywhere: bool,
 }
 
 impl<'i> Loader<'i> {
@@ -84,6 +187,13 @@ impl<'i> Loader<'i> {
             match inner.as_rule() {
                 Rule::use_item => {
                     let name = inner.into_inner().next().ok_or("use name")?.as_str();
+                    if name == "root" {
+                        if !self.nodes[parent as usize].template {
+                            return Err("schema: `use root;` only below a @template".into());
+                        }
+                        self.copies.push((parent, depth));
+                        continue;
+                    }
                     let frag = self
                         .fragments
                         .get(name)
@@ -102,30 +212,11 @@ impl<'i> Loader<'i> {
         let line = pair.as_span().start_pos().line_col().0;
         let err = |m: String| format!("schema line {line}: {m}");
         let id = self.nodes.len() as SchemaId;
-        let mut node = SchemaNode {
-            id,
-            parent: Some(parent),
-            kind: Kind::Container,
-            word: String::new(),
-            keyless: false,
-            vtype: None,
-            help: String::new(),
-            operator_only: false,
-            secret: false,
-            ordered: false,
-            oneliner: false,
-            inline: false,
-            join: false,
-            mandatory: false,
-            key: false,
-            rest: None,
-            optional: false,
-            choice: None,
-            reference: None,
-            unit_reference: None,
-            children: Vec::new(),
-            position: 0,
-        };
+        let mut node = blank(id, Some(parent));
+        node.template = self.nodes[parent as usize].template;
+        node.everywhere = self.adding_everywhere;
+        let mut plain = false;
+        let mut template = false;
         let mut block = None;
         for part in pair.into_inner() {
             match part.as_rule() {
@@ -178,6 +269,9 @@ impl<'i> Loader<'i> {
                         "choice" => node.choice = arg,
                         "ref" => node.reference = Some(words(&arg)),
                         "unitref" => node.unit_reference = Some(words(&arg)),
+                        "template" => template = true,
+                        "plain" => plain = true,
+                        "nokeyword" => node.nokeyword = true,
                         other => return Err(err(format!("unknown attribute @{other}"))),
                     }
                 }
@@ -218,12 +312,40 @@ impl<'i> Loader<'i> {
                 node.word
             )));
         }
+        if node.nokeyword {
+            let p = &self.nodes[parent as usize];
+            let taken = p.children.iter().any(|&c| {
+                let c = &self.nodes[c as usize];
+                c.nokeyword || c.keyless
+            });
+            if node.kind != Kind::Leaf || taken {
+                return Err(err(format!(
+                    "'{}': only a leaf can be @nokeyword, one per container, and not beside a \
+                     keyless list",
+                    node.word
+                )));
+            }
+        }
         if node.keyless && node.kind != Kind::List {
             return Err(err(format!("'<{}>' only a list can be keyless", node.word)));
         }
         if block.is_some() && !matches!(node.kind, Kind::Container | Kind::List) {
             return Err(err(format!("'{}' cannot have children", node.word)));
         }
+        // A copy of the root leaves out the template itself and the `everywhere` statements
+        // (configuration groups do not nest).
+        let raw_word = if node.keyless {
+            format!("<{}>", node.word)
+        } else {
+            node.word.clone()
+        };
+        if self.copying
+            && parent_is_copy_root(&self.nodes, parent)
+            && (template || self.everywhere_words.contains(&raw_word))
+        {
+            return Ok(());
+        }
+        node.template |= template;
         node.position = self.nodes[parent as usize].children.len();
         self.nodes.push(node);
         self.nodes[parent as usize].children.push(id);
@@ -232,6 +354,48 @@ impl<'i> Loader<'i> {
         }
         if self.nodes[id as usize].kind == Kind::List {
             self.check_key_parts(id).map_err(err)?;
+        }
+        if !plain && self.takes_everywhere(id) {
+            self.add_everywhere(id, depth)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the `everywhere` statements go into `id`: every container and list entry with
+    /// statements of its own but those of a template, `@inline` and `@join` containers, `@plain`
+    /// ones, and lists whose entries are named by `@key` statements (they read like leaves).
+    fn takes_everywhere(&self, id: SchemaId) -> bool {
+        let n = &self.nodes[id as usize];
+        self.everywhere.is_some()
+            && !self.adding_everywhere
+            && !n.children.is_empty()
+            && !n.template
+            && !n.inline
+            && !n.join
+            && match n.kind {
+                Kind::Container => true,
+                Kind::List => {
+                    n.vtype.is_some() && !n.children.iter().any(|&c| self.nodes[c as usize].key)
+                }
+                _ => false,
+            }
+    }
+
+    /// Loads the `everywhere` fragment into `id`, ahead of its own statements.
+    fn add_everywhere(&mut self, id: SchemaId, depth: usize) -> Result<(), String> {
+        let Some(frag) = self.everywhere.clone() else {
+            return Ok(());
+        };
+        let own = self.nodes[id as usize].children.len();
+        self.adding_everywhere = true;
+        let r = self.block(id, frag, depth + 1);
+        self.adding_everywhere = false;
+        r?;
+        let children = &mut self.nodes[id as usize].children;
+        children.rotate_left(own);
+        let children = children.clone();
+        for (i, c) in children.into_iter().enumerate() {
+            self.nodes[c as usize].position = i;
         }
         Ok(())
     }
@@ -269,4 +433,14 @@ impl<'i> Loader<'i> {
         }
         Ok(())
     }
+}
+
+/// True when `parent` is the entry a `use root;` copy goes into (a template list entry).
+fn parent_is_copy_root(nodes: &[SchemaNode], parent: SchemaId) -> bool {
+    let p = &nodes[parent as usize];
+    let top_template = |id: SchemaId| {
+        let n = &nodes[id as usize];
+        n.template && n.parent.is_some_and(|r| !nodes[r as usize].template)
+    };
+    p.kind == Kind::List && p.parent.is_some_and(top_template)
 }

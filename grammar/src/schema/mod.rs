@@ -67,6 +67,16 @@ pub struct SchemaNode {
     pub children: Vec<SchemaId>,
     /// Position among the parent's children: the display order.
     pub position: usize,
+    /// `@template` (`groups`) or below one: statements as at the root, whose list entries may
+    /// be named by `<wildcards>` (see [`crate::groups`]).
+    pub template: bool,
+    /// Added to its container or entry by the schema's `everywhere` rule (`apply-groups`).
+    pub everywhere: bool,
+    /// `@nokeyword`: a leaf whose value is written without its keyword, right after its
+    /// container's (`vrf-target target:65000:1`, `local-as 65001 private`). The keyword is
+    /// still accepted when written out in full (`deactivate ... vrf-target community`); it is
+    /// left out when printed. Junos's DDL calls this `nokeyword`.
+    pub nokeyword: bool,
 }
 
 impl SchemaNode {
@@ -97,6 +107,9 @@ pub struct Schema {
     nodes: Vec<SchemaNode>,
     /// `logical-systems <name>`: the root of a tenant's view.
     logical_system: SchemaId,
+    /// For a node inside a `@template` entry: the node at the same keywords from the root
+    /// (`groups G interfaces <interface> mtu` → `interfaces <interface> mtu`).
+    counterparts: Vec<Option<SchemaId>>,
 }
 
 /// The schema source, embedded at build time.
@@ -123,9 +136,11 @@ impl Schema {
     /// Builds a schema from DSL text.
     pub fn parse(text: &str) -> Result<Schema, String> {
         let nodes = load::load(text)?;
+        let counterparts = load::counterparts(&nodes);
         let mut schema = Schema {
             nodes,
             logical_system: ROOT,
+            counterparts,
         };
         // The command schema has no logical systems; its `logical_system` stays ROOT.
         if let Some(ls) = schema.child_by_word(ROOT, "logical-systems") {
@@ -157,6 +172,12 @@ impl Schema {
         self.logical_system
     }
 
+    /// For a node inside a `@template` entry (`groups G ...`), the node it stands for outside
+    /// (the same keywords from the root); `None` elsewhere.
+    pub fn counterpart(&self, id: SchemaId) -> Option<SchemaId> {
+        self.counterparts.get(id as usize).copied().flatten()
+    }
+
     /// The child of `parent` with keyword `word` (exact).
     pub fn child_by_word(&self, parent: SchemaId, word: &str) -> Option<SchemaId> {
         self.node(parent)
@@ -164,6 +185,15 @@ impl Schema {
             .iter()
             .copied()
             .find(|&c| !self.node(c).keyless && self.node(c).word == word)
+    }
+
+    /// The `@nokeyword` leaf under `parent`, if it has one.
+    pub fn nokeyword_child(&self, parent: SchemaId) -> Option<SchemaId> {
+        self.node(parent)
+            .children
+            .iter()
+            .copied()
+            .find(|&c| self.node(c).nokeyword)
     }
 
     /// The keyless list under `parent`, if it has one.

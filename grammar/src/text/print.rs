@@ -39,6 +39,8 @@ fn simple_words(schema: &Schema, n: &Node) -> Option<String> {
     }
     Some(match s.kind {
         Kind::Flag => s.word.clone(),
+        // A `@nokeyword` leaf prints its value alone (`vrf-target target:65000:1`).
+        Kind::Leaf if s.nokeyword => value(schema, n, n.values.first()?),
         Kind::Leaf => format!("{} {}", s.word, value(schema, n, n.values.first()?)),
         Kind::LeafList if n.values.len() == 1 => {
             format!("{} {}", s.word, value(schema, n, &n.values[0]))
@@ -179,6 +181,14 @@ fn lines(schema: &Schema, n: &Node, words: &mut Vec<String>, out: &mut Vec<Strin
     }
     let path = words.join(" ");
     match s.kind {
+        // A `@nokeyword` leaf's value follows its container's words (`set ... vrf-target
+        // target:65000:1`); `deactivate` names it with its keyword.
+        Kind::Leaf if s.nokeyword => {
+            let container = words[..words.len() - 1].join(" ");
+            for v in &n.values {
+                out.push(format!("set {container} {}", value(schema, n, v)));
+            }
+        }
         Kind::Leaf | Kind::LeafList => {
             for v in &n.values {
                 out.push(format!("set {path} {}", value(schema, n, v)));

@@ -24,6 +24,23 @@ pub struct LoginClass {
     /// defaults).
     #[serde(default)]
     pub limits: ClassLimits,
+    /// `idle-timeout N`: minutes a session may stay idle.
+    #[serde(default)]
+    pub idle_timeout: Option<u32>,
+    /// `allow-commands "RE"`, `deny-commands "RE"`, `allow-configuration "RE"`,
+    /// `deny-configuration "RE"`: stored, not applied by lsysd yet (lsys.conf(5)).
+    #[serde(default)]
+    pub command_filters: CommandFilters,
+}
+
+/// The regular expressions of a login class that widen or narrow what its permission flags
+/// allow (Junos matches them against the command line and the configuration path).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CommandFilters {
+    pub allow_commands: Option<String>,
+    pub deny_commands: Option<String>,
+    pub allow_configuration: Option<String>,
+    pub deny_configuration: Option<String>,
 }
 
 /// `system login class NAME lsys-limits { ... }`.
@@ -51,9 +68,8 @@ pub fn predefined_class(name: &str) -> Option<&'static LoginClass> {
     CLASSES
         .get_or_init(|| {
             let class = |flags: &[&str]| LoginClass {
-                logical_system: None,
-                limits: ClassLimits::default(),
                 permissions: flags.iter().map(|f| f.to_string()).collect(),
+                ..LoginClass::default()
             };
             BTreeMap::from([
                 ("super-user", class(&["all"])),
@@ -82,8 +98,10 @@ impl Logins {
     }
 }
 
-/// The users and classes of the active `system login` statements of `root`.
+/// The users and classes of the active `system login` statements of `root` (configuration
+/// groups applied).
 pub fn logins(root: &Node) -> Logins {
+    let root = &*crate::groups::expand_only(root, &["system"]);
     let mut out = Logins::default();
     let Some(login) = root
         .get("system")
@@ -96,6 +114,7 @@ pub fn logins(root: &Node) -> Logins {
     for c in login.list("class").filter(|c| !c.inactive) {
         let name = c.key.clone().unwrap_or_default();
         let active = |word: &str| c.get(word).filter(|n| !n.inactive);
+        let value = |word: &str| active(word).and(c.leaf(word)).map(str::to_string);
         out.classes.insert(
             name,
             LoginClass {
@@ -116,6 +135,13 @@ pub fn logins(root: &Node) -> Logins {
                         }
                     })
                     .unwrap_or_default(),
+                idle_timeout: value("idle-timeout").and_then(|v| v.parse().ok()),
+                command_filters: CommandFilters {
+                    allow_commands: value("allow-commands"),
+                    deny_commands: value("deny-commands"),
+                    allow_configuration: value("allow-configuration"),
+                    deny_configuration: value("deny-configuration"),
+                },
             },
         );
     }

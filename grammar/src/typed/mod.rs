@@ -9,26 +9,35 @@
 //! already, so every `.parse()` here succeeds on a tree built through this crate; a tree that
 //! was built some other way (deserialized, hand-made) can still hold garbage, so conversion
 //! returns a [`TypedError`] naming the statement instead of skipping anything.
-//! BGP neighbors carry their *effective* settings: a neighbor-level statement overrides the
-//! group-level one, statement by statement.
+//! BGP groups and neighbors carry their *effective* settings: a neighbor-level statement
+//! overrides the group-level one, which overrides the one of `protocols bgp`, statement by
+//! statement (see `bgp.rs`). Files: `interfaces.rs` (ports, units, bridge domains),
+//! `routing.rs` (routing options, statics), `bgp.rs`, `policy.rs` (types) and `policy_read.rs`,
+//! `login.rs` (users and classes for the daemon's gate).
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use crate::tree::Node;
 use crate::types::quote;
 
+mod bgp;
+mod interfaces;
 mod login;
 mod policy;
+mod policy_read;
 mod routing;
 
+pub use bgp::*;
+pub use interfaces::*;
 pub use login::*;
 pub use policy::*;
 pub use routing::*;
+
+use policy_read::policy_options;
 
 /// A value in the tree that does not parse as its type says (never happens on a tree built
 /// through this crate's parsers).
@@ -88,6 +97,13 @@ pub struct User {
     /// The logical system of the user's class: where the user lands.
     pub logical_system: Option<String>,
     pub permissions: Vec<String>,
+    /// `authentication encrypted-password`: a crypt(3) hash, as configured.
+    #[serde(default)]
+    pub encrypted_password: Option<String>,
+    /// `authentication ssh-rsa|ssh-ecdsa|ssh-ed25519 "KEY"`: public key lines (as in
+    /// `authorized_keys`), RSA keys first, then ECDSA, then Ed25519.
+    #[serde(default)]
+    pub ssh_keys: Vec<String>,
 }
 
 /// The master instance of the root or of one logical system, with its routing instances.
@@ -101,98 +117,56 @@ pub struct Scope {
     pub routing_instances: Vec<RoutingInstance>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Interface {
-    pub name: String,
-    pub description: Option<String>,
-    pub flexible_vlan_tagging: bool,
-    pub mtu: Option<u32>,
-    pub units: Vec<Unit>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Unit {
-    pub number: u32,
-    pub description: Option<String>,
-    /// `vlan-bridge` (the only encapsulation the schema knows).
-    pub encapsulation: Option<String>,
-    pub vlan: Option<Vlan>,
-    pub inet: Vec<Ipv4Net>,
-    pub inet6: Vec<Ipv6Net>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Vlan {
-    /// `vlan-id N`.
-    Id(u16),
-    /// `vlan-tags outer O inner I` (either may be missing on an unfinished configuration).
-    Tags {
-        outer: Option<u16>,
-        inner: Option<u16>,
-    },
-}
-
-impl fmt::Display for Vlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Vlan::Id(v) => write!(f, "vlan-id {v}"),
-            Vlan::Tags { outer, inner } => {
-                write!(f, "vlan-tags")?;
-                if let Some(o) = outer {
-                    write!(f, " outer {o}")?;
-                }
-                if let Some(i) = inner {
-                    write!(f, " inner {i}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-/// An interface unit `NAME.UNIT` as named by routing instances and bridge domains.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct UnitRef {
-    pub interface: String,
-    pub unit: u32,
-}
-
-impl fmt::Display for UnitRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.interface, self.unit)
-    }
-}
-
-impl FromStr for UnitRef {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<UnitRef, String> {
-        let (dev, unit) = s
-            .rsplit_once('.')
-            .ok_or_else(|| format!("invalid interface unit (expected NAME.UNIT): {s}"))?;
-        let unit = unit
-            .parse()
-            .map_err(|_| format!("invalid interface unit: {s}"))?;
-        Ok(UnitRef {
-            interface: dev.to_string(),
-            unit,
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct BridgeDomain {
-    pub name: String,
-    pub vlan_id: Option<u16>,
-    pub interfaces: Vec<UnitRef>,
-    pub routing_interface: Option<UnitRef>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstanceType {
     Vrf,
     VirtualRouter,
+    // Read but refused at commit (not supported yet):
+    Forwarding,
+    NoForwarding,
+    VirtualSwitch,
+    Vpls,
+    Evpn,
+    L2vpn,
+    MacVrf,
+}
+
+impl InstanceType {
+    /// The word Junos uses for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            InstanceType::Vrf => "vrf",
+            InstanceType::VirtualRouter => "virtual-router",
+            InstanceType::Forwarding => "forwarding",
+            InstanceType::NoForwarding => "no-forwarding",
+            InstanceType::VirtualSwitch => "virtual-switch",
+            InstanceType::Vpls => "vpls",
+            InstanceType::Evpn => "evpn",
+            InstanceType::L2vpn => "l2vpn",
+            InstanceType::MacVrf => "mac-vrf",
+        }
+    }
+}
+
+impl FromStr for InstanceType {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<InstanceType, String> {
+        [
+            InstanceType::Vrf,
+            InstanceType::VirtualRouter,
+            InstanceType::Forwarding,
+            InstanceType::NoForwarding,
+            InstanceType::VirtualSwitch,
+            InstanceType::Vpls,
+            InstanceType::Evpn,
+            InstanceType::L2vpn,
+            InstanceType::MacVrf,
+        ]
+        .into_iter()
+        .find(|t| t.word() == s)
+        .ok_or_else(|| format!("invalid instance type: {s}"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -202,7 +176,26 @@ pub struct RoutingInstance {
     pub instance_type: Option<InstanceType>,
     pub interfaces: Vec<UnitRef>,
     pub route_distinguisher: Option<String>,
+    /// `vrf-target target:X:Y`: the target for both directions.
     pub vrf_target: Option<String>,
+    /// `vrf-target import target:X:Y`.
+    #[serde(default)]
+    pub vrf_target_import: Option<String>,
+    /// `vrf-target export target:X:Y`.
+    #[serde(default)]
+    pub vrf_target_export: Option<String>,
+    /// `vrf-target auto`.
+    #[serde(default)]
+    pub vrf_target_auto: bool,
+    /// `vrf-import [ P ... ]`: policies choosing the VPN routes this VRF imports.
+    #[serde(default)]
+    pub vrf_import: Vec<String>,
+    /// `vrf-export [ P ... ]`: policies tagging the routes this VRF exports.
+    #[serde(default)]
+    pub vrf_export: Vec<String>,
+    /// `vrf-table-label` (meaningful once lsys has MPLS).
+    #[serde(default)]
+    pub vrf_table_label: bool,
     pub routing_options: RoutingOptions,
     pub bgp: Bgp,
 }
@@ -210,8 +203,10 @@ pub struct RoutingInstance {
 // ---------------------------------------------------------------------------------------------
 // Conversion
 
-/// The typed view of a whole configuration (inactive statements ignored).
+/// The typed view of a whole configuration (inactive statements ignored), with configuration
+/// groups applied ([`crate::groups::expand`]).
 pub fn intent(root: &Node) -> Result<Intent> {
+    let root = &*crate::groups::expand(root);
     let mut out = Intent {
         root: scope(root)?,
         ..Intent::default()
@@ -235,6 +230,7 @@ pub fn intent(root: &Node) -> Result<Intent> {
 
 /// The typed view of one scope: `node` is the root or a `logical-systems NAME` entry. Only the
 /// scope's own statements are read (never other logical systems); inactive ones are ignored.
+/// Groups are not applied here: give it an expanded scope ([`crate::groups::expand_at`]).
 pub fn scope(node: &Node) -> Result<Scope> {
     let part = |word: &str| node.get(word).filter(|n| !n.inactive).map(Node::active);
     let mut s = Scope::default();
@@ -270,6 +266,15 @@ pub fn scope(node: &Node) -> Result<Scope> {
 
 fn key(n: &Node) -> &str {
     n.key.as_deref().unwrap_or_default()
+}
+
+/// A statement that lacks the value it needs (`local-as;` with no AS number).
+fn missing(word: &str, message: impl fmt::Display) -> TypedError {
+    TypedError {
+        path: Vec::new(),
+        statement: word.to_string(),
+        message: message.to_string(),
+    }
 }
 
 fn bad(word: &str, value: &str, message: impl fmt::Display) -> TypedError {
@@ -331,76 +336,27 @@ fn users(login: &Node) -> Result<Vec<User>> {
                 .map(|c| c.leaf_list("permissions").to_vec())
                 .unwrap_or_default(),
             class,
+            encrypted_password: u
+                .get("authentication")
+                .and_then(|a| text(a, "encrypted-password")),
+            ssh_keys: u
+                .get("authentication")
+                .map(|a| {
+                    ["ssh-rsa", "ssh-ecdsa", "ssh-ed25519"]
+                        .iter()
+                        .flat_map(|w| a.list(w).map(|k| key(k).to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
         });
     }
     Ok(out)
 }
 
-fn interface(i: &Node) -> Result<Interface> {
-    let mut units = Vec::new();
-    for u in i.list("unit") {
-        units.push(unit(u).map_err(|e| e.under(&["unit", key(u)]))?);
-    }
-    Ok(Interface {
-        name: key(i).to_string(),
-        description: text(i, "description"),
-        flexible_vlan_tagging: i.has("flexible-vlan-tagging"),
-        mtu: leaf(i, "mtu")?,
-        units,
-    })
-}
-
-fn unit(u: &Node) -> Result<Unit> {
-    let vlan = match (leaf(u, "vlan-id")?, u.get("vlan-tags")) {
-        (Some(id), _) => Some(Vlan::Id(id)),
-        (None, Some(t)) => Some(Vlan::Tags {
-            outer: leaf(t, "outer")?,
-            inner: leaf(t, "inner")?,
-        }),
-        (None, None) => None,
-    };
-    let mut out = Unit {
-        number: entry_key("unit", u)?,
-        description: text(u, "description"),
-        encapsulation: text(u, "encapsulation"),
-        vlan,
-        ..Unit::default()
-    };
-    if let Some(f) = u.get("family") {
-        if let Some(inet) = f.get("inet") {
-            for a in inet.list("address") {
-                out.inet.push(entry_key("address", a)?);
-            }
-        }
-        if let Some(inet6) = f.get("inet6") {
-            for a in inet6.list("address") {
-                out.inet6.push(entry_key("address", a)?);
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn bridge_domain(bd: &Node) -> Result<BridgeDomain> {
-    let mut interfaces = Vec::new();
-    for i in bd.list("interface") {
-        interfaces.push(entry_key("interface", i)?);
-    }
-    Ok(BridgeDomain {
-        name: key(bd).to_string(),
-        vlan_id: leaf(bd, "vlan-id")?,
-        interfaces,
-        routing_interface: leaf(bd, "routing-interface")?,
-    })
-}
-
 fn routing_instance(ri: &Node) -> Result<RoutingInstance> {
-    let instance_type = match ri.leaf("instance-type") {
-        Some("vrf") => Some(InstanceType::Vrf),
-        Some("virtual-router") => Some(InstanceType::VirtualRouter),
-        Some(other) => return Err(bad("instance-type", other, "invalid instance type")),
-        None => None,
-    };
+    let instance_type = leaf(ri, "instance-type")?;
+    let target = ri.get("vrf-target");
+    let target_leaf = |word: &str| target.and_then(|t| text(t, word));
     let mut interfaces = Vec::new();
     for i in ri.list("interface") {
         interfaces.push(entry_key("interface", i)?);
@@ -411,7 +367,13 @@ fn routing_instance(ri: &Node) -> Result<RoutingInstance> {
         instance_type,
         interfaces,
         route_distinguisher: text(ri, "route-distinguisher"),
-        vrf_target: text(ri, "vrf-target"),
+        vrf_target: target_leaf("community"),
+        vrf_target_import: target_leaf("import"),
+        vrf_target_export: target_leaf("export"),
+        vrf_target_auto: target.is_some_and(|t| t.has("auto")),
+        vrf_import: ri.leaf_list("vrf-import").to_vec(),
+        vrf_export: ri.leaf_list("vrf-export").to_vec(),
+        vrf_table_label: ri.has("vrf-table-label"),
         routing_options: match ri.get("routing-options") {
             Some(ro) => routing_options(ro)?,
             None => RoutingOptions::default(),

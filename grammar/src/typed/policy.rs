@@ -1,4 +1,5 @@
-//! Typed policy options: prefix lists, communities, policy statements.
+//! Typed policy options: prefix lists, communities, AS-path expressions, policy statements.
+//! Read from the tree in [`super::policy_read`].
 
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -6,14 +7,15 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use super::{bad, entry_key, key, leaf, leaves, parse_str, Result, TypedError};
-use crate::schema::Schema;
-use crate::tree::Node;
+use super::{AddressOrInterface, Afi};
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PolicyOptions {
     pub prefix_lists: Vec<PrefixList>,
     pub communities: Vec<Community>,
+    /// `as-path NAME "REGEX"`.
+    #[serde(default)]
+    pub as_paths: Vec<AsPathExpr>,
     pub policy_statements: Vec<PolicyStatement>,
 }
 
@@ -26,8 +28,30 @@ pub struct PrefixList {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Community {
     pub name: String,
-    /// Canonical `N:N`, `target:X:Y` or well-known names.
+    /// Canonical `N:N`, `target:X:Y`, `origin:X:Y`, `large:A:B:C` or well-known names, or
+    /// regular expressions matching communities (`^65000:.*$`, `*:*`) as written.
     pub members: Vec<String>,
+    /// `invert-match`: the community matches routes that the members do not match.
+    #[serde(default)]
+    pub invert_match: bool,
+}
+
+impl Community {
+    /// Whether a member is a regular expression rather than one community (such a community
+    /// can be matched, not added or set).
+    pub fn has_pattern(&self) -> bool {
+        self.members
+            .iter()
+            .any(|m| m.chars().any(|c| ".*+?^$[](){}|\\".contains(c)))
+    }
+}
+
+/// `as-path NAME "REGEX"`: a regular expression over AS numbers (Junos syntax: `.` is one AS,
+/// `64512-65534` a range, `( | )`, `*`, `+`, `?`, `{m,n}`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AsPathExpr {
+    pub name: String,
+    pub regex: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -35,7 +59,12 @@ pub struct PolicyStatement {
     pub name: String,
     /// In evaluation order.
     pub terms: Vec<Term>,
-    /// Actions when no term decides.
+    /// The policy's own `from` (with its own `to` and `then`, a last unnamed term).
+    #[serde(default)]
+    pub from: FromConditions,
+    #[serde(default)]
+    pub to: ToConditions,
+    /// Actions when no term decides (those of the unnamed last term).
     pub then: Actions,
 }
 
@@ -43,40 +72,128 @@ pub struct PolicyStatement {
 pub struct Term {
     pub name: String,
     pub from: FromConditions,
+    /// `to` conditions (accepted; not evaluated by lsys yet).
+    #[serde(default)]
+    pub to: ToConditions,
     pub then: Actions,
 }
 
-/// Match conditions of a term (all given conditions must match).
+/// Match conditions of a `from` (all given conditions must match; a list matches when any of
+/// its values does).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FromConditions {
     pub protocols: Vec<Protocol>,
     pub neighbors: Vec<IpAddr>,
     pub prefix_lists: Vec<String>,
     pub route_filters: Vec<RouteFilter>,
+    /// `policy-options community` names.
     pub communities: Vec<String>,
+    /// `instance NAME`: the routing instance the route is in.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// `family inet|inet6`.
+    #[serde(default)]
+    pub family: Option<Afi>,
+    /// `next-hop [ A ... ]`.
+    #[serde(default)]
+    pub next_hops: Vec<IpAddr>,
+    /// `interface [ X ... ]`: interface units or addresses.
+    #[serde(default)]
+    pub interfaces: Vec<AddressOrInterface>,
+    /// `as-path [ NAME ... ]`: `policy-options as-path` names.
+    #[serde(default)]
+    pub as_paths: Vec<String>,
+    #[serde(default)]
+    pub origin: Option<Origin>,
+    /// `prefix-list-filter NAME exact|longer|orlonger`.
+    #[serde(default)]
+    pub prefix_list_filters: Vec<PrefixListFilter>,
+    #[serde(default)]
+    pub route_type: Option<RouteType>,
+    #[serde(default)]
+    pub metric: Option<u32>,
+    #[serde(default)]
+    pub local_preference: Option<u32>,
+    #[serde(default)]
+    pub tags: Vec<u32>,
+    #[serde(default)]
+    pub preference: Option<u32>,
 }
+
+/// `to` takes the conditions of `from` but prefix lists, prefix-list filters and
+/// route-filters.
+pub type ToConditions = FromConditions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Protocol {
-    Bgp,
-    Static,
-    Direct,
-    Local,
     Aggregate,
+    Bgp,
+    Direct,
+    Isis,
+    Local,
+    Ospf,
+    Ospf3,
+    Rip,
+    Ripng,
+    Static,
 }
 
 impl FromStr for Protocol {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Protocol, String> {
         Ok(match s {
-            "bgp" => Protocol::Bgp,
-            "static" => Protocol::Static,
-            "direct" => Protocol::Direct,
-            "local" => Protocol::Local,
             "aggregate" => Protocol::Aggregate,
+            "bgp" => Protocol::Bgp,
+            "direct" => Protocol::Direct,
+            "isis" => Protocol::Isis,
+            "local" => Protocol::Local,
+            "ospf" => Protocol::Ospf,
+            "ospf3" => Protocol::Ospf3,
+            "rip" => Protocol::Rip,
+            "ripng" => Protocol::Ripng,
+            "static" => Protocol::Static,
             _ => return Err(format!("invalid protocol: {s}")),
         })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteType {
+    Internal,
+    External,
+}
+
+impl FromStr for RouteType {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<RouteType, String> {
+        match s {
+            "internal" => Ok(RouteType::Internal),
+            "external" => Ok(RouteType::External),
+            _ => Err(format!("invalid route type: {s}")),
+        }
+    }
+}
+
+/// The BGP ORIGIN attribute (a condition and an action).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    Igp,
+    Egp,
+    Incomplete,
+}
+
+impl FromStr for Origin {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Origin, String> {
+        match s {
+            "igp" => Ok(Origin::Igp),
+            "egp" => Ok(Origin::Egp),
+            "incomplete" => Ok(Origin::Incomplete),
+            _ => Err(format!("invalid origin: {s}")),
+        }
     }
 }
 
@@ -85,6 +202,10 @@ pub struct RouteFilter {
     pub prefix: IpNet,
     /// `None` when no match type is given.
     pub match_type: Option<RouteFilterMatch>,
+    /// `route-filter P MATCH accept|reject|next ...`: what happens when this filter matches
+    /// (it then decides instead of the term's `then` flow control).
+    #[serde(default)]
+    pub action: Option<PolicyAction>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,18 +219,73 @@ pub enum RouteFilterMatch {
     Through(IpNet),
 }
 
+/// `prefix-list-filter NAME MATCH [ACTION]`: the prefixes of a prefix list, matched as a
+/// route-filter each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrefixListFilter {
+    pub name: String,
+    /// `None` when no match type is given (refused at commit).
+    pub match_type: Option<PrefixListMatch>,
+    pub action: Option<PolicyAction>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrefixListMatch {
+    Exact,
+    Longer,
+    Orlonger,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Actions {
     pub action: Option<PolicyAction>,
-    pub local_preference: Option<u32>,
-    pub metric: Option<u32>,
+    /// `local-preference N`, `local-preference add N`, `local-preference subtract N`.
+    pub local_preference: Option<AttributeChange>,
+    /// `metric N`, `metric add N`, `metric subtract N`.
+    pub metric: Option<AttributeChange>,
+    /// `tag N`.
+    #[serde(default)]
+    pub tag: Option<u32>,
+    /// `preference N`: the route's preference in the routing table.
+    #[serde(default)]
+    pub preference: Option<u32>,
+    /// `origin igp|egp|incomplete`.
+    #[serde(default)]
+    pub origin: Option<Origin>,
     /// `community add|set|delete NAME` statements, applied in this (configured) order.
     pub communities: Vec<CommunityAction>,
     pub as_path_prepend: Vec<u32>,
+    /// `as-path-expand last-as count N`: prepend the last AS of the path N times (before the
+    /// local AS is added).
+    #[serde(default)]
+    pub as_path_expand_last_as: Option<u8>,
     pub next_hop: Option<NextHop>,
-    /// `load-balance per-packet|per-flow`: install every equal-cost next hop (see
-    /// [`exports_load_balance`]).
+    /// `load-balance per-packet|per-flow|consistent-hash`: install every equal-cost next hop
+    /// (see [`exports_load_balance`]).
     pub load_balance: Option<LoadBalance>,
+}
+
+/// A numeric attribute set to a value or changed by an amount (Junos clamps the result to
+/// 0..4294967295; an attribute that is not set counts as 0, and a BGP local preference that is
+/// not known as 100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttributeChange {
+    Set(u32),
+    Add(u32),
+    Subtract(u32),
+}
+
+impl AttributeChange {
+    /// The new value from the current one.
+    pub fn apply(self, current: u32) -> u32 {
+        match self {
+            AttributeChange::Set(v) => v,
+            AttributeChange::Add(v) => current.saturating_add(v),
+            AttributeChange::Subtract(v) => current.saturating_sub(v),
+        }
+    }
 }
 
 /// One `then community OPERATION NAME` statement.
@@ -143,13 +319,15 @@ impl FromStr for CommunityOp {
     }
 }
 
-/// `then load-balance`. In Junos both install all equal-cost next hops of a route in the
-/// forwarding table (per-packet is the historic name; the hardware hashes per flow either way).
+/// `then load-balance`. In Junos all three install all equal-cost next hops of a route in the
+/// forwarding table (per-packet is the historic name; the hardware hashes per flow either way;
+/// consistent-hash keeps flows on their next hop when one goes away).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LoadBalance {
     PerPacket,
     PerFlow,
+    ConsistentHash,
 }
 
 impl FromStr for LoadBalance {
@@ -158,15 +336,15 @@ impl FromStr for LoadBalance {
         match s {
             "per-packet" => Ok(LoadBalance::PerPacket),
             "per-flow" => Ok(LoadBalance::PerFlow),
+            "consistent-hash" => Ok(LoadBalance::ConsistentHash),
             _ => Err(format!("invalid load-balance type: {s}")),
         }
     }
 }
 
 /// True when any policy named in `export` (a `routing-options forwarding-table export` list)
-/// has a term, or a final `then`, whose actions include `load-balance per-packet` or
-/// `load-balance per-flow`: the routes of that instance are then installed with all their
-/// equal-cost next hops (multipath).
+/// has a term, or a final `then`, whose actions include `load-balance`: the routes of that
+/// instance are then installed with all their equal-cost next hops (multipath).
 ///
 /// A deliberate simplification of Junos: the term's `from` conditions (and the order of terms,
 /// and whether an earlier term accepts or rejects first) are not evaluated; lsys applies
@@ -194,171 +372,13 @@ pub enum PolicyAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NextHop {
-    /// `next-hop self`.
+    /// `next-hop self`: a local address of the session.
     SelfAddress,
+    /// `next-hop peer-address`: the address of the peer the route goes to or came from.
+    PeerAddress,
+    /// `next-hop discard`: drop the traffic.
+    Discard,
+    /// `next-hop reject`: drop the traffic and send ICMP unreachables.
+    Reject,
     Address(IpAddr),
-}
-
-pub(super) fn policy_options(po: &Node) -> Result<PolicyOptions> {
-    let mut out = PolicyOptions::default();
-    for pl in po.list("prefix-list") {
-        let mut prefixes = Vec::new();
-        for item in &pl.children {
-            prefixes
-                .push(entry_key("prefix", item).map_err(|e| e.under(&["prefix-list", key(pl)]))?);
-        }
-        out.prefix_lists.push(PrefixList {
-            name: key(pl).to_string(),
-            prefixes,
-        });
-    }
-    for c in po.list("community") {
-        out.communities.push(Community {
-            name: key(c).to_string(),
-            members: c.leaf_list("members").to_vec(),
-        });
-    }
-    for ps in po.list("policy-statement") {
-        let at = |e: TypedError| e.under(&["policy-statement", key(ps)]);
-        let mut terms = Vec::new();
-        for t in ps.list("term") {
-            terms.push(term(t).map_err(|e| at(e.under(&["term", key(t)])))?);
-        }
-        let then = match ps.get("then") {
-            Some(t) => actions(t).map_err(|e| at(e.under(&["then"])))?,
-            None => Actions::default(),
-        };
-        out.policy_statements.push(PolicyStatement {
-            name: key(ps).to_string(),
-            terms,
-            then,
-        });
-    }
-    Ok(out)
-}
-
-pub(super) fn term(t: &Node) -> Result<Term> {
-    let mut from = FromConditions::default();
-    if let Some(f) = t.get("from") {
-        let at = |e: TypedError| e.under(&["from"]);
-        from.protocols = leaves(f, "protocol").map_err(at)?;
-        from.neighbors = leaves(f, "neighbor").map_err(at)?;
-        from.prefix_lists = f.leaf_list("prefix-list").to_vec();
-        from.communities = f.leaf_list("community").to_vec();
-        for rf in f.list("route-filter") {
-            from.route_filters
-                .push(route_filter(rf).map_err(|e| at(e.under(&["route-filter", key(rf)])))?);
-        }
-    }
-    let then = match t.get("then") {
-        Some(n) => actions(n).map_err(|e| e.under(&["then"]))?,
-        None => Actions::default(),
-    };
-    Ok(Term {
-        name: key(t).to_string(),
-        from,
-        then,
-    })
-}
-
-/// `/N` as a number.
-pub(super) fn length(word: &str, v: &str) -> Result<u8> {
-    v.strip_prefix('/')
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| bad(word, v, "invalid prefix length"))
-}
-
-/// A list entry's compound key taken apart (`0.0.0.0/0` and `upto /24`; see
-/// [`crate::key`]).
-fn split_key<'a>(word: &str, n: &'a Node) -> Result<crate::key::Key<'a>> {
-    let raw = key(n);
-    crate::key::split(Schema::get(), n.schema, raw).ok_or_else(|| bad(word, raw, "invalid key"))
-}
-
-/// The keyword and value of an entry's `@key` statement.
-fn part_words<'a>(k: &crate::key::Key<'a>) -> Option<(&'static str, &'a str)> {
-    k.part.map(|p| {
-        (
-            Schema::get().node(p.id).word.as_str(),
-            p.value.unwrap_or(""),
-        )
-    })
-}
-
-pub(super) fn route_filter(rf: &Node) -> Result<RouteFilter> {
-    let word = "route-filter";
-    let k = split_key(word, rf)?;
-    let match_type = match part_words(&k) {
-        None => None,
-        Some((how, v)) => Some(match how {
-            "exact" => RouteFilterMatch::Exact,
-            "longer" => RouteFilterMatch::Longer,
-            "orlonger" => RouteFilterMatch::Orlonger,
-            "upto" => RouteFilterMatch::Upto(length("upto", v)?),
-            "prefix-length-range" => {
-                let word = "prefix-length-range";
-                let (a, b) = v
-                    .split_once('-')
-                    .ok_or_else(|| bad(word, v, "invalid prefix length range"))?;
-                RouteFilterMatch::PrefixLengthRange(length(word, a)?, length(word, b)?)
-            }
-            "through" => RouteFilterMatch::Through(parse_str("through", v)?),
-            other => return Err(bad(word, key(rf), format!("unknown match type {other}"))),
-        }),
-    };
-    Ok(RouteFilter {
-        prefix: parse_str(word, k.value.unwrap_or_default())?,
-        match_type,
-    })
-}
-
-/// `then community OPERATION NAME` statements, in order.
-fn community_actions(n: &Node) -> Result<Vec<CommunityAction>> {
-    let mut out = Vec::new();
-    for c in n.list("community") {
-        let k = split_key("community", c)?;
-        let (op, name) =
-            part_words(&k).ok_or_else(|| bad("community", key(c), "missing operation"))?;
-        out.push(CommunityAction {
-            op: parse_str("community", op)?,
-            name: name.to_string(),
-        });
-    }
-    Ok(out)
-}
-
-pub(super) fn actions(n: &Node) -> Result<Actions> {
-    let action = if n.has("accept") {
-        Some(PolicyAction::Accept)
-    } else if n.has("reject") {
-        Some(PolicyAction::Reject)
-    } else {
-        match n.leaf("next") {
-            Some("term") => Some(PolicyAction::NextTerm),
-            Some("policy") => Some(PolicyAction::NextPolicy),
-            Some(other) => return Err(bad("next", other, "invalid value")),
-            None => None,
-        }
-    };
-    let as_path_prepend = match n.leaf("as-path-prepend") {
-        Some(p) => p
-            .split_whitespace()
-            .map(|a| parse_str("as-path-prepend", a))
-            .collect::<Result<Vec<u32>>>()?,
-        None => Vec::new(),
-    };
-    let next_hop = match n.leaf("next-hop") {
-        Some("self") => Some(NextHop::SelfAddress),
-        Some(a) => Some(NextHop::Address(parse_str("next-hop", a)?)),
-        None => None,
-    };
-    Ok(Actions {
-        action,
-        local_preference: leaf(n, "local-preference")?,
-        metric: leaf(n, "metric")?,
-        communities: community_actions(n)?,
-        as_path_prepend,
-        next_hop,
-        load_balance: leaf(n, "load-balance")?,
-    })
 }

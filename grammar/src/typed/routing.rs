@@ -1,13 +1,12 @@
-//! Typed routing options (static routes of both families, forwarding-table export,
-//! maximum-prefixes) and BGP groups and neighbors.
+//! Typed routing options: static routes of both families, forwarding-table export,
+//! maximum-prefixes. BGP is in [`super::bgp`].
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use super::{bad, entry_key, key, leaf, leaves, text, Result, TypedError};
-use crate::secret;
+use super::{bad, key, leaf, leaves, parse_str, text, Result, TypedError, UnitRef};
 use crate::tree::Node;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -28,91 +27,88 @@ pub struct RoutingOptions {
     pub forwarding_export: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct StaticRoute {
     pub prefix: IpNet,
     /// `None` when only qualified next hops are given.
     pub action: Option<StaticAction>,
     pub preference: Option<u32>,
     pub qualified_next_hops: Vec<QualifiedNextHop>,
+    /// `metric N`: the route's metric (MED when exported to BGP).
+    pub metric: Option<u32>,
+    /// `tag N`, matched by a policy's `from tag`.
+    pub tag: Option<u32>,
+    /// `community [ C ... ]`: communities the route carries.
+    pub communities: Vec<String>,
+    /// `as-path { path "A B"; }`: the AS path the route carries.
+    pub as_path: Vec<u32>,
+    /// `retain` (`Some(true)`) / `no-retain` (`Some(false)`); `None` when neither is given.
+    pub retain: Option<bool>,
+    /// `install` / `no-install`.
+    pub install: Option<bool>,
+    /// `readvertise` / `no-readvertise`.
+    pub readvertise: Option<bool>,
+    /// `resolve` / `no-resolve`.
+    pub resolve: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StaticAction {
-    NextHop(Vec<IpAddr>),
+    /// `next-hop [ A ... ]`: addresses, or interface units (`next-hop irb.100`, refused at
+    /// commit until the RIB resolves over interfaces).
+    NextHop(Vec<AddressOrInterface>),
     Discard,
     Reject,
+    /// `next-table NAME` (refused at commit: not supported yet).
+    NextTable(String),
+}
+
+/// A next hop (or a policy's `from interface`) given as an address or as an interface unit
+/// (Junos's `ipaddr-or-interface`; `NAME` alone is unit 0).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddressOrInterface {
+    Address(IpAddr),
+    Interface(UnitRef),
+}
+
+impl AddressOrInterface {
+    /// The address, when it is one.
+    pub fn address(&self) -> Option<IpAddr> {
+        match self {
+            AddressOrInterface::Address(a) => Some(*a),
+            AddressOrInterface::Interface(_) => None,
+        }
+    }
+}
+
+impl std::str::FromStr for AddressOrInterface {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<AddressOrInterface, String> {
+        match s.parse::<IpAddr>() {
+            Ok(a) => Ok(AddressOrInterface::Address(a)),
+            Err(_) => s.parse().map(AddressOrInterface::Interface),
+        }
+    }
+}
+
+impl std::fmt::Display for AddressOrInterface {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AddressOrInterface::Address(a) => write!(f, "{a}"),
+            AddressOrInterface::Interface(u) => write!(f, "{u}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QualifiedNextHop {
-    pub address: IpAddr,
+    pub next_hop: AddressOrInterface,
     pub preference: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Bgp {
-    pub groups: Vec<BgpGroup>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct BgpGroup {
-    pub name: String,
-    /// The group-level statements only.
-    pub settings: PeerSettings,
-    pub neighbors: Vec<BgpNeighbor>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BgpNeighbor {
-    pub address: IpAddr,
-    /// Effective settings: neighbor-level statements over group-level ones.
-    pub settings: PeerSettings,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PeerType {
-    External,
-    Internal,
-}
-
-/// The statements shared by BGP groups and neighbors.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct PeerSettings {
-    pub peer_type: Option<PeerType>,
-    pub description: Option<String>,
-    pub peer_as: Option<u32>,
-    pub local_as: Option<u32>,
-    pub local_address: Option<IpAddr>,
-    pub hold_time: Option<u16>,
-    /// Decoded (clear text) MD5 key.
-    pub authentication_key: Option<String>,
-    pub import: Vec<String>,
-    pub export: Vec<String>,
-    pub passive: bool,
-    pub multihop: Option<Multihop>,
-    /// Empty when no `family` is configured.
-    pub families: Vec<Family>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Multihop {
-    pub ttl: Option<u8>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Afi {
-    Inet,
-    Inet6,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Family {
-    pub afi: Afi,
-    pub unicast: bool,
+    pub metric: Option<u32>,
+    /// `interface X.N`: the interface to reach the next hop through.
+    pub interface: Option<UnitRef>,
 }
 
 pub(super) fn routing_options(ro: &Node) -> Result<RoutingOptions> {
@@ -145,8 +141,19 @@ fn static_routes(node: &Node, out: &mut Vec<StaticRoute>) -> Result<()> {
     Ok(())
 }
 
+/// `Some(true)` for `word`, `Some(false)` for `no-word`, `None` for neither.
+fn either(r: &Node, word: &str) -> Option<bool> {
+    if r.has(word) {
+        Some(true)
+    } else if r.has(&format!("no-{word}")) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 pub(super) fn static_route(r: &Node) -> Result<StaticRoute> {
-    let hops: Vec<IpAddr> = leaves(r, "next-hop")?;
+    let hops: Vec<AddressOrInterface> = leaves(r, "next-hop")?;
     let action = if !hops.is_empty() {
         Some(StaticAction::NextHop(hops))
     } else if r.has("discard") {
@@ -154,104 +161,45 @@ pub(super) fn static_route(r: &Node) -> Result<StaticRoute> {
     } else if r.has("reject") {
         Some(StaticAction::Reject)
     } else {
-        None
+        text(r, "next-table").map(StaticAction::NextTable)
     };
     let mut qualified_next_hops = Vec::new();
     for q in r.list("qualified-next-hop") {
+        let at = |e: TypedError| e.under(&["qualified-next-hop", key(q)]);
         qualified_next_hops.push(QualifiedNextHop {
-            address: entry_key("qualified-next-hop", q)?,
-            preference: leaf(q, "preference")
-                .map_err(|e| e.under(&["qualified-next-hop", key(q)]))?,
+            next_hop: parse_str("qualified-next-hop", key(q))?,
+            preference: leaf(q, "preference").map_err(at)?,
+            metric: leaf(q, "metric").map_err(at)?,
+            interface: leaf(q, "interface").map_err(at)?,
         });
     }
+    let as_path = match r.get("as-path").and_then(|a| a.leaf("path")) {
+        Some(p) => p
+            .split_whitespace()
+            .map(|a| parse_str("path", a))
+            .collect::<Result<Vec<u32>>>()
+            .map_err(|e| e.under(&["as-path"]))?,
+        None => Vec::new(),
+    };
     Ok(StaticRoute {
-        prefix: entry_key("route", r)?,
+        prefix: parse_str("route", key(r))?,
         action,
         preference: leaf(r, "preference")?,
         qualified_next_hops,
+        metric: leaf(r, "metric")?,
+        tag: leaf(r, "tag")?,
+        communities: r.leaf_list("community").to_vec(),
+        as_path,
+        retain: either(r, "retain"),
+        install: either(r, "install"),
+        readvertise: either(r, "readvertise"),
+        resolve: either(r, "resolve"),
     })
 }
 
-pub(super) fn bgp(protocols: &Node) -> Result<Bgp> {
-    let mut out = Bgp::default();
-    let Some(b) = protocols.get("bgp") else {
-        return Ok(out);
-    };
-    for g in b.list("group") {
-        let at = |e: TypedError| e.under(&["bgp", "group", key(g)]);
-        let settings = peer_settings(g, None).map_err(at)?;
-        let mut neighbors = Vec::new();
-        for n in g.list("neighbor") {
-            let at_n = |e: TypedError| e.under(&["bgp", "group", key(g), "neighbor", key(n)]);
-            neighbors.push(BgpNeighbor {
-                address: entry_key("neighbor", n).map_err(at)?,
-                settings: peer_settings(n, Some(&settings)).map_err(at_n)?,
-            });
-        }
-        out.groups.push(BgpGroup {
-            name: key(g).to_string(),
-            settings,
-            neighbors,
-        });
-    }
-    Ok(out)
-}
-
-/// The settings configured at `n`, each falling back to `group`'s when not configured here.
-pub(super) fn peer_settings(n: &Node, group: Option<&PeerSettings>) -> Result<PeerSettings> {
-    let dflt = PeerSettings::default();
-    let g = group.unwrap_or(&dflt);
-    let peer_type = match n.leaf("type") {
-        Some("external") => Some(PeerType::External),
-        Some("internal") => Some(PeerType::Internal),
-        Some(other) => return Err(bad("type", other, "invalid peer type")),
-        None => g.peer_type,
-    };
-    let authentication_key = match n.leaf("authentication-key") {
-        Some(k) => Some(secret::decode(k).map_err(|e| bad("authentication-key", k, e))?),
-        None => g.authentication_key.clone(),
-    };
-    let list = |word: &str, inherited: &Vec<String>| {
-        let own = n.leaf_list(word);
-        if own.is_empty() {
-            inherited.clone()
-        } else {
-            own.to_vec()
-        }
-    };
-    let multihop = match n.get("multihop") {
-        Some(m) => Some(Multihop {
-            ttl: leaf(m, "ttl").map_err(|e| e.under(&["multihop"]))?,
-        }),
-        None => g.multihop,
-    };
-    let families = match n.get("family") {
-        Some(f) => {
-            let mut out = Vec::new();
-            for (word, afi) in [("inet", Afi::Inet), ("inet6", Afi::Inet6)] {
-                if let Some(x) = f.get(word) {
-                    out.push(Family {
-                        afi,
-                        unicast: x.has("unicast"),
-                    });
-                }
-            }
-            out
-        }
-        None => g.families.clone(),
-    };
-    Ok(PeerSettings {
-        peer_type,
-        description: text(n, "description").or_else(|| g.description.clone()),
-        peer_as: leaf(n, "peer-as")?.or(g.peer_as),
-        local_as: leaf(n, "local-as")?.or(g.local_as),
-        local_address: leaf(n, "local-address")?.or(g.local_address),
-        hold_time: leaf(n, "hold-time")?.or(g.hold_time),
-        authentication_key,
-        import: list("import", &g.import),
-        export: list("export", &g.export),
-        passive: n.has("passive") || g.passive,
-        multihop,
-        families,
-    })
+/// A number that must fit a narrower type than the schema's u32 (never fails on a tree built
+/// through this crate: the schema's range is the narrower one).
+pub(super) fn narrow<T: TryFrom<u32>>(word: &str, v: Option<u32>) -> Result<Option<T>> {
+    v.map(|n| T::try_from(n).map_err(|_| bad(word, &n.to_string(), "value out of range")))
+        .transpose()
 }

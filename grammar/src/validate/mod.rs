@@ -16,6 +16,9 @@
 //!                               scope, for every logical system (a port deleted at the root
 //!                               is taken from the tenants that relied on it)
 //! ```
+//! Both run on the configuration with groups applied ([`crate::groups::expand`]): an error in
+//! an inherited statement is reported where it is inherited (Junos does the same); references
+//! to groups are checked on the tree as written ([`crate::groups::check`]).
 //! Inactive statements are ignored everywhere. Every error found is reported (sorted by path,
 //! statement and message), so a full `validate` reports exactly the union of what
 //! `validate_scope` reports for each scope.
@@ -120,34 +123,45 @@ impl fmt::Display for CheckErrors {
 impl std::error::Error for CheckErrors {}
 
 /// Checks the whole configuration.
-pub fn validate(root: &Node) -> Result<(), CheckErrors> {
+pub fn validate(raw: &Node) -> Result<(), CheckErrors> {
     let mut errs = Vec::new();
+    crate::groups::check(raw, None, &mut errs);
+    let root = &*crate::groups::expand(raw);
     check_scope(root, &[], true, &mut errs);
     for (name, ls) in logical_systems(root) {
         check_scope(ls, &ls_prefix(name), false, &mut errs);
-        ports::check(root, name, ls, &mut errs);
+        ports::check(root, name, as_written(raw, name, ls), &mut errs);
     }
     global::check(root, None, &mut errs);
     finish(errs)
+}
+
+/// Logical system `name` as written (`expanded` is its expansion): the ports check asks which
+/// operator-only statements the operator wrote there, not which ones a group gave it (a
+/// wildcard group would otherwise mark every interface a tenant names).
+fn as_written<'a>(raw: &'a Node, name: &str, expanded: &'a Node) -> &'a Node {
+    raw.at(&crate::view::ls_path(name)).unwrap_or(expanded)
 }
 
 /// Checks the root's own statements (`None`) or one logical system, plus the global
 /// cross-logical-system uniqueness checks as far as they concern that scope. For incremental
 /// commits where every other scope is known to be valid. A logical system that is not
 /// configured (or inactive) has nothing to check.
-pub fn validate_scope(root: &Node, logical_system: Option<&str>) -> Result<(), CheckErrors> {
+pub fn validate_scope(raw: &Node, logical_system: Option<&str>) -> Result<(), CheckErrors> {
     let mut errs = Vec::new();
+    crate::groups::check(raw, logical_system, &mut errs);
+    let root = &*crate::groups::expand(raw);
     match logical_system {
         None => {
             check_scope(root, &[], true, &mut errs);
             for (name, ls) in logical_systems(root) {
-                ports::check(root, name, ls, &mut errs);
+                ports::check(root, name, as_written(raw, name, ls), &mut errs);
             }
         }
         Some(name) => {
             if let Some((_, ls)) = logical_systems(root).find(|(n, _)| *n == name) {
                 check_scope(ls, &ls_prefix(name), false, &mut errs);
-                ports::check(root, name, ls, &mut errs);
+                ports::check(root, name, as_written(raw, name, ls), &mut errs);
             }
         }
     }

@@ -1,5 +1,6 @@
-//! Checks on typed policy options: route-filters without a match type, and route-filter
-//! lengths that can never match.
+//! Checks on typed policy options: route-filters and prefix-list-filters without a match type,
+//! route-filter lengths that can never match, and communities given as regular expressions
+//! where a route needs real communities (`then community add|set`).
 //!
 //! Junos requires a match type on every route-filter. lsys reads `route-filter 10.0.0.0/8;`
 //! (a configuration saved before the match type became part of a route-filter's name still
@@ -15,28 +16,71 @@
 use ipnet::IpNet;
 
 use super::{at, error, CheckError};
-use crate::typed::{PolicyOptions, RouteFilter, RouteFilterMatch};
+use crate::typed::{
+    Actions, CommunityOp, FromConditions, PolicyOptions, RouteFilter, RouteFilterMatch,
+};
 use crate::types::quote;
 
 pub(super) fn check(po: &PolicyOptions, prefix: &[String], errs: &mut Vec<CheckError>) {
     for ps in &po.policy_statements {
+        let policy = at(
+            prefix,
+            &["policy-options", "policy-statement", &quote(&ps.name)],
+        );
         for t in &ps.terms {
-            let path = at(
-                prefix,
-                &[
-                    "policy-options",
-                    "policy-statement",
-                    &quote(&ps.name),
-                    "term",
-                    &quote(&t.name),
-                    "from",
-                ],
-            );
-            for rf in &t.from.route_filters {
-                for message in problems(rf) {
-                    errs.push(error(path.clone(), statement(rf), message));
-                }
-            }
+            let term = at(&policy, &["term", &quote(&t.name)]);
+            conditions(&t.from, &at(&term, &["from"]), errs);
+            actions(po, &t.then, &at(&term, &["then"]), errs);
+        }
+        // The policy's own from/then (its last, unnamed term).
+        conditions(&ps.from, &at(&policy, &["from"]), errs);
+        actions(po, &ps.then, &at(&policy, &["then"]), errs);
+    }
+}
+
+/// The route-filters and prefix-list-filters of the `from` at `path`.
+fn conditions(from: &FromConditions, path: &[String], errs: &mut Vec<CheckError>) {
+    for rf in &from.route_filters {
+        for message in problems(rf) {
+            errs.push(error(path.to_vec(), statement(rf), message));
+        }
+    }
+    for pf in from
+        .prefix_list_filters
+        .iter()
+        .filter(|pf| pf.match_type.is_none())
+    {
+        errs.push(error(
+            path.to_vec(),
+            format!("prefix-list-filter {}", quote(&pf.name)),
+            "missing match type: exact, longer or orlonger",
+        ));
+    }
+}
+
+/// `community add|set NAME` needs communities, not regular expressions, in NAME.
+fn actions(po: &PolicyOptions, then: &Actions, path: &[String], errs: &mut Vec<CheckError>) {
+    for a in &then.communities {
+        let op = match a.op {
+            CommunityOp::Add => "add",
+            CommunityOp::Set => "set",
+            CommunityOp::Delete => continue,
+        };
+        let patterned = po
+            .communities
+            .iter()
+            .any(|c| c.name == a.name && c.has_pattern());
+        if patterned {
+            errs.push(error(
+                path.to_vec(),
+                format!("community {op} {}", quote(&a.name)),
+                format!(
+                    "community {} has regular expression members: it can be matched or \
+                     deleted, not {}",
+                    a.name,
+                    if op == "add" { "added" } else { "set" }
+                ),
+            ));
         }
     }
 }

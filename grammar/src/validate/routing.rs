@@ -11,6 +11,9 @@
 //! ```
 //! Every `next-hop` and `qualified-next-hop` of a route is an address of the route's family.
 //! The routes of a rib with a wrong name are not checked further (its name is the error).
+//! Until the RIB resolves routes over interfaces and across tables, an interface next hop
+//! (`next-hop irb.100`) and `next-table` are read but refused here ("... is not supported
+//! yet").
 
 use std::net::IpAddr;
 
@@ -138,8 +141,21 @@ fn routes(st: &Node, v6: bool, t: &Tables, path: &[String], errs: &mut Vec<Check
             .list("qualified-next-hop")
             .filter(|q| !q.inactive)
             .map(|q| ("qualified-next-hop", key(q)));
+        if let Some(t) = child(r, "next-table").and_then(|n| n.values.first()) {
+            errs.push(error(
+                here.clone(),
+                format!("next-table {}", quote(t)),
+                "next-table is not supported yet",
+            ));
+        }
         for (word, hop) in hops.into_iter().chain(qualified) {
             let Ok(addr) = hop.parse::<IpAddr>() else {
+                // Values are canonical: what is not an address is an interface unit.
+                errs.push(error(
+                    here.clone(),
+                    format!("{word} {hop}"),
+                    format!("{word} interface {hop} is not supported yet"),
+                ));
                 continue;
             };
             if addr.is_ipv6() != route_v6 {

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::{at, error, CheckError};
-use crate::typed::{Bgp, InstanceType, PeerType, Scope, Unit, UnitRef};
+use crate::typed::{Bgp, InstanceType, PeerType, RoutingInstance, Scope, Unit, UnitRef};
 use crate::types::quote;
 
 pub(super) fn check(scope: &Scope, prefix: &[String], errs: &mut Vec<CheckError>) {
@@ -23,6 +23,7 @@ pub(super) fn check(scope: &Scope, prefix: &[String], errs: &mut Vec<CheckError>
         .collect();
     instance_membership(scope, prefix, errs);
     routing_interfaces(scope, prefix, errs);
+    bridge_domain_vlans(scope, prefix, errs);
 
     // The master instance.
     let assigned: HashSet<&UnitRef> = scope
@@ -51,20 +52,7 @@ pub(super) fn check(scope: &Scope, prefix: &[String], errs: &mut Vec<CheckError>
 
     for ri in &scope.routing_instances {
         let path = at(prefix, &["routing-instances", &quote(&ri.name)]);
-        if ri.instance_type == Some(InstanceType::Vrf) {
-            for (word, missing) in [
-                ("route-distinguisher", ri.route_distinguisher.is_none()),
-                ("vrf-target", ri.vrf_target.is_none()),
-            ] {
-                if missing {
-                    errs.push(error(
-                        at(prefix, &["routing-instances"]),
-                        quote(&ri.name),
-                        format!("Missing mandatory statement: '{word}' (instance-type vrf)"),
-                    ));
-                }
-            }
-        }
+        instance_type(ri, &path, prefix, errs);
         let inst = Instance {
             path,
             interfaces: &ri.interfaces,
@@ -75,6 +63,57 @@ pub(super) fn check(scope: &Scope, prefix: &[String], errs: &mut Vec<CheckError>
             bgp: &ri.bgp,
         };
         inst.check(&units, prefix, errs);
+    }
+}
+
+/// Only vrf and virtual-router instances are realized; a vrf needs a route distinguisher and
+/// targets (or policies) for both directions.
+fn instance_type(
+    ri: &RoutingInstance,
+    path: &[String],
+    prefix: &[String],
+    errs: &mut Vec<CheckError>,
+) {
+    match ri.instance_type {
+        None | Some(InstanceType::VirtualRouter) => {}
+        Some(InstanceType::Vrf) => {
+            let both = ri.vrf_target.is_some() || ri.vrf_target_auto;
+            let import = both || ri.vrf_target_import.is_some() || !ri.vrf_import.is_empty();
+            let export = both || ri.vrf_target_export.is_some() || !ri.vrf_export.is_empty();
+            let mut missing = Vec::new();
+            if ri.route_distinguisher.is_none() {
+                missing.push("'route-distinguisher'");
+            }
+            match (import, export) {
+                (false, false) => missing.push("'vrf-target'"),
+                (false, true) => missing.push("'vrf-target import' or 'vrf-import'"),
+                (true, false) => missing.push("'vrf-target export' or 'vrf-export'"),
+                (true, true) => {}
+            }
+            for word in missing {
+                errs.push(error(
+                    at(prefix, &["routing-instances"]),
+                    quote(&ri.name),
+                    format!("Missing mandatory statement: {word} (instance-type vrf)"),
+                ));
+            }
+        }
+        Some(other) => errs.push(error(
+            path.to_vec(),
+            format!("instance-type {}", other.word()),
+            format!("instance-type {} is not supported yet", other.word()),
+        )),
+    }
+}
+
+/// `vlan-id all` (one domain per VLAN) is not realized.
+fn bridge_domain_vlans(scope: &Scope, prefix: &[String], errs: &mut Vec<CheckError>) {
+    for bd in scope.bridge_domains.iter().filter(|bd| bd.vlan_id_all) {
+        errs.push(error(
+            at(prefix, &["bridge-domains", &quote(&bd.name)]),
+            "vlan-id all",
+            "vlan-id all is not supported yet",
+        ));
     }
 }
 
@@ -165,12 +204,21 @@ impl Instance<'_> {
         self.check_bgp(&addrs, errs);
     }
 
+    /// BGP as Junos checks it: `type` may be left out (a peer whose peer-as is the local AS is
+    /// internal, any other external), an external peer needs peer-as, and only an external
+    /// peer without multihop must sit on a connected subnet (internal sessions are multihop by
+    /// nature). `autonomous-system` may be left out when every session has a local-as.
     fn check_bgp(&self, addrs: &[(&UnitRef, IpNet)], errs: &mut Vec<CheckError>) {
         if self.bgp.groups.is_empty() {
             return;
         }
         let protocols = at(&self.path, &["protocols"]);
-        if self.autonomous_system.is_none() {
+        let local_as_everywhere = self.bgp.groups.iter().all(|g| {
+            g.settings.local_as.is_some()
+                || (!g.neighbors.is_empty()
+                    && g.neighbors.iter().all(|n| n.settings.local_as.is_some()))
+        });
+        if self.autonomous_system.is_none() && !local_as_everywhere {
             errs.push(error(
                 protocols.clone(),
                 "bgp",
@@ -180,16 +228,6 @@ impl Instance<'_> {
         let bgp = at(&protocols, &["bgp"]);
         for g in &self.bgp.groups {
             let name = quote(&g.name);
-            let typeless = g.settings.peer_type.is_none()
-                && (g.neighbors.is_empty()
-                    || g.neighbors.iter().any(|n| n.settings.peer_type.is_none()));
-            if typeless {
-                errs.push(error(
-                    bgp.clone(),
-                    format!("group {name}"),
-                    "Missing mandatory statement: 'type'",
-                ));
-            }
             let group = at(&bgp, &["group", &name]);
             for n in &g.neighbors {
                 let s = &n.settings;
@@ -200,11 +238,12 @@ impl Instance<'_> {
                         format!("Error in neighbor {} of group {name}:\n{what}", n.address),
                     )
                 };
-                match (s.peer_type, s.peer_as) {
-                    (Some(PeerType::External), None) => {
+                let kind = s.effective_type(self.autonomous_system);
+                match (kind, s.peer_as) {
+                    (PeerType::External, None) => {
                         errs.push(fail("external peer requires peer-as".into()));
                     }
-                    (Some(PeerType::Internal), Some(peer)) => {
+                    (PeerType::Internal, Some(peer)) => {
                         if let Some(local) = s.local_as.or(self.autonomous_system) {
                             if peer != local {
                                 errs.push(fail(format!(
@@ -215,7 +254,8 @@ impl Instance<'_> {
                     }
                     _ => {}
                 }
-                if s.multihop.is_none() && !connected(addrs, n.address) {
+                let direct = kind == PeerType::External && s.multihop.is_none();
+                if direct && !connected(addrs, n.address) {
                     errs.push(fail(
                         "peer is not on a directly connected subnet of this instance (configure multihop)"
                             .into(),

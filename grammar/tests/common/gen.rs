@@ -11,7 +11,8 @@
 //! trees hold canonical values only, and `@choice` groups get at most one member per parent, so
 //! a generated tree is one the readers could have produced. `@key` statements are drawn as
 //! part of their entry's key ([`key::compose`]), and an entry often reuses the value of the one
-//! before (`route-filter 0.0.0.0/0 exact; route-filter 0.0.0.0/0 upto /24;`).
+//! before (`route-filter 0.0.0.0/0 exact; route-filter 0.0.0.0/0 upto /24;`). Entries inside
+//! `groups` are sometimes named by wildcards (`<eth*>`, `"<eth[0-3]>"`).
 
 use std::fmt;
 
@@ -319,6 +320,11 @@ impl Gen<'_> {
     /// `previous` (the entry drawn before), so one prefix with several match types comes up.
     fn entry_key(&mut self, id: SchemaId, previous: Option<&str>) -> Option<String> {
         let schema = Schema::get();
+        // Inside a configuration group an entry may be named by a wildcard.
+        if schema.counterpart(id).is_some() && !schema.has_key_parts(id) && self.c.chance(20) {
+            let w = *self.c.pick(&["<*>", "<eth*>", "<eth[0-3]>", "<*.?>"]);
+            return path::parse_value(schema, id, w).ok();
+        }
         if !schema.has_key_parts(id) {
             return self.value(id);
         }
@@ -352,7 +358,7 @@ impl Gen<'_> {
     fn value(&mut self, id: SchemaId) -> Option<String> {
         let schema = Schema::get();
         let node = schema.node(id);
-        if node.secret {
+        if node.secret && node.vtype != Some(ValueType::PasswordHash) {
             let clear = self.text(1, 20, SECRET_CHARS);
             let clear = if clear.is_empty() { "k".into() } else { clear };
             return path::parse_value(schema, id, &secret::encode(&clear)).ok();
@@ -407,7 +413,14 @@ impl Gen<'_> {
                 self.text(1, n, HOST_CHARS)
             }
             ValueType::Ifname => ifname(c),
+            // Sometimes without the unit (`NAME` is read as `NAME.0`).
+            ValueType::UnitName if c.chance(10) => ifname(c),
             ValueType::UnitName => format!("{}.{}", ifname(c), c.range(0, 16385)),
+            ValueType::IpOrUnit => match c.below(4) {
+                0 => format!("{}.{}", ifname(c), c.range(0, 16385)),
+                1 => ifname(c),
+                _ => ip(c),
+            },
             ValueType::Ipv4 => ipv4(c),
             ValueType::Ip => ip(c),
             ValueType::Ipv4IfAddr => format!("{}/{}", ipv4(c), c.range(0, 32)),
@@ -458,18 +471,27 @@ impl Gen<'_> {
                 }
             }
             ValueType::VrfTarget => format!("target:{}:{}", c.draw(), c.draw()),
-            ValueType::Community => match c.below(3) {
-                0 => format!("{}:{}", c.range(0, 65535), c.range(0, 65535)),
-                1 => format!("target:{}:{}", c.range(0, 65535), c.draw()),
-                _ => c
-                    .pick(&[
-                        "no-export",
-                        "no-advertise",
-                        "no-export-subconfed",
-                        "llgr-stale",
-                    ])
-                    .to_string(),
-            },
+            ValueType::Community => community(c),
+            ValueType::CommunityMember if c.chance(30) => c.pick(COMMUNITY_PATTERNS).to_string(),
+            ValueType::CommunityMember => community(c),
+            ValueType::VlanOr(words) if c.chance(20) => c.pick(words).clone(),
+            ValueType::VlanOr(_) => c.range(1, 4094).to_string(),
+            ValueType::VlanRange => {
+                let a = c.range(1, 4094);
+                if c.chance(50) {
+                    format!("{a}-{}", c.range(a, 4094))
+                } else {
+                    a.to_string()
+                }
+            }
+            ValueType::Regex => c.pick(REGEXES).to_string(),
+            ValueType::PasswordHash => {
+                let salt = self.text(1, 8, CRYPT_CHARS);
+                let n = c_range(&mut self.c, 20, 86);
+                let hash = self.text(n, n, CRYPT_CHARS);
+                let id = *self.c.pick(&["1", "5", "6", "2b", "y"]);
+                format!("${id}${salt}${hash}")
+            }
             ValueType::PrefixLength => format!("/{}", c.range(0, 128)),
             ValueType::PrefixLengthRange => {
                 let a = c.range(0, 128);
@@ -481,8 +503,9 @@ impl Gen<'_> {
                 asns.join(if c.chance(20) { "  " } else { " " })
             }
             ValueType::NextHop => {
-                if c.chance(20) {
-                    "self".into()
+                if c.chance(30) {
+                    c.pick(&["self", "peer-address", "discard", "reject"])
+                        .to_string()
                 } else {
                     ip(c)
                 }
@@ -509,6 +532,27 @@ impl Gen<'_> {
         } else {
             a
         }
+    }
+}
+
+fn c_range(c: &mut Choices, lo: u32, hi: u32) -> u32 {
+    c.range(lo, hi)
+}
+
+fn community(c: &mut Choices) -> String {
+    match c.below(5) {
+        0 => format!("{}:{}", c.range(0, 65535), c.range(0, 65535)),
+        1 => format!("target:{}:{}", c.range(0, 65535), c.draw()),
+        2 => format!("origin:{}:{}", c.range(0, 65535), c.draw()),
+        3 => format!("large:{}:{}:{}", c.draw(), c.draw(), c.draw()),
+        _ => c
+            .pick(&[
+                "no-export",
+                "no-advertise",
+                "no-export-subconfed",
+                "llgr-stale",
+            ])
+            .to_string(),
     }
 }
 
@@ -561,7 +605,13 @@ fn fallback(t: &ValueType) -> String {
         ValueType::U32 { min, .. } => min.to_string(),
         ValueType::Seconds { min_ms, .. } => format!("{}.{:03}", min_ms / 1000, min_ms % 1000),
         ValueType::UnitName => "eth0.0".into(),
-        ValueType::Ipv4 | ValueType::Ip | ValueType::NextHop => "10.0.0.1".into(),
+        ValueType::Ipv4 | ValueType::Ip | ValueType::NextHop | ValueType::IpOrUnit => {
+            "10.0.0.1".into()
+        }
+        ValueType::CommunityMember => "65000:1".into(),
+        ValueType::VlanOr(_) | ValueType::VlanRange => "1".into(),
+        ValueType::Regex => ".*".into(),
+        ValueType::PasswordHash => "$6$salt$hash".into(),
         ValueType::Ipv4IfAddr | ValueType::IpPrefix => "10.0.0.0/24".into(),
         ValueType::Ipv6IfAddr => "2001:db8::1/64".into(),
         ValueType::Rd => "65000:1".into(),
@@ -590,6 +640,26 @@ const SECRET_CHARS: &[char] = &['a', 'b', 'Z', '0', '9', ' ', '"', '\\', '$', '!
 const ANNOTATION_CHARS: &[char] = &[
     'a', 'r', 'X', '1', ' ', ' ', '"', '\\', '\'', '#', ';', '{', '}', '[', ']', '/', '*', '\t',
     'ü', '日',
+];
+
+const CRYPT_CHARS: &[char] = &['a', 'Z', '0', '9', '.', '/'];
+
+/// Community regular expressions as written in `members`.
+const COMMUNITY_PATTERNS: &[&str] = &[
+    "*:*",
+    "^65000:.*$",
+    "65000:1..",
+    "^(65000|65001):[0-9]+$",
+    "target:65000:.*",
+];
+
+/// Regular expressions of login classes (blanks included: they are quoted when printed).
+const REGEXES: &[&str] = &[
+    "^show",
+    "(clear|request)",
+    ".*",
+    "system login",
+    "^(request|start|restart) ",
 ];
 
 /// Names that look like syntax: tags, comment openers, a lone dash.
