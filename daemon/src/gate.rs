@@ -23,7 +23,7 @@
 
 use std::collections::BTreeSet;
 
-use lsys_grammar::typed::ClassLimits;
+use lsys_grammar::typed::{ClassLimits, CommandFilters};
 use lsys_grammar::view::View;
 
 use crate::running::Running;
@@ -58,6 +58,8 @@ pub struct Principal {
     permissions: BTreeSet<String>,
     /// The operator's bounds for the class (`lsys-limits`); `None`s take lsysd's defaults.
     pub limits: ClassLimits,
+    /// The class's `deny-commands` / `allow-commands` expressions.
+    pub commands: CommandFilters,
 }
 
 impl Principal {
@@ -71,6 +73,7 @@ impl Principal {
                 logical_system: None,
                 permissions: ["all".to_string()].into(),
                 limits: ClassLimits::default(),
+                commands: CommandFilters::default(),
             });
         }
         let Some(u) = running.logins.users.get(user) else {
@@ -89,6 +92,7 @@ impl Principal {
             logical_system: c.logical_system.clone(),
             permissions: c.permissions.clone(),
             limits: c.limits,
+            commands: c.command_filters.clone(),
         })
     }
 
@@ -99,6 +103,21 @@ impl Principal {
             .flatten()
             .map(|u| u.name)
             .ok_or(Refused::NoName(uid))
+    }
+
+    /// Whether the class's `deny-commands` refuses an operational command. Junos semantics: the
+    /// expression is matched against the command (keywords in full, as `show route
+    /// forwarding-table`); a command `allow-commands` also matches stays allowed (allow takes
+    /// precedence). `allow-commands` does not widen what the permission flags grant. The
+    /// expressions were checked when the configuration was committed; one that does not
+    /// compile denies nothing.
+    pub fn command_denied(&self, command: &str) -> bool {
+        let matches = |re: &Option<String>| {
+            re.as_deref()
+                .and_then(|r| regex::Regex::new(r).ok())
+                .is_some_and(|r| r.is_match(command))
+        };
+        matches(&self.commands.deny_commands) && !matches(&self.commands.allow_commands)
     }
 
     /// The operator: master level (a class without a logical system, or root).
@@ -285,5 +304,25 @@ mod tests {
             Err(Refused::NotConfigured("ghost".into()))
         );
         assert!(Principal::resolve(&r, 0, "root").unwrap().has("anything"));
+    }
+
+    #[test]
+    fn deny_commands_narrow_and_allow_commands_win() {
+        let r = running(
+            "system { login {
+                class t { logical-system l2; permissions all;
+                          deny-commands \"^(ping|traceroute|show route)\";
+                          allow-commands \"^show route summary$\"; }
+                user tenant { class t; }
+            } }
+            logical-systems { l2 { } }",
+        );
+        let p = Principal::resolve(&r, 2001, "tenant").unwrap();
+        assert!(p.command_denied("ping"));
+        assert!(p.command_denied("show route forwarding-table"));
+        assert!(!p.command_denied("show route summary"));
+        assert!(!p.command_denied("show interfaces"));
+        let root = Principal::resolve(&r, 0, "root").unwrap();
+        assert!(!root.command_denied("ping"));
     }
 }

@@ -351,3 +351,30 @@ fn a_kernel_refusal_is_shown_and_maximum_prefixes_refuses_past_the_limit() {
     );
     assert!(e.contains("operator"), "{e}");
 }
+
+#[test]
+fn deny_commands_keeps_a_class_from_pinging() {
+    let mut r = rig();
+    let mut root = r.inproc.root();
+    r.inproc.load_override(
+        &mut root,
+        &SEED.replace(
+            "permissions all;",
+            "permissions all;\n deny-commands \"^(ping|traceroute)\";\n allow-commands \"^show route summary\";",
+        ),
+    );
+    let mut t = r.inproc.login(2001, "jvetter", Client::Cli);
+    let e = r.inproc.err(
+        &mut t,
+        &format!("ping 10.0.0.14 routing-instance {I} count 1"),
+    );
+    assert_eq!(
+        e,
+        "error: permission denied: 'ping' is denied by login class l2-tenant"
+    );
+    r.inproc.ok(&mut t, "configure private");
+    let e = r.inproc.err(&mut t, "run traceroute 10.0.0.14");
+    assert!(e.contains("is denied by login class l2-tenant"), "{e}");
+    r.inproc.ok(&mut t, "exit");
+    r.inproc.ok(&mut t, "show route summary");
+}

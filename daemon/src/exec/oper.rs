@@ -24,6 +24,27 @@ pub(super) fn run(
 ) -> Reply {
     let name = inv.name();
     let p = &s.principal;
+    // What deny-commands is matched against: the command's keywords in full, then its
+    // arguments as typed (pipes left out).
+    let words = name.split(' ').count();
+    let typed: Vec<&str> = line
+        .split('|')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(words)
+        .collect();
+    let full = if typed.is_empty() {
+        name.clone()
+    } else {
+        format!("{name} {}", typed.join(" "))
+    };
+    if p.command_denied(&full) {
+        return Reply::error(format!(
+            "error: permission denied: '{name}' is denied by login class {}",
+            p.class.as_deref().unwrap_or("-")
+        ));
+    }
     let gate = if name.starts_with("show configuration") {
         p.may_view_configuration()
     } else if name.starts_with("show") {

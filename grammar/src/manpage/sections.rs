@@ -267,10 +267,13 @@ pub(super) fn differences(p: &mut Page) {
          vlan-id none (every lsys domain carries untagged frames: its members are VLAN \
          devices that pop their tags); on routing instances vrf-import, vrf-export, \
          vrf-target import, export and auto, and vrf-table-label (meaningful once lsys has \
-         MPLS); on login classes idle-timeout, allow-commands, deny-commands, \
-         allow-configuration and deny-configuration (stored, not enforced: the permission \
-         flags are), and on users authentication (lsys users are Unix users, authenticated \
+         MPLS); on login classes idle-timeout, allow-configuration and deny-configuration \
+         (stored, not enforced: the permission flags are), and on users authentication (lsys users are Unix users, authenticated \
          by the kernel; lsysd sets no password or key).",
+        "deny-commands refuses the operational commands it matches (the command's keywords \
+         in full, then its arguments as typed; also through run), unless allow-commands \
+         matches them too (allow wins, as in Junos). allow-commands does not grant what the \
+         permission flags do not.",
         "Refused at commit as not supported yet: instance-type other than vrf and \
          virtual-router (instance-type forwarding is not supported yet), bridge-domain \
          vlan-id all, a static next-hop or qualified-next-hop naming an interface (next-hop \

@@ -28,7 +28,8 @@ pub struct LoginClass {
     #[serde(default)]
     pub idle_timeout: Option<u32>,
     /// `allow-commands "RE"`, `deny-commands "RE"`, `allow-configuration "RE"`,
-    /// `deny-configuration "RE"`: stored, not applied by lsysd yet (lsys.conf(5)).
+    /// `deny-configuration "RE"`: lsysd's gate applies deny-commands (with allow-commands
+    /// as its exception); the configuration expressions are stored only (lsys.conf(5)).
     #[serde(default)]
     pub command_filters: CommandFilters,
 }
