@@ -111,6 +111,7 @@ echo "$out" | sed 's/^/  | /'
 has "$out" "Logical interface irb.4 (Index " "Flags: Up" "Input packets : " "Protocol inet, MTU: " \
     "Destination: 10.0.0.0/31, Local: 10.0.0.0"
 hasnt "$out" "eth1" "irb.30"
+has "$(tenant "show interfaces irb.4 extensive")" "Traffic statistics:" "Input  bytes  :" "Output errors:"
 
 step "isolation: l3's address is unreachable from l2's VRF; l3's instance is not l2's to name"
 has "$(op "set cli logical-system l3; ping 10.99.0.2 routing-instance blue count 1")" "1 packets received"

@@ -49,7 +49,7 @@ pub(super) fn interfaces(core: &Core, s: &Session, inv: &Invocation, display: &D
             Err(e) => return Reply::error(format!("error: kernel: {e}")),
         };
         let live = live.read().unwrap_or_else(|e| e.into_inner());
-        return show::detail::detail(&view, &live.state, &counters, name)
+        return show::detail::detail(&view, &live.state, &counters, name, inv.has("extensive"))
             .map(Reply::ok)
             .unwrap_or_else(|e| Reply::error(format!("error: {e}")));
     }

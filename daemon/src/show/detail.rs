@@ -20,7 +20,9 @@
 //! ```
 //! The irb pseudo-device has no kernel device of its own: its header carries no state. The
 //! rows and what a view may see are those of `show interfaces terse` (same filters, same
-//! `device NAME not found`); counters come from a fresh link dump.
+//! `device NAME not found`); counters come from a fresh link dump. `extensive` replaces the
+//! two packet lines with Junos's traffic statistics and error blocks (bytes, packets, errors,
+//! drops), without the rate column.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -39,13 +41,40 @@ fn mac(m: [u8; 6]) -> String {
         .join(":")
 }
 
-fn counters_of(out: &mut String, indent: &str, c: Option<&Counters>) {
+fn counters_of(out: &mut String, indent: &str, c: Option<&Counters>, extensive: bool) {
     let c = c.copied().unwrap_or_default();
-    let _ = writeln!(out, "{indent}Input packets : {}", c.rx_packets);
-    let _ = writeln!(out, "{indent}Output packets: {}", c.tx_packets);
+    if !extensive {
+        let _ = writeln!(out, "{indent}Input packets : {}", c.rx_packets);
+        let _ = writeln!(out, "{indent}Output packets: {}", c.tx_packets);
+        return;
+    }
+    // Junos's extensive layout, without the rate column (lsys samples no rates).
+    let _ = writeln!(out, "{indent}Traffic statistics:");
+    let _ = writeln!(out, "{indent} Input  bytes  : {:>20}", c.rx_bytes);
+    let _ = writeln!(out, "{indent} Output bytes  : {:>20}", c.tx_bytes);
+    let _ = writeln!(out, "{indent} Input  packets: {:>20}", c.rx_packets);
+    let _ = writeln!(out, "{indent} Output packets: {:>20}", c.tx_packets);
+    let _ = writeln!(out, "{indent}Input errors:");
+    let _ = writeln!(
+        out,
+        "{indent}  Errors: {}, Drops: {}",
+        c.rx_errors, c.rx_dropped
+    );
+    let _ = writeln!(out, "{indent}Output errors:");
+    let _ = writeln!(
+        out,
+        "{indent}  Errors: {}, Drops: {}",
+        c.tx_errors, c.tx_dropped
+    );
 }
 
-fn unit_block(out: &mut String, u: &UnitRow, live: &LiveState, counters: &BTreeMap<u32, Counters>) {
+fn unit_block(
+    out: &mut String,
+    u: &UnitRow,
+    live: &LiveState,
+    counters: &BTreeMap<u32, Counters>,
+    extensive: bool,
+) {
     let dev = live.by_name(&u.name);
     match dev {
         Some(d) => {
@@ -61,7 +90,12 @@ fn unit_block(out: &mut String, u: &UnitRow, live: &LiveState, counters: &BTreeM
         _ => "Down",
     };
     let _ = writeln!(out, "    Flags: {flags}");
-    counters_of(out, "    ", dev.and_then(|d| counters.get(&d.index)));
+    counters_of(
+        out,
+        "    ",
+        dev.and_then(|d| counters.get(&d.index)),
+        extensive,
+    );
     for (proto, addrs) in &u.families {
         match (proto, dev) {
             (Proto::Inet | Proto::Inet6 | Proto::Bridge, Some(d)) => {
@@ -88,12 +122,13 @@ fn unit_block(out: &mut String, u: &UnitRow, live: &LiveState, counters: &BTreeM
     }
 }
 
-/// `show interfaces [NAME]` as text.
+/// `show interfaces [NAME] [extensive]` as text.
 pub fn detail(
     view: &[VisiblePhysical],
     live: &LiveState,
     counters: &BTreeMap<u32, Counters>,
     name: Option<&str>,
+    extensive: bool,
 ) -> Result<String, ShowError> {
     let t = collect(view, live, name)?;
     let mut out = String::new();
@@ -122,7 +157,7 @@ pub fn detail(
                         let m = mac(m);
                         let _ = writeln!(out, "  Current address: {m}, Hardware address: {m}");
                     }
-                    counters_of(&mut out, "  ", c);
+                    counters_of(&mut out, "  ", c, extensive);
                 }
                 _ => {
                     let _ = writeln!(out, "Physical interface: {}", p.name);
@@ -133,7 +168,7 @@ pub fn detail(
             if !t.logical_only {
                 out.push('\n');
             }
-            unit_block(&mut out, u, live, counters);
+            unit_block(&mut out, u, live, counters, extensive);
         }
     }
     Ok(out)
@@ -171,15 +206,28 @@ mod tests {
                 ..Counters::default()
             },
         )]);
-        let text = detail(&view, &live, &counters, Some("irb.4")).unwrap();
+        let text = detail(&view, &live, &counters, Some("irb.4"), false).unwrap();
         assert_eq!(
             text,
             "  Logical interface irb.4 (Index 12)\n    Flags: Up\n    Input packets : 310\n    \
              Output packets: 298\n    Protocol inet, MTU: 1500\n      Addresses\n        \
              Destination: 10.0.0.0/31, Local: 10.0.0.0\n    Protocol multiservice\n"
         );
+        let ext = detail(&view, &live, &counters, Some("irb.4"), true).unwrap();
+        assert!(
+            ext.contains("    Traffic statistics:\n     Input  bytes  :                    0\n"),
+            "{ext}"
+        );
+        assert!(
+            ext.contains("     Input  packets:                  310\n"),
+            "{ext}"
+        );
+        assert!(
+            ext.contains("    Output errors:\n      Errors: 0, Drops: 0\n"),
+            "{ext}"
+        );
         assert_eq!(
-            detail(&view, &live, &counters, Some("irb.9")),
+            detail(&view, &live, &counters, Some("irb.9"), false),
             Err(ShowError::NoDevice("irb.9".into()))
         );
     }
