@@ -149,7 +149,7 @@ fn root_statements(out: &mut String, ports: usize) {
         );
     }
     out.push_str(
-        "}\nrouting-options {\n    autonomous-system 65000;\n    router-id 192.0.2.1;\n}\n",
+        "}\nrouting-options {\n    router-id 192.0.2.1;\n    autonomous-system 65000;\n}\n",
     );
 }
 

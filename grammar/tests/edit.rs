@@ -209,6 +209,6 @@ fn merge_follows_set_semantics() {
     );
     assert_eq!(
         show(&t),
-        "set routing-options autonomous-system 1\nset routing-options static route 10.0.0.0/8 discard"
+        "set routing-options static route 10.0.0.0/8 discard\nset routing-options autonomous-system 1"
     );
 }

@@ -126,15 +126,15 @@ routing-options { autonomous-system 65000; }
     holds(
         text,
         &[
-            "autonomous-system 65000;",
-            "router-id 1.1.1.1;",
             "maximum-prefixes 10;",
+            "router-id 1.1.1.1;",
+            "autonomous-system 65000;",
         ],
     );
     // The other order.
     holds(
         &text.replace("[ a b ]", "[ b a ]"),
-        &["autonomous-system 65000;", "router-id 2.2.2.2;"],
+        &["router-id 2.2.2.2;", "autonomous-system 65000;"],
     );
 }
 
@@ -270,8 +270,8 @@ logical-systems {
         text,
         &[
             "l2 {",
-            "autonomous-system 65000;",
             "router-id 10.0.0.1;",
+            "autonomous-system 65000;",
             "l3 {",
             "autonomous-system 65000;",
         ],
