@@ -8,26 +8,15 @@ use lsys_grammar::cli::Invocation;
 use lsys_grammar::typed;
 use lsys_netlink::live::KernelRoute;
 
+use super::json_reply as json;
 use super::{Display, Reply};
 use crate::core::Core;
+use crate::routing::config::MAIN_TABLE;
 use crate::session::Session;
 use crate::show::{self, forwarding, visible, TableRef};
 
-/// The kernel's main table: the root's master instance.
-const MAIN_TABLE: u32 = 254;
-
-fn json(v: serde_json::Value) -> Reply {
-    Reply::ok(format!(
-        "{}\n",
-        serde_json::to_string_pretty(&v).unwrap_or_default()
-    ))
-}
-
 fn intent(core: &Core) -> Result<std::sync::Arc<typed::Intent>, Box<Reply>> {
-    core.running
-        .get()
-        .intent()
-        .map_err(|e| Box::new(Reply::error(format!("error: running configuration: {e}"))))
+    super::running_intent(core).map_err(|e| Box::new(Reply::error(e)))
 }
 
 /// `show interfaces [NAME] terse`.

@@ -165,6 +165,24 @@ impl Reply {
     }
 }
 
+/// A JSON value as a reply (`| display json`).
+pub(super) fn json_reply(v: serde_json::Value) -> Reply {
+    Reply::ok(format!(
+        "{}\n",
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    ))
+}
+
+/// The typed view of the running configuration, or the error line to answer with.
+pub(super) fn running_intent(
+    core: &Core,
+) -> Result<std::sync::Arc<lsys_grammar::typed::Intent>, String> {
+    core.running
+        .get()
+        .intent()
+        .map_err(|e| format!("error: running configuration: {e}"))
+}
+
 /// How a command's output is to be displayed (`| display set`, `| display json`, `| compare`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Display {

@@ -18,6 +18,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use lsys_grammar::cli::Invocation;
+use lsys_grammar::typed::Intent;
 use lsys_netlink::icmp::{self, PingSpec, TraceSpec};
 
 use super::{Producer, Reply, Sink};
@@ -36,12 +37,12 @@ fn not_found(r: &str) -> String {
 }
 
 /// The VRF device to bind to (`None`: the main table, the operator's master instance).
-fn device(core: &Core, s: &Session, instance: Option<&str>) -> Result<Option<String>, String> {
-    let intent = core
-        .running
-        .get()
-        .intent()
-        .map_err(|e| format!("error: running configuration: {e}"))?;
+fn device(
+    core: &Core,
+    intent: &Intent,
+    s: &Session,
+    instance: Option<&str>,
+) -> Result<Option<String>, String> {
     let ls = s.view.logical_system();
     let scope = match ls {
         None => Some(&intent.root),
@@ -80,15 +81,10 @@ fn device(core: &Core, s: &Session, instance: Option<&str>) -> Result<Option<Str
 
 /// A tenant may only send from an address of its own logical system's interfaces: the
 /// kernel would let a VRF-bound socket use any local address, another tenant's included.
-fn own_source(core: &Core, s: &Session, source: Option<IpAddr>) -> Result<(), String> {
+fn own_source(intent: &Intent, s: &Session, source: Option<IpAddr>) -> Result<(), String> {
     let (Some(ls), Some(a)) = (s.principal.logical_system.as_deref(), source) else {
         return Ok(());
     };
-    let intent = core
-        .running
-        .get()
-        .intent()
-        .map_err(|e| format!("error: running configuration: {e}"))?;
     let mine = intent.logical_systems.get(ls).is_some_and(|sc| {
         sc.interfaces.iter().flat_map(|i| &i.units).any(|u| {
             u.inet.iter().any(|n| IpAddr::V4(n.addr()) == a)
@@ -174,7 +170,8 @@ pub(super) fn ping(core: &Core, s: &Session, inv: &Invocation) -> Reply {
 
 fn ping_spec(core: &Core, s: &Session, inv: &Invocation) -> Result<PingSpec, String> {
     let target = target(inv)?;
-    let device = device(core, s, inv.arg("routing-instance"))?;
+    let intent = super::running_intent(core)?;
+    let device = device(core, &intent, s, inv.arg("routing-instance"))?;
     // Everyone but root is bounded (a tenant, and any other local user).
     let tenant = s.principal.uid != 0;
     let rapid = inv.has("rapid");
@@ -208,7 +205,7 @@ fn ping_spec(core: &Core, s: &Session, inv: &Invocation) -> Result<PingSpec, Str
         }
     }
     let source = number(inv, "source")?;
-    own_source(core, s, source)?;
+    own_source(&intent, s, source)?;
     Ok(PingSpec {
         target,
         device,
@@ -228,7 +225,11 @@ pub(super) fn traceroute(core: &Core, s: &Session, inv: &Invocation) -> Reply {
         Ok(t) => t,
         Err(e) => return Reply::error(e),
     };
-    let device = match device(core, s, inv.arg("routing-instance")) {
+    let intent = match super::running_intent(core) {
+        Ok(i) => i,
+        Err(e) => return Reply::error(e),
+    };
+    let device = match device(core, &intent, s, inv.arg("routing-instance")) {
         Ok(d) => d,
         Err(e) => return Reply::error(e),
     };
@@ -236,7 +237,7 @@ pub(super) fn traceroute(core: &Core, s: &Session, inv: &Invocation) -> Reply {
         Ok(a) => a,
         Err(e) => return Reply::error(e),
     };
-    if let Err(e) = own_source(core, s, source) {
+    if let Err(e) = own_source(&intent, s, source) {
         return Reply::error(e);
     }
     let mut wait = match seconds(inv, "wait") {

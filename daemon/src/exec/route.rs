@@ -12,8 +12,9 @@ use lsys_fib::render;
 use lsys_fib::view::{DestFilter, Query, TableView};
 use lsys_fib::{Family, Protocol};
 use lsys_grammar::cli::Invocation;
+use lsys_grammar::typed::Intent;
 
-use super::{Display, Reply};
+use super::{json_reply as json, Display, Reply};
 use crate::core::Core;
 use crate::session::Session;
 use crate::show::{visible, TableRef};
@@ -44,15 +45,10 @@ fn shown_name(visible: &str, family: Family) -> String {
     format!("{prefix}{}", family.table_name(base))
 }
 
-fn seen_tables(core: &Core, s: &Session) -> Result<Vec<Seen>, String> {
-    let intent = core
-        .running
-        .get()
-        .intent()
-        .map_err(|e| format!("error: running configuration: {e}"))?;
+fn seen_tables(intent: &Intent, s: &Session) -> Vec<Seen> {
     let mut out = Vec::new();
     for family in [Family::Inet, Family::Inet6] {
-        for t in visible::tables(&intent, s.view.logical_system()) {
+        for t in visible::tables(intent, s.view.logical_system()) {
             out.push(Seen {
                 key: key_of(&t.table),
                 family,
@@ -69,7 +65,7 @@ fn seen_tables(core: &Core, s: &Session) -> Result<Vec<Seen>, String> {
         (base.to_string(), name.ends_with("inet6.0"))
     };
     out.sort_by_key(|t| order(&t.name));
-    Ok(out)
+    out
 }
 
 fn protocol(word: &str) -> Option<Protocol> {
@@ -121,10 +117,11 @@ pub(super) fn show_route(
     let Some(rib) = &core.rib else {
         return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
     };
-    let mut seen = match seen_tables(core, s) {
-        Ok(t) => t,
+    let intent = match super::running_intent(core) {
+        Ok(i) => i,
         Err(e) => return Reply::error(e),
     };
+    let mut seen = seen_tables(&intent, s);
     if let Some(t) = inv.arg("table") {
         seen.retain(|x| x.name.starts_with(t));
         if seen.is_empty() {
@@ -160,15 +157,10 @@ pub(super) fn show_route(
     };
     let now = core.now();
     if summary {
-        let intent = core.running.get().intent().ok();
-        let ro = intent.as_ref().map(|i| match s.view.logical_system() {
-            Some(ls) => i
-                .logical_systems
-                .get(ls)
-                .map(|sc| sc.routing_options.clone())
-                .unwrap_or_default(),
-            None => i.root.routing_options.clone(),
-        });
+        let ro = match s.view.logical_system() {
+            Some(ls) => intent.logical_systems.get(ls).map(|sc| &sc.routing_options),
+            None => Some(&intent.root.routing_options),
+        };
         let (asn, rid) = ro.map_or((None, None), |r| (r.autonomous_system, r.router_id));
         return match display {
             Display::Json => json(render::summary_json(asn, rid, &views)),
@@ -190,13 +182,6 @@ pub(super) fn show_route(
         _ if inv.has("extensive") => Reply::streamed(render::extensive(&views, now)),
         _ => Reply::streamed(render::routes(&views, now)),
     }
-}
-
-fn json(v: serde_json::Value) -> Reply {
-    Reply::ok(format!(
-        "{}\n",
-        serde_json::to_string_pretty(&v).unwrap_or_default()
-    ))
 }
 
 #[cfg(test)]

@@ -222,12 +222,7 @@ impl Actor {
     /// One step: interfaces, a resync, a slice to the writer, or a slice selected.
     fn work(&mut self) {
         if self.flags.links.swap(false, Ordering::SeqCst) {
-            let state = self
-                .live
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .state
-                .clone();
+            let state = self.live_state();
             self.set_connected(&state);
             return;
         }
@@ -235,12 +230,7 @@ impl Actor {
             return;
         }
         if self.in_flight == 0 && self.flags.resync.swap(false, Ordering::SeqCst) {
-            let state = self
-                .live
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .state
-                .clone();
+            let state = self.live_state();
             if let Err(e) = self.adopt(&state) {
                 tracing::warn!(error = %e, "cannot read the kernel's routes for a resync");
             }
@@ -260,6 +250,15 @@ impl Actor {
             }
             self.queue.extend(p.fib);
         }
+    }
+
+    /// A copy of the link state the kernel watcher keeps (not held while the RIB works).
+    fn live_state(&self) -> LiveState {
+        self.live
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .state
+            .clone()
     }
 
     /// Hands a slice to the writer; ops for a table with no kernel table are refused here.
