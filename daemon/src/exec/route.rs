@@ -56,16 +56,18 @@ fn seen_tables(intent: &Intent, s: &Session) -> Vec<Seen> {
             });
         }
     }
-    // Junos order: each instance's inet.0 and inet6.0 side by side, the master first.
-    let order = |name: &str| {
-        let base = name
-            .strip_suffix(".inet.0")
-            .or_else(|| name.strip_suffix(".inet6.0"))
-            .unwrap_or("");
-        (base.to_string(), name.ends_with("inet6.0"))
-    };
-    out.sort_by_key(|t| order(&t.name));
+    out.sort_by_key(|t| table_order(&t.name));
     out
+}
+
+/// Junos order: each instance's inet.0 and inet6.0 side by side, the master first; a logical
+/// system's tables (`l2/inet.0`, `l2/CUST.inet.0`) after the root's, in the same order.
+fn table_order(name: &str) -> (String, bool) {
+    let base = name
+        .strip_suffix("inet.0")
+        .or_else(|| name.strip_suffix("inet6.0"))
+        .unwrap_or(name);
+    (base.to_string(), name.ends_with("inet6.0"))
 }
 
 fn protocol(word: &str) -> Option<Protocol> {
@@ -187,6 +189,32 @@ pub(super) fn show_route(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_in_junos_order() {
+        let mut names = vec![
+            "l2/CUST.inet.0",
+            "l2/inet6.0",
+            "CUST.inet6.0",
+            "l2/inet.0",
+            "inet6.0",
+            "CUST.inet.0",
+            "inet.0",
+        ];
+        names.sort_by_key(|n| table_order(n));
+        assert_eq!(
+            names,
+            [
+                "inet.0",
+                "inet6.0",
+                "CUST.inet.0",
+                "CUST.inet6.0",
+                "l2/inet.0",
+                "l2/inet6.0",
+                "l2/CUST.inet.0"
+            ]
+        );
+    }
 
     #[test]
     fn table_names_as_junos_prints_them() {
