@@ -11,31 +11,9 @@ use lsys_grammar::typed::{
 };
 use lsys_grammar::validate::validate;
 
-fn tree(text: &str) -> Node {
-    curly::read(text, ROOT).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
+mod common;
 
-/// `text` (written as lsys prints it) reads and prints back unchanged, in curly and in set
-/// form; the tree read from the set lines is the same tree.
-fn round_trip(text: &str) -> Node {
-    let t = tree(text);
-    assert_eq!(print::curly(&t), text.trim_start_matches('\n'));
-    let lines = print::set_lines(&t, &[]).join("\n");
-    let again = set::read(&lines, ROOT).unwrap_or_else(|e| panic!("{e}\n{lines}"));
-    assert_eq!(again, t, "set form:\n{lines}");
-    t
-}
-
-/// (path, statement, message) of every commit error.
-fn errors(t: &Node) -> Vec<(String, String, String)> {
-    validate(t)
-        .err()
-        .map(|e| e.0)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| (e.path.join(" "), e.statement, e.message))
-        .collect()
-}
+use common::{commit_errors as errors, round_trip, tree};
 
 fn has_error(t: &Node, path: &str, statement: &str, message: &str) {
     let all = errors(t);

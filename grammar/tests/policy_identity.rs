@@ -12,8 +12,11 @@ use lsys_grammar::tree::Node;
 use lsys_grammar::typed::{
     intent, CommunityAction, CommunityOp, PolicyAction, RouteFilter, RouteFilterMatch,
 };
-use lsys_grammar::validate::validate;
 use lsys_grammar::view::{set_words, View};
+
+mod common;
+
+use common::{commit_errors, tree};
 
 /// The usual "no default, nothing longer than /24" bogon term.
 const BOGONS: &str = "\
@@ -34,10 +37,6 @@ const BOGON_SET: &str = "\
 set policy-options policy-statement IMPORT term bogons from route-filter 0.0.0.0/0 exact
 set policy-options policy-statement IMPORT term bogons from route-filter 0.0.0.0/0 prefix-length-range /25-/32
 set policy-options policy-statement IMPORT term bogons then reject";
-
-fn tree(text: &str) -> Node {
-    curly::read(text, ROOT).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
 
 fn set_text(t: &Node) -> String {
     print::set_lines(t, &[]).join("\n")
@@ -265,17 +264,6 @@ fn match_types_and_operations_take_unambiguous_prefixes_on_the_command_line() {
          set policy-options policy-statement P term t then community add Y\n\
          set policy-options policy-statement P term t then reject"
     );
-}
-
-/// (path, statement, message) of every commit error.
-fn commit_errors(t: &Node) -> Vec<(String, String, String)> {
-    validate(t)
-        .err()
-        .map(|e| e.0)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| (e.path.join(" "), e.statement, e.message))
-        .collect()
 }
 
 #[test]
