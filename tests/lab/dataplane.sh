@@ -8,21 +8,7 @@
 set -euo pipefail
 CONF=$(realpath -e "$1")
 TENANT=$2
-ST=/tmp/lsys-state
-SOCK=/tmp/lsysd.sock
-export LSYS_SOCKET=$SOCK
-step() { echo "step: $*"; }
-fail() {
-    echo "FAIL: $*"
-    echo "--- lsysd log"; cat /tmp/lsysd*.log 2>/dev/null | tail -40
-    exit 1
-}
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-has() { # has TEXT PATTERN...: every fixed-string PATTERN occurs in TEXT
-    local text=$1; shift
-    for p in "$@"; do [[ $text == *"$p"* ]] || fail "expected '$p' in: $text"; done
-}
+. "$(dirname "$(realpath "$0")")/lib.sh"
 if command -v ping >/dev/null; then PING=(ping); else PING=(busybox ping); fi
 vping() { ip vrf exec vrf1000 "${PING[@]}" -c 1 -W 5 "$1" >/dev/null || fail "no answer from $1 through vrf1000"; }
 kernel() { # everything lsys could have touched, for before/after comparisons
@@ -40,16 +26,6 @@ same_kernel() { # same_kernel BEFORE WHAT: fails with the difference when the ke
     cmp -s /tmp/kernel.before /tmp/kernel.now || fail "$2: $(diff /tmp/kernel.before /tmp/kernel.now)"
 }
 
-LOGN=0
-start_lsysd() {
-    LOGN=$((LOGN + 1))
-    LSYSD_LOG=info lsysd --state-dir "$ST" --socket "$SOCK" </dev/null 2>"/tmp/lsysd$LOGN.log" &
-    LSYSD=$!
-    for _ in $(seq 200); do [[ -S $SOCK ]] && lsys -c "show version" >/dev/null 2>&1 && return; sleep 0.05; done
-    fail "lsysd did not start"
-}
-stop_lsysd() { kill "$LSYSD"; wait "$LSYSD" 2>/dev/null || true; rm -f "$SOCK"; }
-op() { lsys -c "$1" 2>&1; }
 batch() { lsys 2>&1; }  # commands on stdin, one per line
 circuit7() { # circuit7 PORT [INSTANCE-STATEMENTS...]: commits a circuit on PORT unit 7 (irb.7) in l2
     local port=$1; shift
@@ -65,7 +41,6 @@ circuit7() { # circuit7 PORT [INSTANCE-STATEMENTS...]: commits a circuit on PORT
         echo commit
     } | batch || true
 }
-tenant() { setpriv --reuid "$TENANT" --regid "$(id -g "$TENANT")" --clear-groups lsys -c "$1" 2>&1; }
 terse_until() { # terse_until PATTERN: waits (≤ 10 s) until the tenant's terse output matches
     local out
     for _ in $(seq 100); do
