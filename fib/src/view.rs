@@ -90,6 +90,28 @@ pub struct RouteView {
     pub fib: FibState,
 }
 
+impl TableView {
+    /// Renames every interface the table's next hops name (`rename` returns the new name, or
+    /// `None` to keep it): the daemon shows a Junos port's name instead of its Linux device.
+    pub fn rename_interfaces(&mut self, rename: impl Fn(&str) -> Option<String>) {
+        let hops = self
+            .dests
+            .iter_mut()
+            .flat_map(|d| &mut d.routes)
+            .flat_map(|r| &mut r.next_hops);
+        for h in hops {
+            if let NextHopView::Interface { ifname }
+            | NextHopView::Local { ifname }
+            | NextHopView::Gateway { ifname, .. } = h
+            {
+                if let Some(new) = rename(ifname) {
+                    *ifname = new;
+                }
+            }
+        }
+    }
+}
+
 /// One next-hop line of a route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "type")]

@@ -27,8 +27,11 @@ pub enum ValueType {
     LsName,
     /// A routing-instance name: at most 128 characters, not `default`, none of `!@#$%^&*,+<>:;`.
     InstanceName,
-    /// A Linux network device name (at most 15 characters, no `.`, `/`, `:`).
+    /// An interface name: a Linux network device name (at most 15 characters, no `.`, `/`,
+    /// `:`) or a Junos port name (`ge-0/0/1`, `xe-1/0/0:2`) that `linux-name` maps to one.
     Ifname,
+    /// A Linux network device name only (`linux-name eth1`).
+    LinuxIfname,
     /// An interface unit `NAME.UNIT`; `NAME` alone is unit 0 (`NAME.0`), as in Junos.
     UnitName,
     /// A next hop that is an address or an interface unit (`10.0.0.1`, `irb.100`; `NAME`
@@ -97,6 +100,7 @@ impl ValueType {
             ("ls-name", None) => ValueType::LsName,
             ("instance-name", None) => ValueType::InstanceName,
             ("ifname", None) => ValueType::Ifname,
+            ("linux-ifname", None) => ValueType::LinuxIfname,
             ("unit-name", None) => ValueType::UnitName,
             ("ipv4", None) => ValueType::Ipv4,
             ("ip", None) => ValueType::Ip,
@@ -157,6 +161,7 @@ impl ValueType {
             ValueType::Hostname => "<hostname>",
             ValueType::InstanceName => "<instance-name>",
             ValueType::Ifname => "<interface-name>",
+            ValueType::LinuxIfname => "<device>",
             ValueType::UnitName => "<interface>",
             ValueType::IpOrUnit => "<next-hop>",
             ValueType::Ipv4 | ValueType::Ip => "<address>",
@@ -212,12 +217,13 @@ impl ValueType {
                     && raw.len() <= 255
                     && raw
                         .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
                 ok.then(|| raw.to_string())
                     .ok_or_else(|| format!("invalid host name: {raw}"))
             }
             ValueType::InstanceName => instance_name(raw),
             ValueType::Ifname => ifname(raw),
+            ValueType::LinuxIfname => linux_ifname(raw),
             ValueType::UnitName => unit_name(raw),
             ValueType::IpOrUnit => match raw.parse::<IpAddr>() {
                 Ok(a) => Ok(a.to_string()),
@@ -497,14 +503,52 @@ fn instance_name(raw: &str) -> Result<String, String> {
 }
 
 fn ifname(raw: &str) -> Result<String, String> {
+    if is_junos_port(raw) {
+        return Ok(raw.to_string());
+    }
+    linux_ifname(raw).map_err(|_| {
+        format!(
+            "invalid interface name: {raw} (a Linux device name of at most 15 letters, digits, \
+             '-' or '_', or a Junos port name such as ge-0/0/1)"
+        )
+    })
+}
+
+/// A Linux network device name as lsys accepts it (a subset of what the kernel allows).
+fn linux_ifname(raw: &str) -> Result<String, String> {
     let ok = !raw.is_empty()
         && raw.len() <= 15
         && raw
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     ok.then(|| raw.to_string()).ok_or_else(|| {
-        format!("invalid interface name: {raw} (at most 15 letters, digits, '-' or '_')")
+        format!("invalid device name: {raw} (at most 15 letters, digits, '-' or '_')")
     })
+}
+
+/// Whether `name` is a Junos port name: a type of two to four lower-case letters, then
+/// FPC/PIC/port numbers and an optional `:channel` (`ge-0/0/1`, `xe-1/2/3:1`, `et-0/0/48:3`).
+/// Such a name cannot be a Linux device (it has a `/`): `linux-name` says which device it is.
+pub fn is_junos_port(name: &str) -> bool {
+    let Some((kind, rest)) = name.split_once('-') else {
+        return false;
+    };
+    let rest = match rest.split_once(':') {
+        Some((port, channel))
+            if !channel.is_empty() && channel.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            port
+        }
+        Some(_) => return false,
+        None => rest,
+    };
+    let numbers: Vec<&str> = rest.split('/').collect();
+    (2..=4).contains(&kind.len())
+        && kind.bytes().all(|b| b.is_ascii_lowercase())
+        && numbers.len() == 3
+        && numbers
+            .iter()
+            .all(|n| (1..=3).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `NAME.UNIT`, or `NAME` alone for unit 0.
@@ -717,6 +761,23 @@ mod tests {
         assert!(ValueType::InstanceName.parse("a:b").is_err());
         assert!(ValueType::InstanceName.parse(&"x".repeat(129)).is_err());
         assert!(ValueType::Ifname.parse("averyveryverylongname").is_err());
+        assert!(ValueType::LinuxIfname.parse("ge-0/0/1").is_err());
+        for (name, port) in [
+            ("ge-0/0/0", true),
+            ("xe-1/2/3:1", true),
+            ("et-0/0/10", true),
+            ("eth1", false),
+            ("ge-0/0", false),
+            ("ge-0/0/0:", false),
+            ("10.0.0.0/8", false),
+        ] {
+            assert_eq!(is_junos_port(name), port, "{name}");
+            assert_eq!(
+                ValueType::Ifname.parse(name).is_ok(),
+                port || name == "eth1",
+                "{name}"
+            );
+        }
         assert!(ValueType::HoldTime.parse("2").is_err());
         assert!(ValueType::Community.parse("70000:1").is_err());
         assert!(ValueType::Rd.parse("65000").is_err());

@@ -309,3 +309,63 @@ fn routing_tables_of_both_families_pass() {
         )]
     );
 }
+
+/// Junos port names reach Linux through the root's `linux-name`: each such name needs one,
+/// and a device carries one interface.
+#[test]
+fn junos_port_names_need_a_linux_device() {
+    let text = "interfaces {
+            ge-0/0/0 { linux-name eth1; }
+            ge-0/0/1 { mtu 9000; }
+            xe-1/0/0:2 { linux-name eth1; }
+            ge-0/0/3 { linux-name eth4; }
+            eth4 { mtu 1500; }
+            ge-0/0/5 { linux-name irb; }
+        }
+        logical-systems { l2 { interfaces {
+            ge-0/0/0 { unit 4 { vlan-id 4; encapsulation vlan-bridge; } }
+            ge-0/0/7 { unit 4 { vlan-id 4; } linux-name eth7; }
+        } } }";
+    let mut got = triples(&tree(text));
+    got.sort();
+    let mut want: Vec<(String, String, String)> = [
+        (
+            "interfaces",
+            "ge-0/0/1",
+            "interface ge-0/0/1 has no linux-name: name the Linux device that carries it \
+             (set interfaces ge-0/0/1 linux-name DEVICE)",
+        ),
+        (
+            "interfaces ge-0/0/3",
+            "linux-name eth4",
+            "device eth4 is also configured as interface eth4",
+        ),
+        ("interfaces ge-0/0/5", "linux-name irb", "irb is not a port"),
+        (
+            "interfaces xe-1/0/0:2",
+            "linux-name eth1",
+            "device eth1 already carries interface ge-0/0/0",
+        ),
+        (
+            "logical-systems l2 interfaces ge-0/0/7",
+            "linux-name eth7",
+            "linux-name is set at the root: interfaces ge-0/0/7 linux-name",
+        ),
+        (
+            "logical-systems l2 interfaces ge-0/0/7",
+            "unit 4",
+            "interface ge-0/0/7 is not available in this logical system",
+        ),
+    ]
+    .map(|(p, s, m)| (p.to_string(), s.to_string(), m.to_string()))
+    .to_vec();
+    want.sort();
+    assert_eq!(got, want);
+
+    // Mapped, the same ports pass; the tenant's port is the root's.
+    let ok = "interfaces { ge-0/0/0 { linux-name eth1; } xe-1/0/0:2 { linux-name eth2; } }
+        logical-systems { l2 { interfaces {
+            ge-0/0/0 { unit 4 { vlan-id 4; encapsulation vlan-bridge; } }
+        } } }";
+    validate(&tree(ok)).unwrap();
+}

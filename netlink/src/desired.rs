@@ -12,12 +12,14 @@
 //! logical systems by name), other scopes' inner VLANs riding on it; its name avoids every
 //! scope's unit names (`PORT.qO`), so one scope's unit can rename it. A port is configured by
 //! every scope naming it ([`Port::owners`]) and has one MTU (root's, else the first's).
+//! A Junos port name (`ge-0/0/1`) stands for the Linux device the root's `linux-name` gives
+//! it ([`PortMap`]): its unit `ge-0/0/1.4` is the VLAN device `eth1.4`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use ipnet::IpNet;
-use lsys_grammar::typed::{Intent, Scope, UnitRef, Vlan};
+use lsys_grammar::typed::{Intent, PortMap, Scope, UnitRef, Vlan};
 
 /// Linux interface names hold at most 15 bytes (IFNAMSIZ - 1).
 pub const IFNAME_MAX: usize = 15;
@@ -167,14 +169,15 @@ pub const ROOT_LS: &str = "";
 /// Computes the desired devices. `table_of` maps an instance key (`LS/INSTANCE`, or
 /// `LS/master` for a logical system's master instance) to its kernel table id.
 pub fn desired(intent: &Intent, table_of: &dyn Fn(&str) -> u32) -> Result<Desired, DesiredError> {
-    let claimed = claimed_unit_names(intent);
+    let map = PortMap::of(intent);
+    let claimed = claimed_unit_names(intent, &map);
     let mut b = Builder {
-        ports: configured_ports(intent)?,
+        ports: configured_ports(intent, &map)?,
         ..Builder::default()
     };
-    b.scope(ROOT_LS, &intent.root, table_of, &claimed)?;
+    b.scope(ROOT_LS, &intent.root, table_of, &claimed, &map)?;
     for (ls, scope) in &intent.logical_systems {
-        b.scope(ls, scope, table_of, &claimed)?;
+        b.scope(ls, scope, table_of, &claimed, &map)?;
     }
     let mut links: Vec<Link> = b.links.into_values().map(|(_, l)| l).collect();
     links.sort_by_key(|l| (create_rank(l), l.name.clone()));
@@ -198,8 +201,11 @@ pub fn create_rank(l: &Link) -> u8 {
 
 /// Every physical port configured anywhere (not `irb`), with the scopes that name it and its MTU
 /// if one is set (the root's statement wins over a logical system's); `required_by` is filled
-/// later by the VLAN members.
-fn configured_ports(intent: &Intent) -> Result<BTreeMap<String, Port>, DesiredError> {
+/// later by the VLAN members. Ports are named by their Linux device (`map`).
+fn configured_ports(
+    intent: &Intent,
+    map: &PortMap,
+) -> Result<BTreeMap<String, Port>, DesiredError> {
     let mut out: BTreeMap<String, Port> = BTreeMap::new();
     let scopes = std::iter::once((ROOT_LS, &intent.root)).chain(
         intent
@@ -211,23 +217,25 @@ fn configured_ports(intent: &Intent) -> Result<BTreeMap<String, Port>, DesiredEr
         .flat_map(|(ls, s)| s.interfaces.iter().map(move |i| (ls, i)))
         .filter(|(_, i)| i.name != "irb")
     {
-        check_name(&i.name, &format!("interface {}", i.name))?;
-        let port = out.entry(i.name.clone()).or_default();
+        let device = map.device(&i.name);
+        check_name(&device, &format!("interface {}", i.name))?;
+        let port = out.entry(device.into_owned()).or_default();
         port.mtu = port.mtu.or(i.mtu);
         port.owners.insert(ls.into());
     }
     Ok(out)
 }
 
-/// `PORT.N` of every configured unit anywhere (the names an outer QinQ device must avoid).
-fn claimed_unit_names(intent: &Intent) -> BTreeSet<String> {
+/// `DEVICE.N` of every configured unit anywhere (the names an outer QinQ device must avoid).
+fn claimed_unit_names(intent: &Intent, map: &PortMap) -> BTreeSet<String> {
     std::iter::once(&intent.root)
         .chain(intent.logical_systems.values())
         .flat_map(|s| s.interfaces.iter())
         .flat_map(|i| {
+            let device = map.device(&i.name).into_owned();
             i.units
                 .iter()
-                .map(move |u| format!("{}.{}", i.name, u.number))
+                .map(move |u| format!("{device}.{}", u.number))
         })
         .collect()
 }
@@ -277,6 +285,7 @@ impl Builder {
         scope: &Scope,
         table_of: &dyn Fn(&str) -> u32,
         claimed: &BTreeSet<String>,
+        map: &PortMap,
     ) -> Result<(), DesiredError> {
         let ls_label = if ls == ROOT_LS { "root" } else { ls };
         // The VRF (if any) of each L3 unit.
@@ -384,7 +393,7 @@ impl Builder {
                     domain: bd.name.clone(),
                     unit: member.to_string(),
                 };
-                let port = member.interface.clone();
+                let port = map.device(&member.interface).into_owned();
                 check_name(&port, &owner)?;
                 // The unit was found in this scope's interfaces: the scope configures the port.
                 let p = self.ports.entry(port.clone()).or_default();
@@ -427,7 +436,7 @@ impl Builder {
                 self.add(
                     owner,
                     Link {
-                        name: member.to_string(),
+                        name: map.device(&member.to_string()).into_owned(),
                         kind: Kind::Vlan {
                             parent,
                             id,
@@ -555,6 +564,17 @@ mod tests {
         let d = of(&member_off).unwrap();
         assert!(!d.link("eth1.4").unwrap().up);
         assert!(d.link("irb.4").unwrap().up);
+    }
+
+    /// Written with a Junos port name mapped to `eth1`, the seed wants the same devices.
+    #[test]
+    fn a_junos_port_name_is_realized_on_its_linux_device() {
+        let junos = SEED.replace("eth1", "ge-0/0/1").replace(
+            "\"Cloud exchange port\";",
+            "\"Cloud exchange port\";\n        linux-name eth1;",
+        );
+        assert!(junos.contains("linux-name eth1;"), "{junos}");
+        assert_eq!(of(&junos).unwrap(), of(SEED).unwrap());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 # The seed scenario's circuits over a veth "port" (eth1) with the peers in a namespace:
 # `show interfaces terse` as the tenant, pings through the VRF, the peer going down and up in
 # the Link column, foreign objects surviving a commit and a restart, a restart with zero netlink
-# writes, two tenants claiming one irb unit / one VLAN, a missing port. Prints `figure: ...`
+# writes, a Junos port name mapped onto eth1 (same kernel), two tenants claiming one irb unit /
+# one VLAN, a missing port. Prints `figure: ...`
 # lines and ends with DATAPLANE-OK.
 set -euo pipefail
 CONF=$(realpath -e "$1")
@@ -139,6 +140,24 @@ echo "  | $line"
 echo "figure: restart on a converged kernel: $(sed -n 's/.*\(writes=[0-9]*\) \(round_trips=[0-9]*\).*/\1 \2/p' <<<"$line")"
 same_kernel "$before" "the kernel changed across a restart"
 foreign
+
+step "Junos port names: the seed written with ge-0/0/1 (linux-name eth1) is the same kernel"
+before=$(kernel)
+sed 's#eth1#ge-0/0/1#g' "$CONF" >/tmp/junos-seed.conf
+has "$(cat /tmp/junos-seed.conf)" "ge-0/0/1.4"
+out=$(op "configure; load override /tmp/junos-seed.conf; commit" || true)
+has "$out" "interface ge-0/0/1 has no linux-name" "error: configuration check-out failed"
+out=$(op "configure; load override /tmp/junos-seed.conf; set interfaces ge-0/0/1 linux-name eth1; commit")
+has "$out" "commit complete"
+same_kernel "$before" "naming the port ge-0/0/1 changed the kernel"
+out=$(op "show interfaces terse")
+echo "$out" | sed 's/^/  | /'
+has "$out" "ge-0/0/1                up    up" "ge-0/0/1.4              up    up   bridge" "ge-0/0/1.2 "
+hasnt "$out" "eth1"
+has "$(op "show interfaces ge-0/0/1.4")" "Logical interface ge-0/0/1.4"
+out=$(op "configure; load override $CONF; commit")
+has "$out" "commit complete"
+same_kernel "$before" "naming the port eth1 again changed the kernel"
 
 step "restart after a device vanished: reconcile puts it back"
 ip link del irb.2

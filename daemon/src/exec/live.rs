@@ -81,6 +81,7 @@ pub(super) fn forwarding_table(
         Ok(c) => c,
         Err(e) => return Reply::error(format!("error: {e}")),
     };
+    let ports = typed::PortMap::of(&intent);
     let mut tables: Vec<(String, Vec<KernelRoute>)> = Vec::new();
     for (t, _) in chosen {
         let id = match &t.table {
@@ -88,7 +89,10 @@ pub(super) fn forwarding_table(
             TableRef::Instance(key) => allocated[key],
         };
         match kernel.runtime.block_on(lsys_netlink::live::routes(id)) {
-            Ok(routes) => tables.push((t.name.clone(), routes)),
+            Ok(mut routes) => {
+                junos_devices(&mut routes, &ports);
+                tables.push((t.name.clone(), routes))
+            }
             Err(e) => return Reply::error(format!("error: kernel: {e}")),
         }
     }
@@ -97,4 +101,18 @@ pub(super) fn forwarding_table(
         _ => show::forwarding_table(&tables, filter).map(Reply::ok),
     };
     r.unwrap_or_else(|e| Reply::error(format!("error: {e}")))
+}
+
+/// Names a Junos port's devices as configured (`eth1.4` → `ge-0/0/1.4`).
+fn junos_devices(routes: &mut [KernelRoute], ports: &typed::PortMap) {
+    if ports.is_empty() {
+        return;
+    }
+    for dev in routes
+        .iter_mut()
+        .flat_map(|r| &mut r.next_hops)
+        .filter_map(|h| h.dev.as_mut())
+    {
+        *dev = ports.junos(dev).into_owned();
+    }
 }

@@ -12,7 +12,7 @@ use lsys_fib::render;
 use lsys_fib::view::{DestFilter, Query, TableView};
 use lsys_fib::{Family, Protocol};
 use lsys_grammar::cli::Invocation;
-use lsys_grammar::typed::Intent;
+use lsys_grammar::typed::{Intent, PortMap};
 
 use super::{json_reply as json, Display, Reply};
 use crate::core::Core;
@@ -144,11 +144,16 @@ pub(super) fn show_route(
         hidden: inv.has("hidden"),
         routes: !summary,
     };
+    // The RIB knows Linux devices; the user sees Junos port names where the root maps them.
+    let ports = PortMap::of(&intent);
     let views = rib.query(move |rib, _| {
         seen.iter()
             .filter_map(|t| {
                 let mut v = rib.view(&t.key, t.family, &query)?;
                 v.name = t.name.clone();
+                if !ports.is_empty() {
+                    v.rename_interfaces(|dev| Some(ports.junos(dev).into_owned()));
+                }
                 Some(v)
             })
             .collect::<Vec<TableView>>()

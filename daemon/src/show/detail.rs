@@ -75,7 +75,7 @@ fn unit_block(
     counters: &BTreeMap<u32, Counters>,
     extensive: bool,
 ) {
-    let dev = live.by_name(&u.name);
+    let dev = live.by_name(&u.device);
     match dev {
         Some(d) => {
             let _ = writeln!(out, "  Logical interface {} (Index {})", u.name, d.index);
@@ -137,7 +137,7 @@ pub fn detail(
             out.push('\n');
         }
         if !t.logical_only {
-            match (p.status, live.by_name(&p.name)) {
+            match (p.status, live.by_name(&p.device)) {
                 (Some((admin, link)), Some(d)) => {
                     let _ = writeln!(
                         out,
@@ -190,10 +190,12 @@ mod tests {
         live.insert(irb);
         let view = vec![VisiblePhysical {
             name: "irb".into(),
+            device: "irb".into(),
             kind: PhysicalKind::Irb,
             status: false,
             units: vec![VisibleUnit {
                 name: "irb.4".into(),
+                device: "irb.4".into(),
                 unit: 4,
                 protos: vec![Proto::Inet, Proto::Multiservice],
             }],

@@ -27,6 +27,8 @@ const HEADER: &str = "Interface               Admin Link Proto    Local         
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct UnitRow {
     pub name: String,
+    /// The kernel device (a Junos port's unit is its `linux-name`'s).
+    pub device: String,
     pub admin: bool,
     pub link: bool,
     pub families: Vec<(Proto, Vec<IpNet>)>,
@@ -35,6 +37,7 @@ pub(super) struct UnitRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct PhysRow {
     pub name: String,
+    pub device: String,
     /// (admin, link) when the row shows state.
     pub status: Option<(bool, bool)>,
     pub units: Vec<UnitRow>,
@@ -48,7 +51,7 @@ pub(super) struct Terse {
 }
 
 fn unit_row(u: &super::visible::VisibleUnit, live: &LiveState) -> UnitRow {
-    let dev = live.by_name(&u.name);
+    let dev = live.by_name(&u.device);
     let families = u
         .protos
         .iter()
@@ -71,6 +74,7 @@ fn unit_row(u: &super::visible::VisibleUnit, live: &LiveState) -> UnitRow {
         .collect();
     UnitRow {
         name: u.name.clone(),
+        device: u.device.clone(),
         admin: dev.is_none_or(|d| d.admin_up),
         link: dev.is_some_and(|d| d.oper_up),
         families,
@@ -80,11 +84,12 @@ fn unit_row(u: &super::visible::VisibleUnit, live: &LiveState) -> UnitRow {
 /// The physical row, or `None` when its port is absent from the kernel.
 fn phys_row(p: &VisiblePhysical, live: &LiveState) -> Option<PhysRow> {
     let port = match p.kind {
-        PhysicalKind::Port => Some(live.by_name(&p.name)?),
+        PhysicalKind::Port => Some(live.by_name(&p.device)?),
         PhysicalKind::Irb => None,
     };
     Some(PhysRow {
         name: p.name.clone(),
+        device: p.device.clone(),
         status: port.filter(|_| p.status).map(|d| (d.admin_up, d.oper_up)),
         units: p.units.iter().map(|u| unit_row(u, live)).collect(),
     })

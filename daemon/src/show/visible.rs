@@ -13,12 +13,13 @@
 //!   system's, the latter prefixed `LS/` as Junos names logical-system tables.
 //!
 //! lsys names every kernel device after the Junos interface (netlink::desired): the bridge of
-//! `irb.4` is `irb.4`, the VLAN device of `eth1.4` is `eth1.4`, the port `eth1` is `eth1`.
+//! `irb.4` is `irb.4`, the VLAN device of `eth1.4` is `eth1.4`, the port `eth1` is `eth1` — or,
+//! for a Junos port name, after the root's `linux-name` ([`PortMap`]): `ge-0/0/1.4` is `eth1.4`.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use lsys_grammar::typed::{Intent, Scope, Unit};
+use lsys_grammar::typed::{Intent, PortMap, Scope, Unit};
 
 /// The Junos name of the irb pseudo-device.
 pub const IRB: &str = "irb";
@@ -48,8 +49,10 @@ impl Proto {
 /// A logical interface (unit) a view may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisibleUnit {
-    /// Junos name, also the kernel device name: `irb.4`, `eth1.4`.
+    /// Junos name: `irb.4`, `eth1.4`, `ge-0/0/1.4`.
     pub name: String,
+    /// The kernel device: the name itself, or the unit of the port's `linux-name` (`eth1.4`).
+    pub device: String,
     pub unit: u32,
     /// Configured families, in display order.
     pub protos: Vec<Proto>,
@@ -68,6 +71,8 @@ pub enum PhysicalKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisiblePhysical {
     pub name: String,
+    /// The kernel device (see [`VisibleUnit::device`]).
+    pub device: String,
     pub kind: PhysicalKind,
     /// Whether the row shows Admin/Link (the operator's ports); otherwise a bare header row.
     pub status: bool,
@@ -163,6 +168,7 @@ fn unit_protos(u: &Unit, irb: bool) -> Vec<Proto> {
 /// The interfaces `ls` (or the operator, for `None`) may see, in Junos order.
 pub fn interfaces(intent: &Intent, ls: Option<&str>) -> Vec<VisiblePhysical> {
     let operator = ls.is_none();
+    let ports = PortMap::of(intent);
     // name -> (kind, unit number -> unit); the first claim of a unit wins.
     let mut phys: BTreeMap<String, (PhysicalKind, BTreeMap<u32, VisibleUnit>)> = BTreeMap::new();
     for (_, scope) in scopes(intent, ls) {
@@ -183,10 +189,14 @@ pub fn interfaces(intent: &Intent, ls: Option<&str>) -> Vec<VisiblePhysical> {
                 .entry(i.name.clone())
                 .or_insert_with(|| (kind, BTreeMap::new()));
             for u in &i.units {
-                units.entry(u.number).or_insert_with(|| VisibleUnit {
-                    name: format!("{}.{}", i.name, u.number),
-                    unit: u.number,
-                    protos: unit_protos(u, irb),
+                units.entry(u.number).or_insert_with(|| {
+                    let name = format!("{}.{}", i.name, u.number);
+                    VisibleUnit {
+                        device: ports.device(&name).into_owned(),
+                        name,
+                        unit: u.number,
+                        protos: unit_protos(u, irb),
+                    }
                 });
             }
         }
@@ -202,6 +212,7 @@ pub fn interfaces(intent: &Intent, ls: Option<&str>) -> Vec<VisiblePhysical> {
                 .or_insert_with(|| (PhysicalKind::Irb, BTreeMap::new()));
             units.entry(r.unit).or_insert_with(|| VisibleUnit {
                 name: r.to_string(),
+                device: r.to_string(),
                 unit: r.unit,
                 protos: vec![Proto::Multiservice],
             });
@@ -212,6 +223,7 @@ pub fn interfaces(intent: &Intent, ls: Option<&str>) -> Vec<VisiblePhysical> {
         .filter(|(_, (kind, units))| *kind == PhysicalKind::Port || !units.is_empty())
         .map(|(name, (kind, units))| VisiblePhysical {
             status: operator && kind == PhysicalKind::Port,
+            device: ports.device(&name).into_owned(),
             name,
             kind,
             units: units.into_values().collect(),

@@ -248,15 +248,19 @@ fn describe(vt: &ValueType) -> String {
         ValueType::Username => "a Unix user name: at most 32 lowercase letters, digits, _ or -, \
                                 starting with a letter or _"
             .into(),
-        ValueType::Hostname => "a host name of at most 255 letters, digits, - and dots".into(),
+        ValueType::Hostname => "a host name of at most 255 letters, digits, -, _ and dots".into(),
         ValueType::InstanceName => {
             "a routing-instance name of at most 128 characters other than default, no blanks, \
              none of ;{}[]\"#()!@#$%^&*,+<>:"
                 .into()
         }
-        ValueType::Ifname => "a Linux network device name: at most 15 letters, digits, - or _ \
-                              (no / and no .)"
+        ValueType::Ifname => "a Linux network device name (at most 15 letters, digits, - or _), \
+                              or a Junos port name such as ge-0/0/1 or xe-1/0/0:2 that the root's \
+                              interfaces NAME linux-name maps to a device"
             .into(),
+        ValueType::LinuxIfname => {
+            "a Linux network device name: at most 15 letters, digits, - or _".into()
+        }
         ValueType::UnitName => {
             "an interface unit NAME.UNIT, UNIT 0..16385 (NAME alone is NAME.0)".into()
         }

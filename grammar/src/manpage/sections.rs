@@ -208,8 +208,13 @@ pub(super) fn differences(p: &mut Page) {
     p.raw(".SH DIFFERENCES FROM JUNOS");
     p.text("lsys deliberately differs from Junos where Linux or stable output asks for it:");
     for item in [
-        "Interfaces are Linux network device names (eth1, irb, bond0): at most 15 characters, \
-         letters, digits, - and _, no / and no . as in ge-0/0/1. A unit is NAME.UNIT.",
+        "Interfaces are Linux network devices. A configuration may name them as Linux does \
+         (eth1, bond0: at most 15 letters, digits, - and _) or as Junos does (ge-0/0/1, \
+         xe-1/0/0:2); a Junos port name needs the root's interfaces NAME linux-name DEVICE \
+         (lsys's own statement, operator only, at the root only), which says which Linux \
+         device carries it: its unit ge-0/0/1.4 is then the VLAN device eth1.4. Commit refuses \
+         a Junos port name without one, and a device that carries two interfaces. Show \
+         commands print the Junos name. A unit is NAME.UNIT.",
         "The $9$ encoding of a secret takes its salt from the secret itself, so the same secret \
          always prints the same and output is stable across commits and hosts. It is an \
          obfuscation, not encryption.",
@@ -268,8 +273,9 @@ pub(super) fn differences(p: &mut Page) {
          devices that pop their tags); on routing instances vrf-import, vrf-export, \
          vrf-target import, export and auto, and vrf-table-label (meaningful once lsys has \
          MPLS); on login classes idle-timeout, allow-configuration and deny-configuration \
-         (stored, not enforced: the permission flags are), and on users authentication (lsys users are Unix users, authenticated \
-         by the kernel; lsysd sets no password or key).",
+         (stored, not enforced: the permission flags are), on users authentication (lsys \
+         users are Unix users, authenticated by the kernel; lsysd sets no password or key), \
+         and on units family iso and family mpls (meaningful once lsys runs IS-IS and MPLS).",
         "deny-commands refuses the operational commands it matches (the command's keywords \
          in full, then its arguments as typed; also through run), unless allow-commands \
          matches them too (allow wins, as in Junos). allow-commands does not grant what the \
@@ -277,7 +283,9 @@ pub(super) fn differences(p: &mut Page) {
         "Refused at commit as not supported yet: instance-type other than vrf and \
          virtual-router (instance-type forwarding is not supported yet), bridge-domain \
          vlan-id all, a static next-hop or qualified-next-hop naming an interface (next-hop \
-         interface irb.100 is not supported yet) and next-table.",
+         interface irb.100 is not supported yet), next-table, routing-options aggregate, \
+         link aggregation (gigether-options 802.3ad, aggregated-ether-options) and BGP \
+         family inet-vpn and inet6-vpn.",
         "The attributes of a static route (metric, tag, community, as-path) are kept for \
          policies and BGP; retain, install and their no- forms have no effect (a route with \
          a usable next hop is always installed), and resolve does not make lsys resolve a \

@@ -94,6 +94,7 @@ fn blank(id: SchemaId, parent: Option<SchemaId>) -> SchemaNode {
         template: false,
         everywhere: false,
         nokeyword: false,
+        notyet: None,
     }
 }
 
@@ -272,6 +273,7 @@ impl<'i> Loader<'i> {
                         "template" => template = true,
                         "plain" => plain = true,
                         "nokeyword" => node.nokeyword = true,
+                        "notyet" => node.notyet = Some(arg.unwrap_or_else(|| node.word.clone())),
                         other => return Err(err(format!("unknown attribute @{other}"))),
                     }
                 }

@@ -77,6 +77,9 @@ pub struct SchemaNode {
     /// still accepted when written out in full (`deactivate ... vrf-target community`); it is
     /// left out when printed. Junos's DDL calls this `nokeyword`.
     pub nokeyword: bool,
+    /// `@notyet(WHAT)`: read, kept and printed, but refused at commit with `WHAT is not
+    /// supported yet` (validate/refs.rs) until lsys realizes it.
+    pub notyet: Option<String>,
 }
 
 impl SchemaNode {

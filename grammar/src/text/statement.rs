@@ -4,7 +4,7 @@
 //! A word that stands where a statement may start (every word before it resolved, up to a
 //! container, an entry or a complete leaf) and that names no statement there is an *unknown
 //! statement*: `chassis` at the top, `services` in `system`, `filter` in `family inet`, an
-//! interface that cannot exist on Linux (`ge-0/0/0`). Reading leniently, such a statement is
+//! a protocol lsys does not run (`protocols ospf`). Reading leniently, such a statement is
 //! left out whole — unless the word is one letter or two from a keyword that does exist there
 //! (`vlan-idd`): that is a typing error, and typing errors fail the read. Everything else (a bad
 //! value, a missing one, a statement that takes no block) is an error in every mode.
@@ -72,11 +72,6 @@ pub(crate) fn explain(
             )),
         },
         PathErrorKind::InvalidValue { message, value } => {
-            // A Junos port (`ge-0/0/0`, `xe-1/2/3.100`) names hardware that a Linux router
-            // does not have: the statement that names it is one lsys does not have either.
-            if unknown == Unknown::Ignore && !w.quoted && is_junos_port(&w.text) {
-                return Failure::Unknown(i);
-            }
             // An entry name where a statement may start: `prefix-list P { apply-path "..."; }`
             // is a statement lsys does not have.
             if let (Some(level), Some(_), None) = (level, keyless, named) {
@@ -233,35 +228,6 @@ fn key_parts_expected(schema: &Schema, start: SchemaId, words: &[Word], i: usize
     one_of(&parts)
 }
 
-/// Whether `word` names a Junos port or one of its units: `ge-0/0/0`, `xe-1/2/3:1.100`
-/// (a type of two to four letters, then FPC/PIC/port; Linux device names have no `/`).
-fn is_junos_port(word: &str) -> bool {
-    let Some((kind, rest)) = word.split_once('-') else {
-        return false;
-    };
-    let rest = rest.split_once('.').map_or(rest, |(port, unit)| {
-        if unit.bytes().all(|b| b.is_ascii_digit()) && !unit.is_empty() {
-            port
-        } else {
-            ""
-        }
-    });
-    let rest = rest.split_once(':').map_or(rest, |(port, channel)| {
-        if channel.bytes().all(|b| b.is_ascii_digit()) && !channel.is_empty() {
-            port
-        } else {
-            ""
-        }
-    });
-    let numbers: Vec<&str> = rest.split('/').collect();
-    (2..=4).contains(&kind.len())
-        && kind.bytes().all(|b| b.is_ascii_lowercase())
-        && numbers.len() == 3
-        && numbers
-            .iter()
-            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// Whether `word` reads like a Junos keyword (lower case, digits, hyphens).
 fn looks_like_keyword(word: &str) -> bool {
     word.starts_with(|c: char| c.is_ascii_lowercase())
@@ -358,10 +324,6 @@ mod tests {
             Failure::Unknown(1)
         );
         assert_eq!(
-            why("interfaces ge-0/0/0 unit 0", Unknown::Ignore),
-            Failure::Unknown(1)
-        );
-        assert_eq!(
             why(
                 "interfaces eth1 unit 0 family inet filter input F",
                 Unknown::Ignore
@@ -372,30 +334,16 @@ mod tests {
             why("chassis", Unknown::Reject),
             Failure::Error { .. }
         ));
-        // A reference to a Junos port is left out with it; a bad Linux name is an error.
-        assert_eq!(
-            why("routing-instances a interface ge-0/0/1.0", Unknown::Ignore),
-            Failure::Unknown(3)
-        );
+        // A bad interface name is an error, not a statement lsys does not have.
         for bad in [
             "routing-instances a interface eth1.x",
             "interfaces eth1.5 unit 0",
+            "interfaces ge-0/0 unit 0",
         ] {
             assert!(
                 matches!(why(bad, Unknown::Ignore), Failure::Error { .. }),
                 "{bad}"
             );
-        }
-        for (port, yes) in [
-            ("ge-0/0/0", true),
-            ("xe-1/2/3:1.100", true),
-            ("et-0/0/10.0", true),
-            ("eth1", false),
-            ("ge-0/0", false),
-            ("ge-0/0/0.x", false),
-            ("10.0.0.0/8", false),
-        ] {
-            assert_eq!(is_junos_port(port), yes, "{port}");
         }
         let m = message("interfaces eth1 unit 4 vlan-idd 100");
         assert!(

@@ -14,6 +14,9 @@ use crate::tree::Node;
 pub struct Interface {
     pub name: String,
     pub description: Option<String>,
+    /// `linux-name DEV`: the Linux device that carries this (Junos-named) port.
+    #[serde(default)]
+    pub linux_name: Option<String>,
     /// `disable`: the port is administratively down.
     #[serde(default)]
     pub disable: bool,
@@ -157,6 +160,7 @@ pub(super) fn interface(i: &Node) -> Result<Interface> {
     Ok(Interface {
         name: key(i).to_string(),
         description: text(i, "description"),
+        linux_name: text(i, "linux-name"),
         disable: i.has("disable"),
         vlan_tagging: i.has("vlan-tagging"),
         stacked_vlan_tagging: i.has("stacked-vlan-tagging"),

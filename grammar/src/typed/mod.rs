@@ -13,7 +13,8 @@
 //! overrides the group-level one, which overrides the one of `protocols bgp`, statement by
 //! statement (see `bgp.rs`). Files: `interfaces.rs` (ports, units, bridge domains),
 //! `routing.rs` (routing options, statics), `bgp.rs`, `policy.rs` (types) and `policy_read.rs`,
-//! `login.rs` (users and classes for the daemon's gate).
+//! `login.rs` (users and classes for the daemon's gate), `ports.rs` (Junos port names and
+//! their Linux devices).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,12 +30,14 @@ mod interfaces;
 mod login;
 mod policy;
 mod policy_read;
+mod ports;
 mod routing;
 
 pub use bgp::*;
 pub use interfaces::*;
 pub use login::*;
 pub use policy::*;
+pub use ports::PortMap;
 pub use routing::*;
 
 use policy_read::policy_options;

@@ -11,6 +11,7 @@
 //!                                        claimed across all logical systems
 //!                     ports::check       each logical system uses only ports the operator
 //!                                        configured (at the root or with @operator statements)
+//!                     ports::check_root  Junos port names have a linux-name, devices unique
 //!  validate_scope(root, ls) ──► the same for one scope; global::check only reports that scope;
 //!                               ports::check runs for that logical system — and for the root
 //!                               scope, for every logical system (a port deleted at the root
@@ -128,6 +129,7 @@ pub fn validate(raw: &Node) -> Result<(), CheckErrors> {
     crate::groups::check(raw, None, &mut errs);
     let root = &*crate::groups::expand(raw);
     check_scope(root, &[], true, &mut errs);
+    ports::check_root(root, &mut errs);
     for (name, ls) in logical_systems(root) {
         check_scope(ls, &ls_prefix(name), false, &mut errs);
         ports::check(root, name, as_written(raw, name, ls), &mut errs);
@@ -154,6 +156,7 @@ pub fn validate_scope(raw: &Node, logical_system: Option<&str>) -> Result<(), Ch
     match logical_system {
         None => {
             check_scope(root, &[], true, &mut errs);
+            ports::check_root(root, &mut errs);
             for (name, ls) in logical_systems(root) {
                 ports::check(root, name, as_written(raw, name, ls), &mut errs);
             }

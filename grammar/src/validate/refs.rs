@@ -1,6 +1,7 @@
 //! Checks driven by schema attributes alone, by walking the tree: `@ref(PATH)` and
-//! `@unitref(PATH)` values must name something configured (and active) in the same scope, and
-//! `@mandatory` statements must be present. A new attribute in the schema is checked here
+//! `@unitref(PATH)` values must name something configured (and active) in the same scope,
+//! `@mandatory` statements must be present, and `@notyet` statements are refused (`802.3ad is
+//! not supported yet`). A new attribute in the schema is checked here
 //! without new code. A `@ref` on a `@key` statement (`community add C`) is checked on the
 //! entry whose key holds it.
 
@@ -174,6 +175,18 @@ fn walk(n: &Node, path: &mut Vec<String>, index: &mut Index<'_>, errs: &mut Vec<
                 ));
             }
         }
+    }
+    if let Some(what) = &s.notyet {
+        errs.push(error(
+            path.clone(),
+            head(schema, n)
+                .into_iter()
+                .chain(values.iter().map(|v| quote(v)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            format!("{what} is not supported yet"),
+        ));
+        return;
     }
     if !s.has_children() {
         return;

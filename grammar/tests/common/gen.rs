@@ -413,6 +413,7 @@ impl Gen<'_> {
                 self.text(1, n, HOST_CHARS)
             }
             ValueType::Ifname => ifname(c),
+            ValueType::LinuxIfname => linux_ifname(c),
             // Sometimes without the unit (`NAME` is read as `NAME.0`).
             ValueType::UnitName if c.chance(10) => ifname(c),
             ValueType::UnitName => format!("{}.{}", ifname(c), c.range(0, 16385)),
@@ -557,8 +558,30 @@ fn community(c: &mut Choices) -> String {
 }
 
 fn ifname(c: &mut Choices) -> String {
+    if c.chance(20) {
+        return junos_port(c);
+    }
+    linux_ifname(c)
+}
+
+fn linux_ifname(c: &mut Choices) -> String {
     let base = *c.pick(&["eth", "irb", "ge-0_0_", "lo", "bond", "x"]);
     format!("{base}{}", c.range(0, 99))
+}
+
+/// A Junos port name: `ge-0/0/1`, `xe-1/2/3:1`.
+fn junos_port(c: &mut Choices) -> String {
+    let kind = *c.pick(&["ge", "xe", "et", "mge"]);
+    let mut name = format!(
+        "{kind}-{}/{}/{}",
+        c.range(0, 11),
+        c.range(0, 3),
+        c.range(0, 47)
+    );
+    if c.chance(20) {
+        name.push_str(&format!(":{}", c.range(0, 3)));
+    }
+    name
 }
 
 fn ipv4(c: &mut Choices) -> String {
