@@ -80,6 +80,16 @@ fn show_prints_groups_as_written_and_display_inheritance_expands() {
         inh,
         "eth1 {\n    flexible-vlan-tagging;\n    ##\n    ## '9000' was inherited from group 'jumbo'\n    ##\n    mtu 9000;\n}\n"
     );
+    let brief = "show configuration interfaces | display inheritance brief";
+    assert_eq!(
+        d.ok(&mut root, brief),
+        "eth1 {\n    flexible-vlan-tagging;\n    ## '9000' was inherited from group 'jumbo'\n    mtu 9000;\n}\n"
+    );
+    let plain = "show configuration interfaces | display inheritance no-comments";
+    assert_eq!(
+        d.ok(&mut root, plain),
+        "eth1 {\n    flexible-vlan-tagging;\n    mtu 9000;\n}\n"
+    );
     // Configuration mode shows the candidate the same way.
     d.ok(&mut root, "configure");
     d.ok(&mut root, "set interfaces eth1 description uplink");

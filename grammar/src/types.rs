@@ -762,6 +762,9 @@ mod tests {
         assert!(ValueType::InstanceName.parse(&"x".repeat(129)).is_err());
         assert!(ValueType::Ifname.parse("averyveryverylongname").is_err());
         assert!(ValueType::LinuxIfname.parse("ge-0/0/1").is_err());
+        // Junos takes underscores in host names (lab routers are often `vmx_1`).
+        assert!(ValueType::Hostname.parse("mx_lab-01.fra").is_ok());
+        assert!(ValueType::Hostname.parse("mx lab").is_err());
         for (name, port) in [
             ("ge-0/0/0", true),
             ("xe-1/2/3:1", true),

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use lsys_grammar::edit::EditError;
-use lsys_grammar::groups::{self, expand, expand_at, inheritance};
+use lsys_grammar::groups::{self, expand, expand_at, inheritance, inheritance_with, Notes};
 use lsys_grammar::json;
 use lsys_grammar::path::{Match, Values, Word};
 use lsys_grammar::schema::ROOT;
@@ -668,6 +668,16 @@ fn golden_inheritance() {
             .collect();
         let want = expand(&root).into_owned();
         let back = expand(&tree(&plain)).into_owned();
+        // `no-comments` is exactly that; `brief` has one `##` line where the block had three.
+        assert_eq!(inheritance_with(&root, &[], true, Notes::None), plain);
+        let brief = inheritance_with(&root, &[], true, Notes::Brief);
+        let full_notes = shown
+            .lines()
+            .filter(|l| l.trim_start().starts_with("## '"))
+            .count();
+        assert_eq!(brief.lines().filter(|l| l.trim() == "##").count(), 0);
+        assert_eq!(brief.lines().count(), plain.lines().count() + full_notes);
+        check(&conf.with_extension("brief"), &brief, bless, &mut failures);
         assert_eq!(
             back,
             want,

@@ -422,13 +422,14 @@ fn show(core: &Core, s: &Session, inv: &Invocation, display: &Display, line: &st
         return Reply::ok(lsys_grammar::compare::compare(a, b));
     }
     // What is shown may be inherited only, so not in `part`.
-    if *display == Display::Inheritance {
+    if let Display::Inheritance(notes) = *display {
         return Reply::ok(super::inheritance(
             &cand,
             &running.tree,
             &part,
             &s.view,
             &steps,
+            notes,
         ));
     }
     let Some(node) = part.at(&steps) else {

@@ -192,8 +192,9 @@ pub enum Display {
         relative: bool,
     },
     Json,
-    /// `| display inheritance`: groups expanded, inherited statements marked.
-    Inheritance,
+    /// `| display inheritance [brief | no-comments]`: groups expanded, inherited statements
+    /// marked as asked.
+    Inheritance(groups::Notes),
     Compare(Option<usize>),
 }
 
@@ -208,7 +209,15 @@ fn display_of(line: &Line) -> Display {
             }
             // `json` is a flag of `display` (commands.schema), not a container of its own.
             "display" if p.has("json") => d = Display::Json,
-            "display" if p.has("inheritance") => d = Display::Inheritance,
+            "display inheritance" => {
+                d = Display::Inheritance(if p.has("brief") {
+                    groups::Notes::Brief
+                } else if p.has("no-comments") {
+                    groups::Notes::None
+                } else {
+                    groups::Notes::Full
+                })
+            }
             "display json" => d = Display::Json,
             "compare" => d = Display::Compare(p.arg("rollback").and_then(|n| n.parse().ok())),
             _ => {}
@@ -245,7 +254,7 @@ fn render(
                 serde_json::to_string_pretty(&value).unwrap_or_default()
             )
         }
-        Display::Text | Display::Compare(_) | Display::Inheritance => {
+        Display::Text | Display::Compare(_) | Display::Inheritance(_) => {
             let kind = Schema::get().node(node.schema).kind;
             if top || matches!(kind, Kind::Container | Kind::List) {
                 print::curly(node)
@@ -259,12 +268,22 @@ fn render(
 /// `| display inheritance` of the statement at `steps` (relative to the view) of `tree`: the
 /// whole configuration for the operator; for a tenant the operator's groups of the running
 /// configuration around its logical system as `part` has it.
-fn inheritance(tree: &Node, running: &Node, part: &Node, view: &View, steps: &[Step]) -> String {
+fn inheritance(
+    tree: &Node,
+    running: &Node,
+    part: &Node,
+    view: &View,
+    steps: &[Step],
+    notes: groups::Notes,
+) -> String {
     let abs = view.abs(steps);
     let top = steps.is_empty();
     match view.logical_system() {
-        None => groups::inheritance(tree, &abs, top),
-        Some(ls) => groups::inheritance(&groups::context(running, ls, part.clone()), &abs, top),
+        None => groups::inheritance_with(tree, &abs, top, notes),
+        Some(ls) => {
+            let context = groups::context(running, ls, part.clone());
+            groups::inheritance_with(&context, &abs, top, notes)
+        }
     }
 }
 

@@ -233,8 +233,8 @@ fn show_configuration(
         }
     };
     // What is shown may be inherited only, so not in `part`.
-    if *display == Display::Inheritance {
-        let text = super::inheritance(&running.tree, &running.tree, &part, &s.view, &steps);
+    if let Display::Inheritance(notes) = *display {
+        let text = super::inheritance(&running.tree, &running.tree, &part, &s.view, &steps, notes);
         return Reply::streamed(text);
     }
     let Some(node) = node else {

@@ -23,9 +23,27 @@ use crate::schema::{Kind, Schema};
 use crate::text::print;
 use crate::tree::{Node, Step};
 
+/// How inherited statements are marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Notes {
+    /// `| display inheritance`: a three-line `##` block above each.
+    #[default]
+    Full,
+    /// `| display inheritance brief`: one `##` line above each (Junos's exact brief layout is
+    /// not documented where we looked: this is lsys's reading of "less verbose").
+    Brief,
+    /// `| display inheritance no-comments`: the expanded configuration, unmarked.
+    None,
+}
+
 /// The expanded configuration at `at` (an absolute path into `root`) with inherited statements
 /// marked: its statements when `top` or when it is a container or entry, else the statement.
 pub fn inheritance(root: &Node, at: &[Step], top: bool) -> String {
+    inheritance_with(root, at, top, Notes::Full)
+}
+
+/// [`inheritance`] with the marks `notes` asks for.
+pub fn inheritance_with(root: &Node, at: &[Step], top: bool, notes: Notes) -> String {
     let mut expander = Expander::new(root, Mode::Display);
     let tree = expander.root(root);
     let Some(node) = tree.at(at) else {
@@ -46,6 +64,7 @@ pub fn inheritance(root: &Node, at: &[Step], top: bool) -> String {
         schema: Schema::get(),
         marks,
         dirty,
+        notes,
     };
     let mut out = String::new();
     let mut path = at.to_vec();
@@ -65,6 +84,7 @@ struct Printer<'m> {
     marks: &'m Marks,
     /// Paths at or above an inherited statement or value.
     dirty: HashSet<Vec<Step>>,
+    notes: Notes,
 }
 
 impl Printer<'_> {
@@ -128,9 +148,12 @@ impl Printer<'_> {
     /// value of a leaf-list.
     fn comments(&self, n: &Node, path: &[Step], pad: &str, out: &mut String) {
         let block = |out: &mut String, what: &str, group: &str| {
-            out.push_str(&format!(
-                "{pad}##\n{pad}## '{what}' was inherited from group '{group}'\n{pad}##\n"
-            ));
+            let line = format!("{pad}## '{what}' was inherited from group '{group}'\n");
+            match self.notes {
+                Notes::Full => out.push_str(&format!("{pad}##\n{line}{pad}##\n")),
+                Notes::Brief => out.push_str(&line),
+                Notes::None => {}
+            }
         };
         let s = self.schema.node(n.schema);
         if s.kind == Kind::LeafList {

@@ -39,7 +39,7 @@ pub mod wildcard;
 
 use std::borrow::Cow;
 
-pub use display::inheritance;
+pub use display::{inheritance, inheritance_with, Notes};
 pub use wildcard::is_wildcard;
 
 use crate::schema::Schema;
