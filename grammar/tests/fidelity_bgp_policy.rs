@@ -31,21 +31,12 @@ routing-options {
 protocols {
     bgp {
         hold-time 60;
-        authentication-key "$9$Hk5zn/tBRhFnrvWXbwfTz39ApuBcyl/C0IEcle"; ## SECRET-DATA
-        import BASE;
         log-updown;
+        import BASE;
+        authentication-key "$9$Hk5zn/tBRhFnrvWXbwfTz39ApuBcyl/C0IEcle"; ## SECRET-DATA
         group transit {
             type external;
-            local-as 64499 loops 2 private;
-            export OUT;
-            remove-private;
-            as-override;
             advertise-peer-as;
-            multipath multiple-as;
-            bfd-liveness-detection {
-                minimum-interval 300;
-                multiplier 3;
-            }
             family inet {
                 unicast {
                     prefix-limit {
@@ -58,18 +49,27 @@ protocols {
                     }
                 }
             }
+            export OUT;
+            remove-private;
+            local-as 64499 loops 2 private;
+            bfd-liveness-detection {
+                minimum-interval 300;
+                multiplier 3;
+            }
+            multipath multiple-as;
+            as-override;
             neighbor 192.0.2.2 {
-                peer-as 64511;
                 hold-time 90;
+                peer-as 64511;
                 shutdown;
             }
             neighbor 192.0.2.3 {
-                peer-as 64512;
-                local-as 64498 no-prepend-global-as;
                 import OWN;
                 family inet6 {
                     unicast;
                 }
+                peer-as 64512;
+                local-as 64498 no-prepend-global-as;
             }
         }
         group core {
@@ -284,14 +284,6 @@ policy-options {
         10.0.0.0/8;
         192.168.0.0/16;
     }
-    community ALL-OURS members ^64496:.*$;
-    community ANY {
-        invert-match;
-        members *:*;
-    }
-    community TAGS members [ 64496:100 large:64496:1:2 origin:64496:7 target:64496:9 ];
-    as-path PRIVATE ".* (64512-65534) .*";
-    as-path SHORT "^.{0,3}$";
     policy-statement IN {
         term bogons {
             from {
@@ -342,6 +334,14 @@ policy-options {
             reject;
         }
     }
+    community ALL-OURS members ^64496:.*$;
+    community ANY {
+        invert-match;
+        members *:*;
+    }
+    community TAGS members [ 64496:100 large:64496:1:2 origin:64496:7 target:64496:9 ];
+    as-path PRIVATE ".* (64512-65534) .*";
+    as-path SHORT "^.{0,3}$";
 }
 "#;
 

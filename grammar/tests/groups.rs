@@ -160,8 +160,8 @@ protocols { bgp { group ab { type internal; } } }
             "group ab {",
             "type internal;",
             "description from-b;",
-            "local-as 65009;",
             "hold-time 10;",
+            "local-as 65009;",
         ],
     );
 }

@@ -132,9 +132,6 @@ fn typed_route_filters_hold_every_entry_in_order() {
 
 const COMMUNITIES: &str = "\
 policy-options {
-    community X members 65000:1;
-    community Y members 65000:2;
-    community Z members 65000:3;
     policy-statement EXPORT {
         term tag {
             then {
@@ -145,17 +142,20 @@ policy-options {
             }
         }
     }
+    community X members 65000:1;
+    community Y members 65000:2;
+    community Z members 65000:3;
 }
 ";
 
 const COMMUNITY_SET: &str = "\
-set policy-options community X members 65000:1
-set policy-options community Y members 65000:2
-set policy-options community Z members 65000:3
 set policy-options policy-statement EXPORT term tag then community delete X
 set policy-options policy-statement EXPORT term tag then community add Y
 set policy-options policy-statement EXPORT term tag then community add Z
-set policy-options policy-statement EXPORT term tag then accept";
+set policy-options policy-statement EXPORT term tag then accept
+set policy-options community X members 65000:1
+set policy-options community Y members 65000:2
+set policy-options community Z members 65000:3";
 
 #[test]
 fn community_actions_are_separate_statements_in_order() {
