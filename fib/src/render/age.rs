@@ -32,7 +32,7 @@ pub fn age(seconds: i64) -> String {
 
 /// Junos age of the extensive `Age:` line, leading zero fields dropped: `10`, `1:02`,
 /// `2:56:14`, `2d 4:08:38`, `4w5d 12:13:18`; negative → `0`.
-pub(crate) fn age_extensive(seconds: i64) -> String {
+pub fn age_extensive(seconds: i64) -> String {
     let (w, d, h, m, s) = split(seconds);
     if w > 0 {
         format!("{w}w{d}d {h}:{m:02}:{s:02}")

@@ -128,7 +128,7 @@ mod terse;
 
 use std::net::IpAddr;
 
-pub use age::age;
+pub use age::{age, age_extensive};
 pub use extensive::extensive;
 pub use json::{routes_json, summary_json};
 pub use route::routes;
