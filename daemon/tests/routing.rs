@@ -274,6 +274,127 @@ fn tenant_statics_reach_the_fib_and_show_route_and_follow_links() {
     });
 }
 
+/// The hops of the route for `prefix`: (gateway, interface index) each.
+fn hops_of(routes: &[FibRoute], prefix: &str) -> Option<Vec<(Option<String>, u32)>> {
+    routes
+        .iter()
+        .find(|r| r.prefix.to_string() == prefix)
+        .and_then(|r| match &r.action {
+            FibAction::Forward(h) => Some(
+                h.iter()
+                    .map(|h| (h.gateway.map(|g| g.to_string()), h.ifindex))
+                    .collect(),
+            ),
+            _ => None,
+        })
+}
+
+#[test]
+fn an_interface_next_hop_is_a_device_route_that_follows_its_link() {
+    let mut r = rig();
+    let mut root = r.inproc.root();
+    r.inproc.load_override(&mut root, SEED);
+    r.links(&[]);
+    let live = live_of(&r.inproc.kernel, &[]);
+    let irb2 = live
+        .links()
+        .find(|l| l.name == "irb.2")
+        .map(|l| l.index)
+        .expect("irb.2");
+    let mut t = r.inproc.login(2001, "jvetter", Client::Cli);
+    // Another instance's interface (or none) is refused at commit, in the Junos layout.
+    r.inproc.ok(&mut t, "configure private");
+    r.inproc.ok(
+        &mut t,
+        &format!(
+            "set routing-instances {I} routing-options static route 10.77.0.0/16 next-hop irb.9"
+        ),
+    );
+    let e = r.inproc.err(&mut t, "commit");
+    assert!(
+        e.contains(&format!(
+            "[edit routing-instances {I} routing-options static route 10.77.0.0/16]\n  \
+             'next-hop irb.9'\n    next-hop interface irb.9 is not in routing instance {I}"
+        )),
+        "{e}"
+    );
+    for line in [
+        format!("delete routing-instances {I} routing-options static route 10.77.0.0/16 next-hop irb.9"),
+        format!("set routing-instances {I} routing-options static route 10.77.0.0/16 next-hop irb.2"),
+        format!("set routing-instances {I} routing-options static route 10.78.0.0/16 next-hop 10.0.0.1"),
+        format!("set routing-instances {I} routing-options static route 10.78.0.0/16 qualified-next-hop irb.2 preference 7"),
+        "commit and-quit".to_string(),
+    ] {
+        let reply = r.inproc.run(&mut t, &line);
+        assert_eq!(reply.error, None, "{line}: {reply:?}");
+    }
+    // The FIB gets a route with only an output interface (no gateway).
+    r.until("interface route installed", |routes| {
+        hops_of(routes, "10.77.0.0/16") == Some(vec![(None, irb2)])
+            && gateway_of(routes, "10.78.0.0/16").as_deref() == Some("10.0.0.1")
+    });
+    let op = r
+        .fib
+        .ops
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|op| op.route().prefix.to_string() == "10.77.0.0/16")
+        .cloned();
+    match op {
+        Some(FibOp::Replace(route)) => match &route.action {
+            FibAction::Forward(h) => {
+                assert_eq!(h.len(), 1);
+                assert_eq!((h[0].gateway, h[0].ifname.as_str()), (None, "irb.2"));
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    let shown = r.inproc.run(&mut t, "show route 10.77.0.0/16 exact").output;
+    assert!(shown.contains("10.77.0.0/16       *[Static/5] "), "{shown}");
+    assert!(
+        shown.contains("\n                    > via irb.2\n"),
+        "{shown}"
+    );
+    let ext = r
+        .inproc
+        .run(&mut t, "show route 10.77.0.0/16 exact extensive")
+        .output;
+    assert!(ext.contains("Next hop type: Interface"), "{ext}");
+    assert!(ext.contains("Next hop: via irb.2, selected"), "{ext}");
+    let json = r
+        .inproc
+        .run(&mut t, "show route 10.77.0.0/16 exact | display json")
+        .output;
+    assert!(json.contains("\"via\": \"irb.2\""), "{json}");
+
+    // irb.2 down: its route leaves the kernel and is hidden, naming the interface; the
+    // gateway route is untouched. AWS down instead: the floating interface route takes over.
+    r.links(&["irb.2"]);
+    r.until("interface route gone", |routes| {
+        hops_of(routes, "10.77.0.0/16").is_none()
+            && gateway_of(routes, "10.78.0.0/16").as_deref() == Some("10.0.0.1")
+    });
+    let hidden = r.inproc.run(&mut t, "show route hidden extensive").output;
+    assert!(
+        hidden.contains("Next hop: via irb.2 (unresolved)"),
+        "{hidden}"
+    );
+    r.links(&["irb.4"]);
+    r.until("interface route back, floating over irb.2", |routes| {
+        hops_of(routes, "10.77.0.0/16") == Some(vec![(None, irb2)])
+            && hops_of(routes, "10.78.0.0/16") == Some(vec![(None, irb2)])
+    });
+    let shown = r.inproc.run(&mut t, "show route 10.78.0.0/16 exact").output;
+    assert!(shown.contains("*[Static/7] "), "{shown}");
+    assert!(shown.contains("> via irb.2"), "{shown}");
+    r.links(&[]);
+    r.until("preferred gateway back", |routes| {
+        gateway_of(routes, "10.78.0.0/16").as_deref() == Some("10.0.0.1")
+    });
+}
+
 #[test]
 fn a_restart_on_a_converged_fib_writes_nothing() {
     let mut r = rig();
@@ -282,11 +403,19 @@ fn a_restart_on_a_converged_fib_writes_nothing() {
         &mut root,
         &SEED.replace(
             "route-distinguisher 65000:1;",
-            "route-distinguisher 65000:1;\n routing-options { static { route 10.6.0.0/16 next-hop 10.0.0.14; route 10.66.0.0/16 discard; } }",
+            "route-distinguisher 65000:1;\n routing-options { static { route 10.6.0.0/16 next-hop 10.0.0.14; route 10.66.0.0/16 discard; \
+             route 10.77.0.0/16 next-hop irb.2; route 10.79.0.0/16 next-hop [ 10.0.0.1 irb.2 ]; } \
+             forwarding-table export lb; }",
+        )
+        .replace(
+            "autonomous-system 65000;\n        }",
+            "autonomous-system 65000;\n        }\n        policy-options { policy-statement lb { then load-balance per-packet; } }",
         ),
     );
     r.links(&[]);
-    r.until("statics installed", |routes| routes.len() == 2);
+    r.until("statics installed", |routes| {
+        routes.len() == 4 && hops_of(routes, "10.79.0.0/16").is_some_and(|h| h.len() == 2)
+    });
     let writes = r.fib.ops.lock().unwrap().len();
     // A second RIB on the same kernel (a restart of lsysd) adopts the routes and writes none.
     let fresh_kernel = r.inproc.kernel.clone();

@@ -55,7 +55,7 @@ fn config(n: u32, kernel_table: u32) -> TableConfig {
             StaticConfig {
                 prefix: IpNet::V4(Ipv4Net::new(a, 24).unwrap_or_default()),
                 preference: None,
-                target: StaticTarget::NextHops(vec![gateway]),
+                target: StaticTarget::NextHops(vec![gateway.into()]),
                 qualified: Vec::new(),
             }
         })

@@ -56,11 +56,43 @@ impl fmt::Display for Protocol {
     }
 }
 
+/// One configured next hop of a static route.
+///
+/// The order (derived) is the one a route's next hops are kept, installed and compared in:
+/// addresses first, by address, then interfaces, by name. It decides which next hop a route
+/// without multipath installs (the first usable one) and the last tie-breaker of selection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NextHop {
+    /// A gateway: usable when it lies in a connected subnet of the table (kernel `via A`).
+    Address(IpAddr),
+    /// An interface of the table, by its kernel device name (`irb.300`): usable when that
+    /// interface is in the table and up; the route points straight out of it (kernel
+    /// `dev irb.300`, scope link, no gateway).
+    Interface(String),
+}
+
+impl From<IpAddr> for NextHop {
+    fn from(a: IpAddr) -> NextHop {
+        NextHop::Address(a)
+    }
+}
+
+impl fmt::Display for NextHop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NextHop::Address(a) => write!(f, "{a}"),
+            NextHop::Interface(i) => f.write_str(i),
+        }
+    }
+}
+
 /// What a static route does with its packets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StaticTarget {
-    /// Forward to one of these gateways (each must resolve over a connected subnet).
-    NextHops(Vec<IpAddr>),
+    /// Forward over these next hops (gateways resolving over a connected subnet, or
+    /// interfaces of the table that are up).
+    NextHops(Vec<NextHop>),
     /// Drop silently (kernel `blackhole`).
     Discard,
     /// Drop and answer ICMP unreachable (kernel `unreachable`).
@@ -77,9 +109,10 @@ pub struct StaticConfig {
     /// that set none.
     pub preference: Option<u32>,
     pub target: StaticTarget,
-    /// `qualified-next-hop A { preference N; }`: a route of its own at preference N (floating
-    /// static), or joining the main next hops when N is the route's preference.
-    pub qualified: Vec<(IpAddr, Option<u32>)>,
+    /// `qualified-next-hop A { preference N; }` (A an address or an interface): a route of
+    /// its own at preference N (floating static), or joining the main next hops when N is the
+    /// route's preference.
+    pub qualified: Vec<(NextHop, Option<u32>)>,
 }
 
 /// Everything the configuration says about one table.
@@ -111,18 +144,46 @@ pub struct Connected {
     pub addresses: Vec<IpNet>,
 }
 
-/// A resolved next hop: a gateway on an interface, or the interface itself.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// A resolved next hop: a gateway on an interface, or the interface itself (`gateway: None`,
+/// a kernel route with only an output interface).
+///
+/// Ordered as [`NextHop`] is: hops with a gateway first (by gateway, then interface), then
+/// interface-only hops (by name, then ifindex), so a route's hops sort the same way whether
+/// the RIB built them or read them back from the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Hop {
     pub gateway: Option<IpAddr>,
     pub ifname: String,
     pub ifindex: u32,
 }
 
+impl Hop {
+    fn order_key(&self) -> (bool, Option<IpAddr>, &str, u32) {
+        (
+            self.gateway.is_none(),
+            self.gateway,
+            &self.ifname,
+            self.ifindex,
+        )
+    }
+}
+
+impl Ord for Hop {
+    fn cmp(&self, other: &Hop) -> std::cmp::Ordering {
+        self.order_key().cmp(&other.order_key())
+    }
+}
+
+impl PartialOrd for Hop {
+    fn partial_cmp(&self, other: &Hop) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// What one kernel route of lsys's says.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FibAction {
-    /// Unicast over these next hops (one, or several for multipath), sorted.
+    /// Unicast over these next hops (one, or several for multipath), sorted ([`Hop`]'s order).
     Forward(Vec<Hop>),
     Blackhole,
     Unreachable,

@@ -100,9 +100,10 @@ impl TableView {
             .flat_map(|d| &mut d.routes)
             .flat_map(|r| &mut r.next_hops);
         for h in hops {
-            if let NextHopView::Interface { ifname }
+            if let NextHopView::Interface { ifname, .. }
             | NextHopView::Local { ifname }
-            | NextHopView::Gateway { ifname, .. } = h
+            | NextHopView::Gateway { ifname, .. }
+            | NextHopView::UnresolvedInterface { ifname } = h
             {
                 if let Some(new) = rename(ifname) {
                     *ifname = new;
@@ -116,8 +117,10 @@ impl TableView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "type")]
 pub enum NextHopView {
-    /// Direct: `> via irb.4`.
-    Interface { ifname: String },
+    /// Out of the interface itself: a Direct route, or a static route's interface next hop
+    /// (`next-hop irb.300`): `> via irb.4` (`selected`: installed in the kernel, marked `>`;
+    /// always for a Direct route).
+    Interface { ifname: String, selected: bool },
     /// Local: `Local via irb.4`.
     Local { ifname: String },
     /// `> to 10.0.0.1 via irb.4` (`selected`: installed in the kernel, marked `>`).
@@ -128,6 +131,8 @@ pub enum NextHopView {
     },
     /// A gateway that resolves over no connected subnet (hidden routes).
     Unresolved { address: IpAddr },
+    /// An interface next hop whose interface is not up in the table (hidden routes).
+    UnresolvedInterface { ifname: String },
     /// `Discard`.
     Discard,
     /// `Reject`.

@@ -88,6 +88,7 @@ fn direct(ifname: &str, age: i64) -> RouteView {
         age,
         vec![NextHopView::Interface {
             ifname: ifname.into(),
+            selected: true,
         }],
     )
 }
@@ -313,6 +314,69 @@ fn summary_tables() -> Vec<TableView> {
         refused: 0,
     });
     vec![master, seed, inet6]
+}
+
+/// Static routes with interface next hops in the seed tenant's inet.0: one out of irb.2, one
+/// mixing a gateway and an interface (one hop installed), the same with multipath (both), a
+/// floating interface route at 7, and a hidden one whose interface is down.
+fn interface_table() -> TableView {
+    let connected = 22 * HOUR + 35 * MINUTE + 52;
+    let via = |ifname: &str, selected| NextHopView::Interface {
+        ifname: ifname.into(),
+        selected,
+    };
+    let mut floating = route(Protocol::Static, 7, 62, vec![via("irb.2", false)]);
+    floating.active = false;
+    let mut hidden = route(
+        Protocol::Static,
+        5,
+        13 * MINUTE + 29,
+        vec![
+            NextHopView::Unresolved {
+                address: ip("10.9.9.9"),
+            },
+            NextHopView::UnresolvedInterface {
+                ifname: "irb.300".into(),
+            },
+        ],
+    );
+    hidden.active = false;
+    hidden.hidden = true;
+    table(
+        &format!("{INSTANCE}.inet.0"),
+        vec![
+            dest("10.0.0.12/30", vec![direct("irb.2", connected)]),
+            dest("10.0.0.13/32", vec![local("irb.2", connected)]),
+            dest(
+                "10.30.0.0/16",
+                vec![installed(5, 3 * DAY, vec![via("irb.2", true)])],
+            ),
+            dest(
+                "10.31.0.0/16",
+                vec![installed(
+                    5,
+                    HOUR,
+                    vec![gw("10.0.0.14", "irb.2", true), via("irb.4", false)],
+                )],
+            ),
+            dest(
+                "10.32.0.0/16",
+                vec![installed(
+                    5,
+                    HOUR,
+                    vec![gw("10.0.0.14", "irb.2", true), via("irb.4", true)],
+                )],
+            ),
+            dest(
+                "10.33.0.0/16",
+                vec![
+                    installed(5, 62, vec![gw("10.0.0.1", "irb.4", true)]),
+                    floating,
+                ],
+            ),
+            dest("10.34.0.0/16", vec![hidden]),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------- age
@@ -561,4 +625,39 @@ fn json_matches_views() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- interface next hops
+
+/// `show route` prints an interface next hop as a Direct route's (`> via IF`), unmarked when
+/// another next hop of the route is the one installed; hidden ones name the interface in the
+/// extensive and JSON forms.
+#[test]
+fn interface_next_hops() {
+    let shown = [filtered(&interface_table(), |_, r| !r.hidden)];
+    let hidden = [filtered(&interface_table(), |_, r| r.hidden)];
+    let text = routes(&shown, NOW);
+    assert!(
+        text.contains(
+            "10.30.0.0/16       *[Static/5] 3d 00:00:00\n                    > via irb.2\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "                    > to 10.0.0.14 via irb.2\n                      via irb.4\n"
+        ),
+        "{text}"
+    );
+    assert_golden("routes-interface.txt", &text);
+    assert_golden("routes-interface-hidden.txt", &routes(&hidden, NOW));
+    assert_golden("terse-interface.txt", &terse(&shown, NOW));
+    assert_golden(
+        "extensive-interface.txt",
+        &extensive(&[interface_table()], NOW),
+    );
+    assert_golden_json(
+        "routes-interface.json",
+        &routes_json(&[interface_table()], NOW),
+    );
 }

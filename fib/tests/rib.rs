@@ -7,7 +7,7 @@ use ipnet::IpNet;
 use lsys_fib::rib::Rib;
 use lsys_fib::view::{DestFilter, NextHopView, Query, RouteView, TableView};
 use lsys_fib::{
-    Connected, Family, FibAction, FibOp, FibRoute, FibState, Hop, Protocol, StaticConfig,
+    Connected, Family, FibAction, FibOp, FibRoute, FibState, Hop, NextHop, Protocol, StaticConfig,
     StaticTarget, TableConfig,
 };
 
@@ -31,11 +31,19 @@ fn itf(name: &str, ifindex: u32, up: bool, addrs: &[&str]) -> Connected {
     }
 }
 
+/// A next hop: an address, or an interface name (anything that is not an address).
+fn nh(s: &str) -> NextHop {
+    match s.parse() {
+        Ok(a) => NextHop::Address(a),
+        Err(_) => NextHop::Interface(s.into()),
+    }
+}
+
 fn st(prefix: &str, gws: &[&str]) -> StaticConfig {
     StaticConfig {
         prefix: net(prefix),
         preference: None,
-        target: StaticTarget::NextHops(gws.iter().map(|g| ip(g)).collect()),
+        target: StaticTarget::NextHops(gws.iter().map(|g| nh(g)).collect()),
         qualified: Vec::new(),
     }
 }
@@ -161,7 +169,8 @@ fn connected_gives_direct_and_local() {
     assert_eq!(
         d.next_hops,
         vec![NextHopView::Interface {
-            ifname: "ge-0/0/0".into()
+            ifname: "ge-0/0/0".into(),
+            selected: true
         }]
     );
     assert_eq!(
@@ -299,7 +308,7 @@ fn link_down_hides_and_deletes_back_up_replaces() {
 fn floating_static_takes_over_and_gives_back() {
     let mut rib = Rib::new();
     let mut s = st("10.9.0.0/16", &["10.0.0.14"]);
-    s.qualified = vec![(ip("10.0.1.2"), Some(7))];
+    s.qualified = vec![(nh("10.0.1.2"), Some(7))];
     rib.configure(KEY, cfg(vec![s]), 1);
     rib.set_connected(KEY, vec![ge0(true), ge1(true)], 1);
     let main = fwd("10.9.0.0/16", vec![hop("10.0.0.14", "ge-0/0/0", 3)]);
@@ -640,7 +649,7 @@ fn hundred_thousand_statics_in_one_commit() {
             StaticConfig {
                 prefix: p,
                 preference: None,
-                target: StaticTarget::NextHops(vec![ip("10.0.0.2")]),
+                target: StaticTarget::NextHops(vec![nh("10.0.0.2")]),
                 qualified: Vec::new(),
             }
         })
@@ -662,7 +671,7 @@ fn bulk_and_incremental_commits_agree() {
             StaticConfig {
                 prefix: p,
                 preference: None,
-                target: StaticTarget::NextHops(vec![ip(gw)]),
+                target: StaticTarget::NextHops(vec![nh(gw)]),
                 qualified: Vec::new(),
             }
         })
@@ -759,4 +768,323 @@ fn processing_in_slices_gives_what_one_pass_gives() {
         view(&sliced, Family::Inet, all()),
         view(&whole, Family::Inet, all())
     );
+}
+
+// ---------------------------------------------------------------- interface next hops
+
+/// irb.300: an interface of the table with an address of its own (not needed for an interface
+/// next hop, but as a tenant's irb has one).
+fn irb300(up: bool, ifindex: u32) -> Connected {
+    itf("irb.300", ifindex, up, &["10.30.0.1/24"])
+}
+
+/// A hop straight out of an interface (no gateway).
+fn dev(ifname: &str, ifindex: u32) -> Hop {
+    Hop {
+        gateway: None,
+        ifname: ifname.into(),
+        ifindex,
+    }
+}
+
+fn shown(rib: &Rib, prefix: &str) -> Vec<(u32, bool, Vec<NextHopView>)> {
+    routes_of(rib, prefix)
+        .into_iter()
+        .map(|r| (r.preference, r.active, r.next_hops))
+        .collect()
+}
+
+fn via(ifname: &str, selected: bool) -> NextHopView {
+    NextHopView::Interface {
+        ifname: ifname.into(),
+        selected,
+    }
+}
+
+#[test]
+fn interface_next_hop_installs_a_device_route_in_both_families() {
+    let mut rib = Rib::new();
+    // The interface needs no address of the route's family: an IPv6 route out of an
+    // IPv4-only irb is a device route too.
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 1);
+    rib.configure(
+        KEY,
+        cfg(vec![
+            st("10.9.0.0/16", &["irb.300"]),
+            st("2001:db8:9::/48", &["irb.300"]),
+        ]),
+        1,
+    );
+    let p = rib.process(1);
+    let v4 = fwd("10.9.0.0/16", vec![dev("irb.300", 7)]);
+    let v6 = fwd("2001:db8:9::/48", vec![dev("irb.300", 7)]);
+    assert_eq!(
+        p.fib,
+        vec![FibOp::Replace(v4.clone()), FibOp::Replace(v6.clone())]
+    );
+    for op in &p.fib {
+        rib.fib_result(op, Ok(()));
+    }
+    assert_eq!(
+        shown(&rib, "10.9.0.0/16"),
+        [(5, true, vec![via("irb.300", true)])]
+    );
+    let r = &routes_of(&rib, "2001:db8:9::/48")[0];
+    assert_eq!(
+        (r.protocol, r.fib.clone()),
+        (Protocol::Static, FibState::Installed)
+    );
+    // The same configuration again, and the interface's address changing: nothing to do.
+    rib.configure(
+        KEY,
+        cfg(vec![
+            st("10.9.0.0/16", &["irb.300"]),
+            st("2001:db8:9::/48", &["irb.300"]),
+        ]),
+        2,
+    );
+    rib.set_connected(
+        KEY,
+        vec![ge0(true), itf("irb.300", 7, true, &["10.31.0.1/24"])],
+        2,
+    );
+    assert!(process_ok(&mut rib, 2)
+        .iter()
+        .all(|op| op.route().protocol != Protocol::Static));
+    // A restart on a kernel that holds both: nothing is written.
+    let mut again = Rib::new();
+    again.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 3);
+    again.configure(
+        KEY,
+        cfg(vec![
+            st("10.9.0.0/16", &["irb.300"]),
+            st("2001:db8:9::/48", &["irb.300"]),
+        ]),
+        3,
+    );
+    again.adopt_kernel(KT, Family::Inet, vec![v4]);
+    again.adopt_kernel(KT, Family::Inet6, vec![v6]);
+    assert!(again.process(3).fib.is_empty());
+}
+
+#[test]
+fn interface_next_hop_not_in_the_table_or_down_is_hidden() {
+    let mut rib = Rib::new();
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 1);
+    rib.configure(
+        KEY,
+        cfg(vec![
+            st("10.9.0.0/16", &["irb.300"]),
+            st("10.8.0.0/16", &["irb.999"]),
+        ]),
+        1,
+    );
+    let want = fwd("10.9.0.0/16", vec![dev("irb.300", 7)]);
+    assert_eq!(process_ok(&mut rib, 1), vec![FibOp::Replace(want.clone())]);
+    let hidden = Query {
+        hidden: true,
+        routes: true,
+        ..Query::default()
+    };
+    let h = view(&rib, Family::Inet, hidden.clone());
+    assert_eq!(h.dests.len(), 1);
+    assert_eq!(h.dests[0].prefix, net("10.8.0.0/16"));
+    assert_eq!(
+        h.dests[0].routes[0].next_hops,
+        vec![NextHopView::UnresolvedInterface {
+            ifname: "irb.999".into()
+        }]
+    );
+
+    // Down: the route leaves the kernel and is hidden, naming its interface.
+    rib.set_connected(KEY, vec![ge0(true), irb300(false, 7)], 10);
+    assert_eq!(process_ok(&mut rib, 10), vec![FibOp::Delete(want.clone())]);
+    let h = view(&rib, Family::Inet, hidden);
+    assert_eq!((h.hidden, h.dests.len()), (2, 2));
+    assert_eq!(
+        h.dests[1].routes[0].next_hops,
+        vec![NextHopView::UnresolvedInterface {
+            ifname: "irb.300".into()
+        }]
+    );
+    assert!(routes_of(&rib, "10.9.0.0/16").is_empty());
+    // Up again, with another ifindex (the device was recreated): installed on the new one.
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 8)], 20);
+    assert_eq!(
+        process_ok(&mut rib, 20),
+        vec![FibOp::Replace(fwd("10.9.0.0/16", vec![dev("irb.300", 8)]))]
+    );
+    assert_eq!(routes_of(&rib, "10.9.0.0/16")[0].since, 20);
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 30);
+    assert_eq!(process_ok(&mut rib, 30), vec![FibOp::Replace(want)]);
+}
+
+/// Only the routes naming an interface are re-selected when it goes up or down: an interface
+/// nobody names (and without addresses) marks nothing dirty.
+#[test]
+fn a_link_event_touches_only_the_routes_naming_it() {
+    let mut rib = Rib::new();
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 1);
+    rib.configure(
+        KEY,
+        cfg(vec![
+            st("10.9.0.0/16", &["irb.300"]),
+            st("10.7.0.0/16", &["10.0.0.14"]),
+        ]),
+        1,
+    );
+    process_ok(&mut rib, 1);
+    let bare = |up| itf("irb.400", 9, up, &[]);
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7), bare(true)], 2);
+    assert!(!rib.pending(), "an unnamed interface coming up");
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7), bare(false)], 3);
+    assert!(!rib.pending(), "an unnamed interface going down");
+    // irb.300 down: only its route changes (the gateway route via ge-0/0/0 stays).
+    rib.set_connected(
+        KEY,
+        vec![ge0(true), itf("irb.300", 7, false, &[]), bare(false)],
+        4,
+    );
+    let p = rib.process(4);
+    assert_eq!(
+        p.fib,
+        vec![FibOp::Delete(fwd("10.9.0.0/16", vec![dev("irb.300", 7)]))]
+    );
+    assert_eq!(p.best_changed, vec![(KEY.to_string(), net("10.9.0.0/16"))]);
+}
+
+#[test]
+fn floating_static_over_an_interface_takes_over_and_gives_back() {
+    // A gateway route backed up by an interface at preference 7 ...
+    let mut rib = Rib::new();
+    let mut s = st("10.9.0.0/16", &["10.0.0.14"]);
+    s.qualified = vec![(nh("irb.300"), Some(7))];
+    rib.configure(KEY, cfg(vec![s]), 1);
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 1);
+    let main = fwd("10.9.0.0/16", vec![hop("10.0.0.14", "ge-0/0/0", 3)]);
+    let backup = fwd("10.9.0.0/16", vec![dev("irb.300", 7)]);
+    assert_eq!(process_ok(&mut rib, 1), vec![FibOp::Replace(main.clone())]);
+    assert_eq!(
+        shown(&rib, "10.9.0.0/16")[1],
+        (7, false, vec![via("irb.300", false)])
+    );
+    rib.set_connected(KEY, vec![ge0(false), irb300(true, 7)], 5);
+    assert_eq!(
+        process_ok(&mut rib, 5),
+        vec![FibOp::Replace(backup.clone())]
+    );
+    assert_eq!(
+        shown(&rib, "10.9.0.0/16"),
+        [(7, true, vec![via("irb.300", true)])]
+    );
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 9);
+    assert_eq!(process_ok(&mut rib, 9), vec![FibOp::Replace(main.clone())]);
+
+    // ... and an interface route backed up by a gateway.
+    let mut rib = Rib::new();
+    let mut s = st("10.9.0.0/16", &["irb.300"]);
+    s.qualified = vec![(nh("10.0.0.14"), Some(7))];
+    rib.configure(KEY, cfg(vec![s]), 1);
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 1);
+    assert_eq!(
+        process_ok(&mut rib, 1),
+        vec![FibOp::Replace(backup.clone())]
+    );
+    rib.set_connected(KEY, vec![ge0(true), irb300(false, 7)], 5);
+    assert_eq!(process_ok(&mut rib, 5), vec![FibOp::Replace(main)]);
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 9);
+    assert_eq!(process_ok(&mut rib, 9), vec![FibOp::Replace(backup)]);
+}
+
+#[test]
+fn gateways_and_interfaces_mixed_one_hop_or_all_with_multipath() {
+    let mut rib = Rib::new();
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 1);
+    // Written interface first: a gateway still sorts (and is installed) first.
+    let statics = vec![st("10.9.0.0/16", &["irb.300", "10.0.0.14"])];
+    rib.configure(KEY, cfg(statics.clone()), 1);
+    let gw = hop("10.0.0.14", "ge-0/0/0", 3);
+    assert_eq!(
+        process_ok(&mut rib, 1),
+        vec![FibOp::Replace(fwd("10.9.0.0/16", vec![gw.clone()]))]
+    );
+    let gw_view = |selected| NextHopView::Gateway {
+        address: ip("10.0.0.14"),
+        ifname: "ge-0/0/0".into(),
+        selected,
+    };
+    assert_eq!(
+        shown(&rib, "10.9.0.0/16"),
+        [(5, true, vec![gw_view(true), via("irb.300", false)])]
+    );
+    // The gateway's subnet gone: the interface is what is left.
+    rib.set_connected(KEY, vec![ge0(false), irb300(true, 7)], 2);
+    assert_eq!(
+        process_ok(&mut rib, 2),
+        vec![FibOp::Replace(fwd("10.9.0.0/16", vec![dev("irb.300", 7)]))]
+    );
+    rib.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 3);
+    process_ok(&mut rib, 3);
+
+    let mut c = cfg(statics);
+    c.multipath = true;
+    rib.configure(KEY, c.clone(), 4);
+    let both = fwd("10.9.0.0/16", vec![gw, dev("irb.300", 7)]);
+    assert_eq!(process_ok(&mut rib, 4), vec![FibOp::Replace(both.clone())]);
+    assert_eq!(
+        shown(&rib, "10.9.0.0/16"),
+        [(5, true, vec![gw_view(true), via("irb.300", true)])]
+    );
+    // Read back from the kernel in another order, it is the same route: nothing to write.
+    let mut again = Rib::new();
+    again.set_connected(KEY, vec![ge0(true), irb300(true, 7)], 5);
+    again.configure(KEY, c, 5);
+    let mut reversed = both.clone();
+    if let FibAction::Forward(h) = &mut reversed.action {
+        h.reverse();
+    }
+    again.adopt_kernel(KT, Family::Inet, vec![reversed]);
+    assert!(again.process(5).fib.is_empty());
+}
+
+/// Linux refuses an interface-only hop in an IPv6 multipath route: with multipath, an IPv6
+/// route installs its gateways (or, with interfaces only, its first interface).
+#[test]
+fn ipv6_multipath_leaves_out_interface_hops() {
+    let mut rib = Rib::new();
+    let v6 = itf("ge-0/0/1", 4, true, &["2001:db8::1/64"]);
+    rib.set_connected(
+        KEY,
+        vec![v6.clone(), irb300(true, 7), itf("irb.400", 9, true, &[])],
+        1,
+    );
+    let mut c = cfg(vec![
+        st(
+            "2001:db8:9::/48",
+            &["irb.300", "2001:db8::5", "2001:db8::6"],
+        ),
+        st("2001:db8:8::/48", &["irb.400", "irb.300"]),
+    ]);
+    c.multipath = true;
+    rib.configure(KEY, c, 1);
+    let g = |a: &str| hop(a, "ge-0/0/1", 4);
+    assert_eq!(
+        process_ok(&mut rib, 1),
+        vec![
+            FibOp::Replace(fwd("2001:db8:8::/48", vec![dev("irb.300", 7)])),
+            FibOp::Replace(fwd(
+                "2001:db8:9::/48",
+                vec![g("2001:db8::5"), g("2001:db8::6")]
+            )),
+        ]
+    );
+    let hops = &routes_of(&rib, "2001:db8:9::/48")[0].next_hops;
+    assert_eq!(hops[2], via("irb.300", false));
+    // The gateways' subnet gone, the interface is installed alone.
+    rib.set_connected(KEY, vec![irb300(true, 7), itf("irb.400", 9, true, &[])], 2);
+    let p = process_ok(&mut rib, 2);
+    assert!(p.contains(&FibOp::Replace(fwd(
+        "2001:db8:9::/48",
+        vec![dev("irb.300", 7)]
+    ))));
 }

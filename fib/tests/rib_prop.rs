@@ -2,12 +2,13 @@
 //! a fresh RIB fed only the final inputs builds, and selection does not depend on input order.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use ipnet::IpNet;
 use lsys_fib::rib::Rib;
 use lsys_fib::view::{Query, TableView};
-use lsys_fib::{Connected, Family, FibOp, FibRoute, StaticConfig, StaticTarget, TableConfig};
+use lsys_fib::{
+    Connected, Family, FibOp, FibRoute, NextHop, StaticConfig, StaticTarget, TableConfig,
+};
 use proptest::prelude::*;
 
 const KEYS: [&str; 2] = ["A", "B"];
@@ -21,7 +22,9 @@ const PREFIXES: [&str; 8] = [
     "2001:db8:9::/48",
     "2001:db8::/64",
 ];
-const GATEWAYS: [&str; 7] = [
+/// Next hops: gateways (some on no subnet), and interface next hops: interfaces of the
+/// tables (up or down, one changing ifindex) and one that never exists.
+const NEXT_HOPS: [&str; 10] = [
     "10.0.0.14",
     "10.0.0.2",
     "10.0.1.2",
@@ -29,6 +32,9 @@ const GATEWAYS: [&str; 7] = [
     "192.0.2.1",
     "2001:db8::5",
     "2001:db8:1::1",
+    "ge-0/0/1",
+    "ge-0/0/2",
+    "irb.9",
 ];
 /// Interfaces (name, ifindex choices, addresses): each input picks up/down, an ifindex and a
 /// subset of the addresses.
@@ -54,13 +60,16 @@ enum Input {
     KernelDelete(usize),
 }
 
-fn gateway() -> impl Strategy<Value = IpAddr> {
-    (0..GATEWAYS.len()).prop_map(|i| GATEWAYS[i].parse().unwrap())
+fn next_hop() -> impl Strategy<Value = NextHop> {
+    (0..NEXT_HOPS.len()).prop_map(|i| match NEXT_HOPS[i].parse() {
+        Ok(a) => NextHop::Address(a),
+        Err(_) => NextHop::Interface(NEXT_HOPS[i].into()),
+    })
 }
 
 fn static_route() -> impl Strategy<Value = StaticConfig> {
     let target = prop_oneof![
-        proptest::collection::vec(gateway(), 0..3).prop_map(StaticTarget::NextHops),
+        proptest::collection::vec(next_hop(), 0..3).prop_map(StaticTarget::NextHops),
         Just(StaticTarget::Discard),
         Just(StaticTarget::Reject),
         Just(StaticTarget::None),
@@ -71,7 +80,7 @@ fn static_route() -> impl Strategy<Value = StaticConfig> {
         0..PREFIXES.len(),
         pref,
         target,
-        proptest::collection::vec((gateway(), qpref), 0..3),
+        proptest::collection::vec((next_hop(), qpref), 0..3),
     )
         .prop_map(|(p, preference, target, qualified)| StaticConfig {
             prefix: PREFIXES[p].parse().unwrap(),
@@ -136,6 +145,15 @@ fn apply(rib: &mut Rib, kernel: &mut Kernel, ops: &[FibOp]) {
         let k = (r.kernel_table, r.prefix);
         match op {
             FibOp::Replace(r) => {
+                // What Linux takes: no interface-only hop in an IPv6 multipath route.
+                if let (Family::Inet6, lsys_fib::FibAction::Forward(h)) =
+                    (Family::of(&r.prefix), &r.action)
+                {
+                    assert!(
+                        h.len() == 1 || h.iter().all(|h| h.gateway.is_some()),
+                        "{r:?}"
+                    );
+                }
                 kernel.insert(k, r.clone());
             }
             // Gone already (deleted behind lsys's back) is success, as the daemon treats it.

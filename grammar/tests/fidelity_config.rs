@@ -510,27 +510,121 @@ fn static_route_options_and_interface_next_hops() {
         ]
     );
     assert_eq!(r[4].action, Some(StaticAction::NextTable("inet.0".into())));
-    // Read, but refused at commit until the RIB resolves over interfaces and tables.
+    // Interface next hops of the master instance's own units commit; next-table is read but
+    // refused until the RIB resolves across tables.
     let at = "routing-options static route";
-    has_error(
-        &t,
-        &format!("{at} 10.1.0.0/16"),
-        "next-hop irb.100",
-        "next-hop interface irb.100 is not supported yet",
-    );
-    has_error(
-        &t,
-        &format!("{at} 10.2.0.0/16"),
-        "qualified-next-hop irb.100",
-        "qualified-next-hop interface irb.100 is not supported yet",
-    );
     has_error(
         &t,
         &format!("{at} 10.3.0.0/16"),
         "next-table inet.0",
         "next-table is not supported yet",
     );
-    assert_eq!(errors(&t).len(), 3, "{:#?}", errors(&t));
+    assert_eq!(errors(&t).len(), 1, "{:#?}", errors(&t));
+    let mut ok = t.clone();
+    let cmds = set::parse("delete routing-options static route 10.3.0.0/16").unwrap();
+    set::apply(&mut ok, &[], ROOT, &cmds).unwrap();
+    assert_eq!(validate(&ok), Ok(()));
+}
+
+/// An interface next hop names a unit of the route's own instance: one listed by the routing
+/// instance, or (master instance) one configured and listed by none. It has no family: IPv4
+/// and IPv6 routes may both name it.
+#[test]
+fn interface_next_hops_stay_in_their_instance() {
+    let t = tree(
+        r#"
+interfaces {
+    irb {
+        unit 4 { family inet { address 10.0.0.0/31; } }
+        unit 5 { family inet { address 10.0.0.2/31; } }
+        unit 100 { family inet { address 10.100.0.1/24; } }
+    }
+}
+routing-options {
+    static {
+        route 10.1.0.0/16 next-hop irb.100;
+        route 10.2.0.0/16 next-hop [ 10.100.0.9 irb.4 ];
+    }
+    rib inet6.0 {
+        static {
+            route 2001:db8:1::/48 next-hop irb.100;
+        }
+    }
+}
+routing-instances {
+    CUST {
+        instance-type virtual-router;
+        interface irb.4;
+        inactive: interface irb.5;
+        routing-options {
+            static {
+                route 10.6.0.0/16 next-hop irb.4;
+                route 10.7.0.0/16 {
+                    next-hop 10.0.0.1;
+                    qualified-next-hop irb.100 { preference 7; }
+                }
+                route 10.8.0.0/16 next-hop irb.999;
+                route 10.9.0.0/16 next-hop irb.5;
+            }
+            rib CUST.inet6.0 {
+                static {
+                    route 2001:db8:6::/48 next-hop irb.4;
+                }
+            }
+        }
+    }
+}
+"#,
+    );
+    let i = intent(&t).unwrap();
+    assert_eq!(
+        i.root.routing_instances[0].routing_options.static_routes[0].action,
+        Some(StaticAction::NextHop(vec![AddressOrInterface::Interface(
+            UnitRef {
+                interface: "irb".into(),
+                unit: 4
+            }
+        )]))
+    );
+    let ri = "routing-instances CUST routing-options static route";
+    assert_eq!(
+        errors(&t),
+        [
+            (
+                format!("{ri} 10.7.0.0/16"),
+                "qualified-next-hop irb.100".to_string(),
+                "qualified-next-hop interface irb.100 is not in routing instance CUST".to_string()
+            ),
+            (
+                format!("{ri} 10.8.0.0/16"),
+                "next-hop irb.999".to_string(),
+                "next-hop interface irb.999 is not in routing instance CUST".to_string()
+            ),
+            (
+                format!("{ri} 10.9.0.0/16"),
+                "next-hop irb.5".to_string(),
+                "next-hop interface irb.5 is not in routing instance CUST".to_string()
+            ),
+            (
+                "routing-options static route 10.2.0.0/16".to_string(),
+                "next-hop irb.4".to_string(),
+                "next-hop interface irb.4 is not in the master instance".to_string()
+            ),
+        ]
+    );
+    let shown = validate(&t).unwrap_err().to_string();
+    assert!(
+        shown.starts_with(
+            "[edit routing-instances CUST routing-options static route 10.7.0.0/16]\n  \
+             'qualified-next-hop irb.100'\n    qualified-next-hop interface irb.100 is not in \
+             routing instance CUST\n"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.ends_with("error: configuration check-out failed"),
+        "{shown}"
+    );
 }
 
 #[test]

@@ -567,3 +567,69 @@ fn with_oif(r: &Route, oif: u32) -> Route {
     r.hops[0].oif = Some(oif);
     r
 }
+
+/// Interface-only hops (a static route `next-hop irb.300`): a single one is a device route of
+/// scope link in either family; IPv4 mixes one with gateways in a multipath route, IPv6 does
+/// not (the RIB never asks it to). Each reads back as the route sent, so a restart adopts it.
+#[test]
+fn device_hops_alone_and_mixed_with_gateways() {
+    in_netns(|oif0| {
+        let oif2 = second_link();
+        let mut sock = RouteSocket::open().expect("socket");
+        let dev4 = Route::dev(TABLE, net("10.30.0.0/16".into()), oif2, PROTO_STATIC);
+        let mut dev6 = Route::dev(TABLE, net("2001:db8:30::/48".into()), oif2, PROTO_STATIC);
+        dev6.metric = Some(IPV6_DEFAULT_METRIC);
+        let mixed4 = Route::multipath(
+            TABLE,
+            net("10.31.0.0/16".into()),
+            vec![hop("10.255.0.2", oif0), Hop::dev(oif2)],
+            PROTO_STATIC,
+        );
+        apply_ok(
+            &mut sock,
+            &[
+                RouteOp::Replace(dev4.clone()),
+                RouteOp::Replace(dev6.clone()),
+                RouteOp::Replace(mixed4.clone()),
+            ],
+        );
+        assert_eq!(
+            dump(&mut sock),
+            [dev4.clone(), dev6.clone(), mixed4.clone()].into()
+        );
+        let shown = ip("route show table 1234");
+        assert!(
+            shown.contains("10.30.0.0/16 dev lsys2 proto 210 scope link"),
+            "{shown}"
+        );
+        assert!(shown.contains("nexthop dev lsys2"), "{shown}");
+        let shown = ip("-6 route show table 1234");
+        assert!(
+            shown.contains("2001:db8:30::/48 dev lsys2 proto 210"),
+            "{shown}"
+        );
+
+        // IPv6 takes no device-only hop in a multipath route.
+        let mut mixed6 = Route::multipath(
+            TABLE,
+            net("2001:db8:31::/48".into()),
+            vec![hop("2001:db8:ff::2", oif0), Hop::dev(oif2)],
+            PROTO_STATIC,
+        );
+        mixed6.metric = Some(IPV6_DEFAULT_METRIC);
+        let res = sock.apply(&[RouteOp::Replace(mixed6)]);
+        assert!(res[0].is_err(), "{res:?}");
+
+        // Back to a gateway, then gone: replace and delete act on device routes as on others.
+        let gw4 = Route::multipath(TABLE, dev4.dst, vec![hop("10.255.0.2", oif0)], PROTO_STATIC);
+        apply_ok(
+            &mut sock,
+            &[
+                RouteOp::Replace(gw4.clone()),
+                RouteOp::Delete(dev6),
+                RouteOp::Delete(mixed4),
+            ],
+        );
+        assert_eq!(dump(&mut sock), [gw4].into());
+    });
+}

@@ -4,9 +4,10 @@
 # 10.6.0.0/24 one hop past 10.0.0.14) and a second tenant (l3) with a VRF of its own:
 # ping and traceroute as the tenant in its instance, isolation between tenants in the kernel,
 # static routes (next hops, floating, ECMP with and without load-balance, discard, reject) in
-# the VRF table with lsys's protocol id, `show route` against `show route forwarding-table`,
-# a restart with zero route writes, a route deleted by hand put back, a foreign route left
-# alone. Prints `figure: ...` lines and ends with ROUTING-OK.
+# the VRF table with lsys's protocol id, interface next hops (`next-hop irb.2`: a device route
+# that leaves the kernel while irb.2 is down), `show route` against `show route
+# forwarding-table`, a restart with zero route writes, a route deleted by hand put back, a
+# foreign route left alone. Prints `figure: ...` lines and ends with ROUTING-OK.
 set -euo pipefail
 CONF=$(realpath -e "$1")
 TENANT=$2
@@ -29,6 +30,16 @@ until_table() { # until_table PATTERN [ip route args]: waits (≤ 10 s) until th
         sleep 0.1
     done
     fail "table 1000 never matched /$pat/: $out"
+}
+until_gone() { # until_gone TEXT [ip route args]: waits (≤ 10 s) until the VRF table lacks TEXT
+    local text=$1; shift
+    local out
+    for _ in $(seq 100); do
+        out=$(table "$@")
+        [[ $out != *"$text"* ]] && return
+        sleep 0.1
+    done
+    fail "table 1000 still holds '$text': $out"
 }
 
 step "topology: the seed's peers, a network one hop behind Azure, l3's circuit"
@@ -167,11 +178,63 @@ t0=$(now)
 until_table "172.16.0.0/16 via 10.0.0.1 dev irb.4" proto 210
 echo "figure: preferred static back $(secs "$t0" "$(now)") s after the AWS link came up"
 
+step "interface next hop: a static out of irb.2 is a device route; it follows irb.2 down and up"
+# Azure's end also answers for 10.77.0.1: reachable on the link, through no gateway.
+ip -n peers addr add 10.77.0.1/16 dev eth0.1000.100
+t0=$(now)
+tenant_commit "set routing-instances $I routing-options static route 10.77.0.0/16 next-hop irb.2" \
+    "set routing-instances $I routing-options rib $I.inet6.0 static route 2001:db8:77::/48 next-hop irb.2"
+until_table "10.77.0.0/16 dev irb.2 scope link" proto 210
+echo "figure: interface route in the kernel $(secs "$t0" "$(now)") s after the commit started"
+out=$(table proto 210)
+echo "$out" | sed 's/^/  | /'
+has "$out" "10.77.0.0/16 dev irb.2 scope link"
+hasnt "$out" "10.77.0.0/16 via"
+# Unfiltered, iproute2 prints the protocol too.
+out=$(table)
+echo "$out" | sed 's/^/  | /'
+has "$out" "10.77.0.0/16 dev irb.2 proto 210 scope link"
+for _ in $(seq 100); do [[ $(ip -6 route show table 1000 proto 210) == *2001:db8:77::/48* ]] && break; sleep 0.1; done
+out=$(ip -6 route show table 1000 proto 210)
+echo "$out" | sed 's/^/  | /'
+has "$out" "2001:db8:77::/48 dev irb.2 metric 1024"
+out=$(ip route get 10.77.0.1 vrf vrf1000)
+echo "$out" | sed 's/^/  | /'
+has "$out" "10.77.0.1 dev irb.2 table 1000 src 10.0.0.13"
+out=$(tenant "ping 10.77.0.1 routing-instance $I count 2")
+has "$out" "2 packets transmitted, 2 packets received, 0% packet loss"
+out=$(tenant "show route 10.77.0.0/16 exact")
+echo "$out" | sed 's/^/  | /'
+has "$out" "10.77.0.0/16       *[Static/5] " "> via irb.2"
+has "$(tenant "show route 10.77.0.0/16 exact extensive")" "Next hop type: Interface" "Next hop: via irb.2, selected"
+has "$(tenant "show route 10.77.0.0/16 exact | display json")" '"via": "irb.2"'
+ip link set eth1.2 down
+t0=$(now)
+until_gone "10.77.0.0/16" proto 210
+echo "figure: interface route left the kernel $(secs "$t0" "$(now)") s after irb.2 went down"
+for _ in $(seq 100); do [[ $(ip -6 route show table 1000 proto 210) != *2001:db8:77::/48* ]] && break; sleep 0.1; done
+hasnt "$(ip -6 route show table 1000 proto 210)" "2001:db8:77::/48"
+has "$(table proto 210)" "172.16.0.0/16 via 10.0.0.1 dev irb.4"
+out=$(tenant "show route hidden extensive")
+has "$out" "10.77.0.0/16 (1 entry, 0 announced)" "Next hop: via irb.2 (unresolved)"
+ip link set eth1.2 up
+t0=$(now)
+until_table "10.77.0.0/16 dev irb.2 scope link" proto 210
+echo "figure: interface route back $(secs "$t0" "$(now)") s after irb.2 came up"
+until_table "10.6.0.0/16 via 10.0.0.14 dev irb.2" proto 210
+has "$(tenant "ping 10.77.0.1 routing-instance $I count 1")" "1 packets received"
+
 step "ECMP: both next hops only with a load-balance per-packet export"
 tenant_commit "set policy-options policy-statement lb then load-balance per-packet" \
     "set routing-instances $I routing-options forwarding-table export lb"
 until_table "nexthop via 10.0.0.1 dev irb.4" 10.50.0.0/16
 has "$(table 10.50.0.0/16)" "nexthop via 10.0.0.14 dev irb.2"
+tenant_commit "set routing-instances $I routing-options static route 10.79.0.0/16 next-hop 10.0.0.1" \
+    "set routing-instances $I routing-options static route 10.79.0.0/16 next-hop irb.2"
+until_table "nexthop via 10.0.0.1 dev irb.4" 10.79.0.0/16
+out=$(table 10.79.0.0/16)
+echo "$out" | sed 's/^/  | /'
+has "$out" "nexthop dev irb.2"
 
 step "a route deleted by hand is put back; a foreign route is left alone"
 ip route del 10.66.0.0/16 table 1000

@@ -321,7 +321,7 @@ impl Bench {
                 .map(|d| StaticConfig {
                     prefix: IpNet::V4(*d),
                     preference: None,
-                    target: StaticTarget::NextHops(vec![gw]),
+                    target: StaticTarget::NextHops(vec![gw.into()]),
                     qualified: vec![],
                 })
                 .collect(),

@@ -5,12 +5,18 @@
 //! instance, `LS/master` and `LS/NAME` for a logical system's. A key without an allocated
 //! table (a logical system's master instance that holds no interface has no VRF) gets kernel
 //! table 0: its routes stay in the RIB and are marked as not installed.
+//!
+//! An interface next hop (`next-hop irb.300`, `qualified-next-hop ge-0/0/1.100`) reaches the
+//! RIB as the Linux device of that unit (the root's `linux-name` maps Junos port names:
+//! `ge-0/0/1.100` is `eth1.100`), since the RIB matches it against the kernel's links; a
+//! commit check keeps it to a unit of the route's own instance.
 
 use std::collections::BTreeMap;
 
-use lsys_fib::{StaticConfig, StaticTarget, TableConfig, TableKey};
+use lsys_fib::{NextHop, StaticConfig, StaticTarget, TableConfig, TableKey};
 use lsys_grammar::typed::{
-    exports_load_balance, Intent, PolicyOptions, RoutingOptions, Scope, StaticAction,
+    exports_load_balance, AddressOrInterface, Intent, PolicyOptions, PortMap, RoutingOptions,
+    Scope, StaticAction,
 };
 
 /// The kernel's main table: the root's master instance.
@@ -29,9 +35,10 @@ pub fn tables(
     allocated: &BTreeMap<String, u32>,
 ) -> BTreeMap<TableKey, TableConfig> {
     let mut out = BTreeMap::new();
-    scope_tables(&mut out, None, &intent.root, allocated);
+    let ports = PortMap::of(intent);
+    scope_tables(&mut out, None, &intent.root, allocated, &ports);
     for (ls, scope) in &intent.logical_systems {
-        scope_tables(&mut out, Some(ls), scope, allocated);
+        scope_tables(&mut out, Some(ls), scope, allocated, &ports);
     }
     out
 }
@@ -41,6 +48,7 @@ fn scope_tables(
     ls: Option<&str>,
     scope: &Scope,
     allocated: &BTreeMap<String, u32>,
+    ports: &PortMap,
 ) {
     let master_key = match ls {
         None => MAIN_KEY.to_string(),
@@ -62,6 +70,7 @@ fn scope_tables(
             &scope.routing_options,
             &scope.policy_options,
             None,
+            ports,
         ),
     );
     for ri in &scope.routing_instances {
@@ -75,6 +84,7 @@ fn scope_tables(
                 &ri.routing_options,
                 &scope.policy_options,
                 master_limit,
+                ports,
             ),
         );
     }
@@ -88,25 +98,35 @@ fn table(
     ro: &RoutingOptions,
     policies: &PolicyOptions,
     inherited_limit: Option<u32>,
+    ports: &PortMap,
 ) -> TableConfig {
     TableConfig {
         name,
         kernel_table,
-        statics: ro.static_routes.iter().map(static_config).collect(),
+        statics: ro
+            .static_routes
+            .iter()
+            .map(|r| static_config(r, ports))
+            .collect(),
         multipath: exports_load_balance(policies, &ro.forwarding_export),
         max_prefixes: ro.maximum_prefixes.or(inherited_limit),
     }
 }
 
-/// Interface next hops and `next-table` are refused at commit (not supported yet), so a
-/// committed route has only address next hops; anything else is left out here.
-fn static_config(r: &lsys_grammar::typed::StaticRoute) -> StaticConfig {
+/// `next-table` is refused at commit (not supported yet): a committed route never has one.
+fn static_config(r: &lsys_grammar::typed::StaticRoute, ports: &PortMap) -> StaticConfig {
+    let hop = |h: &AddressOrInterface| match h {
+        AddressOrInterface::Address(a) => NextHop::Address(*a),
+        AddressOrInterface::Interface(u) => {
+            NextHop::Interface(ports.device(&u.to_string()).into_owned())
+        }
+    };
     StaticConfig {
         prefix: r.prefix,
         preference: r.preference,
         target: match &r.action {
             Some(StaticAction::NextHop(hops)) => {
-                StaticTarget::NextHops(hops.iter().filter_map(|h| h.address()).collect())
+                StaticTarget::NextHops(hops.iter().map(hop).collect())
             }
             Some(StaticAction::Discard) => StaticTarget::Discard,
             Some(StaticAction::Reject) => StaticTarget::Reject,
@@ -115,7 +135,7 @@ fn static_config(r: &lsys_grammar::typed::StaticRoute) -> StaticConfig {
         qualified: r
             .qualified_next_hops
             .iter()
-            .filter_map(|q| Some((q.next_hop.address()?, q.preference)))
+            .map(|q| (hop(&q.next_hop), q.preference))
             .collect(),
     }
 }
@@ -136,4 +156,39 @@ pub fn diff(
             .map(|k| (k.clone(), None)),
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsys_grammar::schema::ROOT;
+    use lsys_grammar::text::curly;
+
+    /// Interface next hops reach the RIB as Linux devices: an irb unit as itself, a Junos
+    /// port's unit through the root's `linux-name`.
+    #[test]
+    fn interface_next_hops_are_linux_devices() {
+        let tree = curly::read(
+            "interfaces { ge-0/0/1 { linux-name eth1; unit 100 { vlan-id 100; } } \
+             irb { unit 300 { family inet { address 10.30.0.1/24; } } } }
+             routing-options { static { route 10.9.0.0/16 { next-hop [ irb.300 10.30.0.9 ]; \
+             qualified-next-hop ge-0/0/1.100 { preference 7; } } } }",
+            ROOT,
+        )
+        .unwrap();
+        let intent = lsys_grammar::typed::intent(&tree).unwrap();
+        let t = tables(&intent, &BTreeMap::new());
+        let s = &t[MAIN_KEY].statics[0];
+        assert_eq!(
+            s.target,
+            StaticTarget::NextHops(vec![
+                NextHop::Interface("irb.300".into()),
+                NextHop::Address("10.30.0.9".parse().unwrap()),
+            ])
+        );
+        assert_eq!(
+            s.qualified,
+            [(NextHop::Interface("eth1.100".into()), Some(7))]
+        );
+    }
 }

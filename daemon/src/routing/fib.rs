@@ -120,3 +120,48 @@ impl Fib for KernelFib {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hop(gateway: Option<&str>, ifname: &str, ifindex: u32) -> Hop {
+        Hop {
+            gateway: gateway.map(|g| g.parse().unwrap()),
+            ifname: ifname.into(),
+            ifindex,
+        }
+    }
+
+    /// An interface next hop is a kernel route with only an output interface (scope link,
+    /// as `ip route add P dev X` makes it); mixed with gateways it is a multipath route. Read
+    /// back (interface names come from the live links), each is the route the RIB sent.
+    #[test]
+    fn interface_hops_go_out_as_device_routes_and_come_back() {
+        let dev = FibRoute {
+            kernel_table: 1000,
+            prefix: "10.30.0.0/16".parse().unwrap(),
+            protocol: Protocol::Static,
+            action: FibAction::Forward(vec![hop(None, "", 12)]),
+        };
+        let k = to_kernel(&dev);
+        assert_eq!(
+            k,
+            batch::Route::dev(1000, dev.prefix, 12, PROTO_STATIC),
+            "{k}"
+        );
+        assert_eq!(from_kernel(&k), Some(dev));
+
+        let mixed = FibRoute {
+            kernel_table: 1000,
+            prefix: "10.31.0.0/16".parse().unwrap(),
+            protocol: Protocol::Static,
+            action: FibAction::Forward(vec![hop(Some("10.0.0.14"), "", 11), hop(None, "", 12)]),
+        };
+        let k = to_kernel(&mixed);
+        assert_eq!(k.hops.len(), 2);
+        assert!(k.hops.contains(&batch::Hop::dev(12)));
+        // The kernel's order (device hop first, as the netlink crate sorts) does not matter.
+        assert_eq!(from_kernel(&k), Some(mixed));
+    }
+}

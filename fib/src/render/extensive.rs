@@ -61,10 +61,16 @@ fn route(out: &mut String, d: &DestView, r: &RouteView, now: i64) {
                 "Next hop: {address} via {ifname}{}",
                 if *selected { ", selected" } else { "" }
             )),
-            NextHopView::Interface { ifname } => field(format!("Next hop: via {ifname}, selected")),
+            NextHopView::Interface { ifname, selected } => field(format!(
+                "Next hop: via {ifname}{}",
+                if *selected { ", selected" } else { "" }
+            )),
             NextHopView::Local { ifname } => field(format!("Interface: {ifname}")),
             NextHopView::Unresolved { address } => {
                 field(format!("Next hop: {address} (unresolved)"))
+            }
+            NextHopView::UnresolvedInterface { ifname } => {
+                field(format!("Next hop: via {ifname} (unresolved)"))
             }
             NextHopView::Discard | NextHopView::Reject => {}
         }

@@ -139,10 +139,20 @@ fn nh(h: &NextHopView) -> Option<Value> {
             v.insert("via".into(), ifname.clone().into());
             Value::Object(v)
         }
-        NextHopView::Interface { ifname } => json!({ "selected-next-hop": true, "via": ifname }),
+        NextHopView::Interface { ifname, selected } => {
+            let mut v = Map::new();
+            if *selected {
+                v.insert("selected-next-hop".into(), true.into());
+            }
+            v.insert("via".into(), ifname.clone().into());
+            Value::Object(v)
+        }
         NextHopView::Local { ifname } => json!({ "nh-local-interface": ifname }),
         NextHopView::Unresolved { address } => {
             json!({ "to": address.to_string(), "unresolved": true })
+        }
+        NextHopView::UnresolvedInterface { ifname } => {
+            json!({ "via": ifname, "unresolved": true })
         }
         NextHopView::Discard | NextHopView::Reject => return None,
     })

@@ -63,9 +63,13 @@
 //!   Terse does not show the kernel state.
 //! * Unresolved next hops (hidden routes): standard and terse forms print Junos's `Unusable`
 //!   once per route (as `show route hidden` does for an unusable next hop); extensive keeps
-//!   `Next hop type: Unusable` and adds `Next hop: A (unresolved)` per gateway so the
-//!   operator sees which gateway failed. A route with some resolved next hops lists only
-//!   those in the standard and terse forms (Junos lists only usable next hops).
+//!   `Next hop type: Unusable` and adds `Next hop: A (unresolved)` per gateway (and
+//!   `Next hop: via IF (unresolved)` per interface next hop whose interface is not up in the
+//!   table) so the operator sees which next hop failed. A route with some resolved next hops
+//!   lists only those in the standard and terse forms (Junos lists only usable next hops).
+//! * An interface next hop (`next-hop irb.300`) prints as a Direct route's does: `> via IF`
+//!   (`  via IF` when the route installs another of its next hops), terse `>IF`, extensive
+//!   `Next hop: via IF, selected`, JSON `{ "selected-next-hop": true, "via": IF }`.
 //! * `State:` carries only flags lsys can justify: `Active` or `Hidden`, then `Int` (Direct,
 //!   Local), `Int Ext` (Static), `Ext` (BGP: lsys speaks eBGP), as in the captures.
 //!   `Inactive reason: Route Preference` is printed when the active route of the destination
@@ -116,8 +120,10 @@
 //!                        "active-route-count": 7 } ] } ] } }
 //! ```
 //!
-//! `nh` lists every next hop of the route (unresolved ones too, with `"unresolved": true`);
-//! Discard and Reject routes have an empty `nh`.
+//! `nh` lists every next hop of the route (unresolved ones too, with `"unresolved": true`: a
+//! gateway as `{ "to": A, "unresolved": true }`, an interface next hop as
+//! `{ "via": IF, "unresolved": true }`); an interface next hop (or a Direct route) has `via`
+//! and no `to`. Discard and Reject routes have an empty `nh`.
 
 mod age;
 mod extensive;
@@ -181,7 +187,11 @@ enum BriefHop<'a> {
         ifname: &'a str,
         selected: bool,
     },
-    Interface(&'a str),
+    /// Out of the interface itself (Direct, or an interface next hop), `selected` as above.
+    Interface {
+        ifname: &'a str,
+        selected: bool,
+    },
     Local(&'a str),
     Discard,
     Reject,
@@ -195,7 +205,10 @@ fn brief_hops(r: &RouteView) -> Vec<BriefHop<'_>> {
         .next_hops
         .iter()
         .filter_map(|h| match h {
-            NextHopView::Interface { ifname } => Some(BriefHop::Interface(ifname)),
+            NextHopView::Interface { ifname, selected } => Some(BriefHop::Interface {
+                ifname,
+                selected: *selected,
+            }),
             NextHopView::Local { ifname } => Some(BriefHop::Local(ifname)),
             NextHopView::Gateway {
                 address,
@@ -208,17 +221,21 @@ fn brief_hops(r: &RouteView) -> Vec<BriefHop<'_>> {
             }),
             NextHopView::Discard => Some(BriefHop::Discard),
             NextHopView::Reject => Some(BriefHop::Reject),
-            NextHopView::Unresolved { .. } => None,
+            NextHopView::Unresolved { .. } | NextHopView::UnresolvedInterface { .. } => None,
         })
         .collect();
-    if out.is_empty()
-        && r.next_hops
-            .iter()
-            .any(|h| matches!(h, NextHopView::Unresolved { .. }))
-    {
+    if out.is_empty() && r.next_hops.iter().any(unresolved) {
         out.push(BriefHop::Unusable);
     }
     out
+}
+
+/// Whether a next hop is one that does not resolve.
+fn unresolved(h: &NextHopView) -> bool {
+    matches!(
+        h,
+        NextHopView::Unresolved { .. } | NextHopView::UnresolvedInterface { .. }
+    )
 }
 
 /// Junos `Next hop type:` of a route: from its first usable next hop, `Unusable` when none.
@@ -231,7 +248,7 @@ fn nh_type(r: &RouteView) -> &'static str {
             NextHopView::Local { .. } => Some("Local"),
             NextHopView::Discard => Some("Discard"),
             NextHopView::Reject => Some("Reject"),
-            NextHopView::Unresolved { .. } => None,
+            NextHopView::Unresolved { .. } | NextHopView::UnresolvedInterface { .. } => None,
         })
         .unwrap_or("Unusable")
 }

@@ -67,7 +67,10 @@ fn hop_line(hop: BriefHop<'_>) -> String {
             let mark = if selected { '>' } else { ' ' };
             format!("{hop_pad}{mark} to {address} via {ifname}")
         }
-        BriefHop::Interface(ifname) => format!("{hop_pad}> via {ifname}"),
+        BriefHop::Interface { ifname, selected } => {
+            let mark = if selected { '>' } else { ' ' };
+            format!("{hop_pad}{mark} via {ifname}")
+        }
         BriefHop::Local(ifname) => format!("{text_pad}Local via {ifname}"),
         BriefHop::Discard => format!("{text_pad}Discard"),
         BriefHop::Reject => format!("{text_pad}Reject"),

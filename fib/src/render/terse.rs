@@ -77,7 +77,9 @@ fn hop(h: BriefHop<'_>) -> (char, String) {
         BriefHop::Gateway {
             address, selected, ..
         } => (if selected { '>' } else { ' ' }, address.to_string()),
-        BriefHop::Interface(ifname) => ('>', ifname.to_string()),
+        BriefHop::Interface { ifname, selected } => {
+            (if selected { '>' } else { ' ' }, ifname.to_string())
+        }
         BriefHop::Local(_) => (' ', "Local".to_string()),
         BriefHop::Discard => (' ', "Discard".to_string()),
         BriefHop::Reject => (' ', "Reject".to_string()),

@@ -15,14 +15,19 @@
 //!
 //! State per family (`table::FamilyRib`): a `BTreeMap<IpNet, Dest>` where a `Dest` holds its
 //! routes (one inline, see `few.rs`) and the kernel route lsys installed for it (compact, see
-//! `route.rs`); the running counts; the next-hop tracking index `(gateway, prefix)`; the
-//! connected subnets the gateways resolve over. Interface names are interned per table, so a
-//! static route with one next hop costs about 130 bytes (`examples/rib_mem.rs` measures it).
+//! `route.rs`); the running counts; the next-hop tracking indexes `(gateway, prefix)` and
+//! `(interface name, prefix)`; the connected subnets the gateways resolve over. Per table, the
+//! up interfaces by name (what interface next hops such as `next-hop irb.300` resolve to).
+//! Interface names are interned per table, so a static route with one next hop costs about
+//! 130 bytes (`examples/rib_mem.rs` measures it).
 //!
 //! Inputs only change routes and mark prefixes dirty; [`Rib::process`] re-selects the dirty
 //! prefixes and nothing else. Selection is deterministic: lowest preference, then protocol
-//! (Direct < Local < Static < Bgp), then the interface (name, ifindex) or the first gateway
-//! address — never the order inputs arrived in. `maximum-prefixes` admits a table's statics
+//! (Direct < Local < Static < Bgp), then the interface (name, ifindex) or the next hops in
+//! [`crate::NextHop`] order (gateway addresses first, lowest first, then interface next hops
+//! by name) — never the order inputs arrived in. A route's next hops keep that order too, so
+//! without multipath the lowest gateway that resolves is installed, and an interface next hop
+//! only when no gateway of the route resolves. `maximum-prefixes` admits a table's statics
 //! in prefix order (destinations already holding BGP routes count first), so which statics are
 //! refused depends only on the configuration.
 //!
@@ -178,6 +183,7 @@ impl Rib {
             }
             let Table {
                 ifaces,
+                links,
                 settings,
                 inet,
                 inet6,
@@ -191,7 +197,8 @@ impl Rib {
                     break;
                 }
                 let mut changes = select::Changes::default();
-                left -= select::process_family(fam, ifaces, settings, now, left, &mut changes);
+                left -=
+                    select::process_family(fam, ifaces, links, settings, now, left, &mut changes);
                 out.fib.append(&mut changes.fib);
                 out.best_changed
                     .extend(changes.best_changed.into_iter().map(|p| (key.clone(), p)));

@@ -7,7 +7,7 @@ use std::ops::Bound;
 
 use ipnet::IpNet;
 
-use super::route::{protocol_index, Dest, Ifaces, Route, Status, Target, PROTOCOLS};
+use super::route::{protocol_index, Dest, HopTo, Ifaces, Route, Status, Target, PROTOCOLS};
 use super::table::{FamilyRib, Table};
 use crate::view::{
     DestFilter, DestView, LimitView, NextHopView, ProtocolCount, Query, RouteView, TableView,
@@ -126,7 +126,7 @@ fn route_view(table: &Table, fam: &FamilyRib, prefix: IpNet, d: &Dest, r: &Route
     let name = |id| ifaces.name(id).to_string();
     // The hops the kernel gets from the active route (all resolved ones when multipath).
     let mut selected = if r.active {
-        r.wanted(table.settings.multipath)
+        r.wanted(table.settings.multipath, Family::of(&prefix))
             .map(|(_, a)| a)
             .into_iter()
             .flat_map(|a| match a {
@@ -141,25 +141,40 @@ fn route_view(table: &Table, fam: &FamilyRib, prefix: IpNet, d: &Dest, r: &Route
         Target::Interface(id) if r.protocol == crate::Protocol::Local => {
             vec![NextHopView::Local { ifname: name(*id) }]
         }
-        Target::Interface(id) => vec![NextHopView::Interface { ifname: name(*id) }],
-        Target::Gateways(g) => g
+        Target::Interface(id) => vec![NextHopView::Interface {
+            ifname: name(*id),
+            selected: true,
+        }],
+        Target::Hops(g) => g
             .iter()
-            .filter_map(|g| match g.via {
-                Some(via) => {
+            .filter_map(|g| match (g.via, g.to) {
+                (Some(via), to) => {
                     let pos = selected
                         .iter()
-                        .position(|h| h.gateway == Some(g.addr) && h.via == via);
+                        .position(|h| h.gateway == to.gateway() && h.via == via);
                     if let Some(i) = pos {
                         selected.swap_remove(i);
                     }
-                    Some(NextHopView::Gateway {
-                        address: g.addr,
-                        ifname: name(via),
-                        selected: pos.is_some(),
+                    let selected = pos.is_some();
+                    Some(match to {
+                        HopTo::Gateway(address) => NextHopView::Gateway {
+                            address,
+                            ifname: name(via),
+                            selected,
+                        },
+                        HopTo::Interface(_) => NextHopView::Interface {
+                            ifname: name(via),
+                            selected,
+                        },
                     })
                 }
-                None if r.hidden => Some(NextHopView::Unresolved { address: g.addr }),
-                None => None,
+                (None, HopTo::Gateway(address)) if r.hidden => {
+                    Some(NextHopView::Unresolved { address })
+                }
+                (None, HopTo::Interface(n)) if r.hidden => Some(NextHopView::UnresolvedInterface {
+                    ifname: ifaces.text(n).to_string(),
+                }),
+                (None, _) => None,
             })
             .collect(),
         Target::Discard => vec![NextHopView::Discard],

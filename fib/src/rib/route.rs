@@ -12,19 +12,27 @@ use std::num::NonZeroU32;
 use ipnet::IpNet;
 
 use super::few::Few;
-use crate::{FibAction, FibRoute, Hop, Protocol};
+use crate::{Family, FibAction, FibRoute, Hop, Protocol};
 
 /// An interned (interface name, ifindex) of one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct IfId(NonZeroU32);
 
-/// The interfaces a table has seen. Entries are never freed: they are few (one per distinct
-/// name and ifindex the kernel reported), and an [`IfId`] stays valid for as long as a route
-/// or an installed next hop may name it.
+/// An interned interface name of one table, as an interface next hop names it (the interface
+/// may not exist yet: it is resolved to an [`IfId`] when it is up in the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) struct IfName(NonZeroU32);
+
+/// The interfaces a table has seen, and the interface names its routes name. Entries are never
+/// freed: they are few (one per distinct name and ifindex the kernel reported, one per name
+/// the configuration or the kernel gave), and an [`IfId`] or [`IfName`] stays valid for as
+/// long as a route or an installed next hop may name it.
 #[derive(Debug, Default)]
 pub(super) struct Ifaces {
     slots: Vec<(Box<str>, u32)>,
     by_name: HashMap<Box<str>, Vec<(u32, IfId)>>,
+    names: Vec<Box<str>>,
+    name_ids: HashMap<Box<str>, IfName>,
 }
 
 impl Ifaces {
@@ -40,6 +48,23 @@ impl Ifaces {
             .or_default()
             .push((ifindex, id));
         id
+    }
+
+    /// The id of an interface name (whether or not such an interface exists).
+    pub(super) fn intern_name(&mut self, name: &str) -> IfName {
+        if let Some(id) = self.name_ids.get(name) {
+            return *id;
+        }
+        let n = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        let id = IfName(NonZeroU32::MIN.saturating_add(n));
+        self.names.push(name.into());
+        self.name_ids.insert(name.into(), id);
+        id
+    }
+
+    /// The text of an interned name.
+    pub(super) fn text(&self, name: IfName) -> &str {
+        self.names.get(name.0.get() as usize - 1).map_or("?", |n| n)
     }
 
     pub(super) fn find(&self, name: &str, ifindex: u32) -> Option<IfId> {
@@ -94,9 +119,9 @@ pub(super) struct Route {
 pub(super) enum Target {
     /// Direct and Local routes: the interface itself.
     Interface(IfId),
-    /// Static (and later BGP) routes: gateways sorted by address, each with the interface it
-    /// resolves over (if any).
-    Gateways(Few<Gateway>),
+    /// Static (and later BGP) routes: next hops in [`crate::NextHop`] order (gateways by
+    /// address, then interfaces by name), each with the interface it resolves over (if any).
+    Hops(Few<RouteHop>),
     Discard,
     Reject,
 }
@@ -105,16 +130,16 @@ impl Target {
     /// Equal as configured (resolution ignored).
     pub(super) fn same_config(&self, other: &Target) -> bool {
         match (self, other) {
-            (Target::Gateways(a), Target::Gateways(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.addr == y.addr)
+            (Target::Hops(a), Target::Hops(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.to == y.to)
             }
             _ => self == other,
         }
     }
 
-    pub(super) fn gateways(&self) -> &[Gateway] {
+    pub(super) fn hops(&self) -> &[RouteHop] {
         match self {
-            Target::Gateways(g) => g.as_slice(),
+            Target::Hops(g) => g.as_slice(),
             _ => &[],
         }
     }
@@ -123,17 +148,60 @@ impl Target {
     fn kind(&self) -> u8 {
         match self {
             Target::Interface(_) => 0,
-            Target::Gateways(_) => 1,
+            Target::Hops(_) => 1,
             Target::Discard => 2,
             Target::Reject => 3,
         }
     }
 }
 
+/// One next hop of a route: where it points, and the interface it resolves over (`None`: not
+/// usable now).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Gateway {
-    pub addr: IpAddr,
+pub(super) struct RouteHop {
+    pub to: HopTo,
     pub via: Option<IfId>,
+}
+
+/// What a next hop names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HopTo {
+    /// A gateway, resolved over the longest connected subnet that holds it.
+    Gateway(IpAddr),
+    /// An interface of the table, resolved to it while it is up.
+    Interface(IfName),
+}
+
+impl HopTo {
+    pub(super) fn gateway(self) -> Option<IpAddr> {
+        match self {
+            HopTo::Gateway(a) => Some(a),
+            HopTo::Interface(_) => None,
+        }
+    }
+
+    pub(super) fn interface(self) -> Option<IfName> {
+        match self {
+            HopTo::Interface(n) => Some(n),
+            HopTo::Gateway(_) => None,
+        }
+    }
+
+    /// The [`crate::NextHop`] order: gateways by address, then interfaces by name (never by
+    /// interning order).
+    pub(super) fn key(self, ifaces: &Ifaces) -> HopKey<'_> {
+        match self {
+            HopTo::Gateway(a) => HopKey::Gateway(a),
+            HopTo::Interface(n) => HopKey::Interface(ifaces.text(n)),
+        }
+    }
+}
+
+/// [`HopTo`] in the order next hops sort in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum HopKey<'a> {
+    Gateway(IpAddr),
+    Interface(&'a str),
 }
 
 impl Route {
@@ -149,8 +217,9 @@ impl Route {
     }
 
     /// The selection order: lower preference, then protocol (Direct < Local < Static < Bgp),
-    /// then the target (interface name and ifindex; first gateway address; kind). Total and
-    /// independent of the order routes arrived in.
+    /// then the target (interface name and ifindex; the next hops in [`crate::NextHop`] order,
+    /// so a gateway ranks before an interface next hop; kind). Total and independent of the
+    /// order routes arrived in.
     pub(super) fn rank_cmp(&self, other: &Route, ifaces: &Ifaces) -> std::cmp::Ordering {
         self.preference
             .cmp(&other.preference)
@@ -158,15 +227,20 @@ impl Route {
             .then(self.target.kind().cmp(&other.target.kind()))
             .then_with(|| match (&self.target, &other.target) {
                 (Target::Interface(a), Target::Interface(b)) => ifaces.key(*a).cmp(&ifaces.key(*b)),
-                (Target::Gateways(a), Target::Gateways(b)) => {
-                    a.iter().map(|x| x.addr).cmp(b.iter().map(|x| x.addr))
-                }
+                (Target::Hops(a), Target::Hops(b)) => a
+                    .iter()
+                    .map(|x| x.to.key(ifaces))
+                    .cmp(b.iter().map(|x| x.to.key(ifaces))),
                 _ => std::cmp::Ordering::Equal,
             })
     }
 
     /// The kernel route this route wants when active (None: kernel-owned, or nothing resolves).
-    pub(super) fn wanted(&self, multipath: bool) -> Option<(Protocol, Action)> {
+    /// Without multipath: the first next hop that resolves. With multipath: every one, except
+    /// that Linux takes no interface-only hop in an IPv6 multipath route ("Device only routes
+    /// can not be added for IPv6 using the multipath API"): an IPv6 route with both kinds
+    /// installs its gateways, one with interfaces only its first interface.
+    pub(super) fn wanted(&self, multipath: bool, family: Family) -> Option<(Protocol, Action)> {
         if self.protocol.kernel_owned() || self.hidden {
             return None;
         }
@@ -175,26 +249,28 @@ impl Route {
                 gateway: None,
                 via: *id,
             })),
-            Target::Gateways(g) => {
+            Target::Hops(g) => {
                 let mut hops = g.iter().filter_map(|g| {
                     g.via.map(|via| KernelHop {
-                        gateway: Some(g.addr),
+                        gateway: g.to.gateway(),
                         via,
                     })
                 });
                 let first = hops.next()?;
-                let hops = if multipath {
-                    let mut v: Vec<KernelHop> = hops.collect();
-                    if v.is_empty() {
-                        Few::One(first)
+                let mut rest = hops.peekable();
+                if !multipath || rest.peek().is_none() {
+                    return Some((self.protocol, Action::Forward(Few::One(first))));
+                }
+                let mut v: Vec<KernelHop> = std::iter::once(first).chain(rest).collect();
+                if family == Family::Inet6 && v.iter().any(|h| h.gateway.is_none()) {
+                    // Gateways sort first: the first hop has one if any hop has.
+                    if first.gateway.is_some() {
+                        v.retain(|h| h.gateway.is_some());
                     } else {
-                        v.insert(0, first);
-                        Few::from_vec(v)
+                        v.truncate(1);
                     }
-                } else {
-                    Few::One(first)
-                };
-                Action::Forward(hops)
+                }
+                Action::Forward(Few::from_vec(v))
             }
             Target::Discard => Action::Blackhole,
             Target::Reject => Action::Unreachable,
@@ -381,7 +457,7 @@ mod tests {
     #[test]
     fn compact_sizes() {
         // The budget of a one-next-hop static route: keep these from growing by accident.
-        assert!(std::mem::size_of::<Gateway>() <= 24);
+        assert!(std::mem::size_of::<RouteHop>() <= 24);
         assert!(
             std::mem::size_of::<Route>() <= 48,
             "{}",
@@ -403,5 +479,22 @@ mod tests {
         assert_ne!(i.intern("ge-0/0/0", 7), a);
         assert_eq!(i.name(b), "ge-0/0/1");
         assert_eq!(i.key(a), ("ge-0/0/0", 3));
+        let n = i.intern_name("irb.300");
+        assert_eq!(i.intern_name("irb.300"), n);
+        assert_ne!(i.intern_name("irb.301"), n);
+        assert_eq!(i.text(n), "irb.300");
+    }
+
+    #[test]
+    fn gateways_sort_before_interfaces() {
+        let mut i = Ifaces::default();
+        // Interned in the opposite order of their names.
+        let b = HopTo::Interface(i.intern_name("irb.5"));
+        let a = HopTo::Interface(i.intern_name("irb.10"));
+        let g = HopTo::Gateway("10.0.0.14".parse().unwrap());
+        let h = HopTo::Gateway("192.0.2.1".parse().unwrap());
+        let mut v = vec![b, h, a, g];
+        v.sort_by(|x, y| x.key(&i).cmp(&y.key(&i)));
+        assert_eq!(v, [g, h, a, b]);
     }
 }

@@ -1,11 +1,13 @@
 //! Selection of the dirty destinations and the FIB difference.
 //!
 //! For one dirty destination, in this order:
-//! 1. re-resolve the gateways of its routes over the family's connected subnets (a route none
-//!    of whose gateways resolves is hidden);
+//! 1. re-resolve the next hops of its routes: gateways over the family's connected subnets,
+//!    interface next hops over the table's up interfaces (a route none of whose next hops
+//!    resolves is hidden);
 //! 2. pick the active route: the eligible (not hidden) one first in [`Route::rank_cmp`] order
-//!    (lower preference, then Direct < Local < Static < Bgp, then the interface name / first
-//!    gateway), so the result does not depend on the order inputs came in;
+//!    (lower preference, then Direct < Local < Static < Bgp, then the interface name / the
+//!    next hops, gateways before interfaces), so the result does not depend on the order
+//!    inputs came in;
 //! 3. compare the kernel route the active route wants (none for Direct/Local) with what is
 //!    installed, and emit a Replace or a Delete only when they differ.
 
@@ -13,8 +15,8 @@ use ipnet::IpNet;
 
 use super::route::{Ifaces, Installed, Route, Status, Target};
 use super::statics::resolve;
-use super::table::{FamilyRib, Settings};
-use crate::{FibOp, Protocol};
+use super::table::{FamilyRib, Links, Settings};
+use crate::{Family, FibOp, Protocol};
 
 /// What processing one family produced.
 #[derive(Debug, Default)]
@@ -28,6 +30,7 @@ pub(super) struct Changes {
 pub(super) fn process_family(
     fam: &mut FamilyRib,
     ifaces: &Ifaces,
+    links: &Links,
     settings: &Settings,
     now: i64,
     budget: usize,
@@ -38,14 +41,14 @@ pub(super) fn process_family(
         let dirty = std::mem::take(&mut fam.dirty);
         done = dirty.len();
         for prefix in dirty {
-            process_dest(fam, ifaces, settings, prefix, now, out);
+            process_dest(fam, ifaces, links, settings, prefix, now, out);
         }
     } else {
         while done < budget {
             let Some(prefix) = fam.dirty.pop_first() else {
                 break;
             };
-            process_dest(fam, ifaces, settings, prefix, now, out);
+            process_dest(fam, ifaces, links, settings, prefix, now, out);
             done += 1;
         }
     }
@@ -66,6 +69,7 @@ fn best_of(routes: &[Route]) -> Option<(Protocol, u32, Target)> {
 fn process_dest(
     fam: &mut FamilyRib,
     ifaces: &Ifaces,
+    links: &Links,
     settings: &Settings,
     prefix: IpNet,
     now: i64,
@@ -81,7 +85,7 @@ fn process_dest(
         let before = best_of(d.routes.as_slice());
         let routes = d.routes.as_mut_slice();
         for r in routes.iter_mut() {
-            if resolve(r, directs) {
+            if resolve(r, directs, links) {
                 r.since = now;
             }
         }
@@ -100,7 +104,7 @@ fn process_dest(
         }
         let wanted = best
             .and_then(|i| routes.get(i))
-            .and_then(|r| r.wanted(settings.multipath));
+            .and_then(|r| r.wanted(settings.multipath, Family::of(&prefix)));
         let op = match (wanted, &d.installed) {
             (None, None) => None,
             (None, Some(old)) => {
@@ -167,11 +171,12 @@ mod tests {
             let mut out = Changes::default();
             let Table {
                 ifaces,
+                links,
                 settings,
                 inet,
                 ..
             } = &mut t;
-            process_family(inet, ifaces, settings, 1, usize::MAX, &mut out);
+            process_family(inet, ifaces, links, settings, 1, usize::MAX, &mut out);
             assert!(out.fib.is_empty());
             let d = &t.family(Family::Inet).dests.map[&"10.0.0.0/24".parse().unwrap()];
             let active = d.active().expect("an active route");

@@ -2,7 +2,8 @@
 //! already there, with `maximum-prefixes` admission.
 //!
 //! ```text
-//!  StaticConfig ──routes_of──► Static routes, one per distinct preference
+//!  StaticConfig ──routes_of──► Static routes, one per distinct preference (interface names
+//!                               interned in the table's Ifaces)
 //!  sorted by prefix (first of duplicates wins) ──admit (maximum-prefixes, prefix order)──►
 //!  merge with the prefixes holding Static routes now ──► only differing prefixes change,
 //!  and only those are marked dirty
@@ -10,25 +11,23 @@
 //! The configuration itself is not kept: the routes are what is compared on the next commit.
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use super::few::Few;
-use super::route::Dest;
-use super::route::{Gateway, Route, Target};
-use super::table::{Directs, FamilyRib, Settings, Table};
+use super::route::{Dest, HopTo, Ifaces, Route, RouteHop, Target};
+use super::table::{Directs, FamilyRib, Links, Settings, Table};
 use super::Queued;
-use crate::{Family, FibOp, FibRoute, Protocol, StaticConfig, StaticTarget, TableConfig};
+use crate::{Family, FibOp, FibRoute, NextHop, Protocol, StaticConfig, StaticTarget, TableConfig};
 
 /// Notices about refusals per configure and family, past which they are summed up in one.
 const NOTICES: usize = 20;
 
-/// The Static routes one configured route yields, by ascending preference, with gateways
-/// sorted and not yet resolved. A qualified next hop with no preference, or the route's own,
-/// joins the main next hops; next hops at the preference of a `discard`/`reject` target are
-/// ignored (the target wins).
-pub(super) fn routes_of(cfg: &StaticConfig, now: i64) -> Few<Route> {
+/// The Static routes one configured route yields, by ascending preference, with next hops
+/// sorted ([`NextHop`] order) and not yet resolved; interface names are interned in `ifaces`.
+/// A qualified next hop with no preference, or the route's own, joins the main next hops;
+/// next hops at the preference of a `discard`/`reject` target are ignored (the target wins).
+pub(super) fn routes_of(cfg: &StaticConfig, ifaces: &mut Ifaces, now: i64) -> Few<Route> {
     let main = cfg
         .preference
         .unwrap_or(Protocol::Static.default_preference());
@@ -37,7 +36,7 @@ pub(super) fn routes_of(cfg: &StaticConfig, now: i64) -> Few<Route> {
         StaticTarget::Reject => Some(Target::Reject),
         StaticTarget::NextHops(_) | StaticTarget::None => None,
     };
-    let main_hops: &[IpAddr] = match &cfg.target {
+    let main_hops: &[NextHop] = match &cfg.target {
         StaticTarget::NextHops(g) => g,
         _ => &[],
     };
@@ -46,16 +45,16 @@ pub(super) fn routes_of(cfg: &StaticConfig, now: i64) -> Few<Route> {
         let target = match (fixed, main_hops) {
             (Some(t), _) => t,
             (None, []) => return Few::default(),
-            (None, [one]) => Target::Gateways(Few::One(Gateway {
-                addr: *one,
+            (None, [one]) => Target::Hops(Few::One(RouteHop {
+                to: hop_to(one, ifaces),
                 via: None,
             })),
-            (None, _) => gateways_target(main_hops.to_vec()),
+            (None, _) => hops_target(main_hops.iter().collect(), ifaces),
         };
         return Few::One(Route::new(Protocol::Static, main, target, now));
     }
-    let mut hops: Vec<(u32, IpAddr)> = main_hops.iter().map(|a| (main, *a)).collect();
-    hops.extend(cfg.qualified.iter().map(|(a, p)| (p.unwrap_or(main), *a)));
+    let mut hops: Vec<(u32, &NextHop)> = main_hops.iter().map(|a| (main, a)).collect();
+    hops.extend(cfg.qualified.iter().map(|(a, p)| (p.unwrap_or(main), a)));
     hops.sort();
     hops.dedup();
     let mut out = Vec::new();
@@ -68,36 +67,49 @@ pub(super) fn routes_of(cfg: &StaticConfig, now: i64) -> Few<Route> {
     }
     for group in hops.chunk_by(|a, b| a.0 == b.0) {
         let pref = group[0].0;
-        let target = gateways_target(group.iter().map(|(_, a)| *a).collect());
+        let target = hops_target(group.iter().map(|(_, a)| *a).collect(), ifaces);
         out.push(Route::new(Protocol::Static, pref, target, now));
     }
     out.sort_by_key(|r| r.preference);
     Few::from_vec(out)
 }
 
-/// Gateways (sorted, distinct), none resolved yet.
-fn gateways_target(mut addrs: Vec<IpAddr>) -> Target {
-    addrs.sort();
-    addrs.dedup();
-    let gws = addrs
-        .into_iter()
-        .map(|addr| Gateway { addr, via: None })
-        .collect();
-    Target::Gateways(Few::from_vec(gws))
+fn hop_to(hop: &NextHop, ifaces: &mut Ifaces) -> HopTo {
+    match hop {
+        NextHop::Address(a) => HopTo::Gateway(*a),
+        NextHop::Interface(name) => HopTo::Interface(ifaces.intern_name(name)),
+    }
 }
 
-/// Resolves the gateways of `route` over `directs` and sets `hidden`. Returns whether anything
-/// changed.
-pub(super) fn resolve(route: &mut Route, directs: &Directs) -> bool {
-    let Target::Gateways(g) = &mut route.target else {
+/// Next hops (sorted in [`NextHop`] order, distinct), none resolved yet.
+fn hops_target(mut hops: Vec<&NextHop>, ifaces: &mut Ifaces) -> Target {
+    hops.sort();
+    hops.dedup();
+    let hops = hops
+        .into_iter()
+        .map(|h| RouteHop {
+            to: hop_to(h, ifaces),
+            via: None,
+        })
+        .collect();
+    Target::Hops(Few::from_vec(hops))
+}
+
+/// Resolves the next hops of `route` (gateways over `directs`, interfaces over `links`) and
+/// sets `hidden` (no next hop resolves). Returns whether anything changed.
+pub(super) fn resolve(route: &mut Route, directs: &Directs, links: &Links) -> bool {
+    let Target::Hops(g) = &mut route.target else {
         return false;
     };
     let mut changed = false;
     let mut any = false;
-    for gw in g.as_mut_slice() {
-        let via = directs.resolve(gw.addr);
-        changed |= via != gw.via;
-        gw.via = via;
+    for h in g.as_mut_slice() {
+        let via = match h.to {
+            HopTo::Gateway(a) => directs.resolve(a),
+            HopTo::Interface(n) => links.resolve(n),
+        };
+        changed |= via != h.via;
+        h.via = via;
         any |= via.is_some();
     }
     changed |= route.hidden == any;
@@ -172,7 +184,7 @@ pub(super) fn configure(table: &mut Table, config: TableConfig, now: i64, out: &
     let mut by_family: [Vec<(IpNet, Few<Route>)>; 2] = [Vec::new(), Vec::new()];
     for s in &statics {
         let prefix = s.prefix.trunc();
-        let routes = routes_of(s, now);
+        let routes = routes_of(s, &mut table.ifaces, now);
         if routes.is_empty() {
             continue;
         }
@@ -183,15 +195,13 @@ pub(super) fn configure(table: &mut Table, config: TableConfig, now: i64, out: &
     let [v4, v6] = by_family;
     let name = table.settings.name.clone();
     let limit = max_prefixes;
+    let Table {
+        links, inet, inet6, ..
+    } = table;
+    apply(inet, links, &Family::Inet.table_name(&name), limit, v4, out);
     apply(
-        &mut table.inet,
-        &Family::Inet.table_name(&name),
-        limit,
-        v4,
-        out,
-    );
-    apply(
-        &mut table.inet6,
+        inet6,
+        links,
         &Family::Inet6.table_name(&name),
         limit,
         v6,
@@ -202,6 +212,7 @@ pub(super) fn configure(table: &mut Table, config: TableConfig, now: i64, out: &
 /// Admits and applies the statics of one family.
 fn apply(
     fam: &mut FamilyRib,
+    links: &Links,
     table_name: &str,
     limit: Option<u32>,
     mut statics: Vec<(IpNet, Few<Route>)>,
@@ -246,10 +257,10 @@ fn apply(
             break;
         };
         if fam.dests.map.contains_key(&prefix) {
-            set_statics(fam, prefix, routes);
+            set_statics(fam, links, prefix, routes);
         } else {
             for r in routes.as_mut_slice() {
-                resolve(r, &fam.directs);
+                resolve(r, &fam.directs, links);
             }
             new.push((
                 prefix,
@@ -311,7 +322,7 @@ fn admit(
 
 /// Makes `routes` the Static routes of `prefix`, keeping those that did not change (with their
 /// resolution and age). Marks the prefix dirty only if something changed.
-fn set_statics(fam: &mut FamilyRib, prefix: IpNet, routes: Few<Route>) {
+fn set_statics(fam: &mut FamilyRib, links: &Links, prefix: IpNet, routes: Few<Route>) {
     let same = |fam: &FamilyRib, routes: &[Route]| {
         let old = fam.dests.map.get(&prefix);
         let old = old
@@ -359,7 +370,7 @@ fn set_statics(fam: &mut FamilyRib, prefix: IpNet, routes: Few<Route>) {
                 }
             });
             for mut r in routes.drain(..) {
-                resolve(&mut r, directs);
+                resolve(&mut r, directs, links);
                 v.push(r);
             }
         })
@@ -371,8 +382,12 @@ fn set_statics(fam: &mut FamilyRib, prefix: IpNet, routes: Few<Route>) {
 mod tests {
     use super::*;
 
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
+    /// An address, or an interface name (anything that is not an address).
+    fn ip(s: &str) -> NextHop {
+        match s.parse() {
+            Ok(a) => NextHop::Address(a),
+            Err(_) => NextHop::Interface(s.into()),
+        }
     }
 
     fn cfg(target: StaticTarget, qualified: Vec<(&str, Option<u32>)>) -> StaticConfig {
@@ -384,15 +399,18 @@ mod tests {
         }
     }
 
-    /// (preference, gateways or kind) of each route.
-    fn shape(routes: Few<Route>) -> Vec<(u32, String)> {
+    /// (preference, next hops or kind) of each route.
+    fn shape_in(routes: Few<Route>, ifaces: &Ifaces) -> Vec<(u32, String)> {
         routes
             .iter()
             .map(|r| {
                 let t = match &r.target {
-                    Target::Gateways(g) => g
+                    Target::Hops(g) => g
                         .iter()
-                        .map(|g| g.addr.to_string())
+                        .map(|g| match g.to {
+                            HopTo::Gateway(a) => a.to_string(),
+                            HopTo::Interface(n) => ifaces.text(n).to_string(),
+                        })
                         .collect::<Vec<_>>()
                         .join(","),
                     other => format!("{other:?}"),
@@ -402,6 +420,12 @@ mod tests {
             .collect()
     }
 
+    fn shape_of(c: &StaticConfig) -> Vec<(u32, String)> {
+        let mut ifaces = Ifaces::default();
+        let routes = routes_of(c, &mut ifaces, 0);
+        shape_in(routes, &ifaces)
+    }
+
     #[test]
     fn one_route_per_preference() {
         let c = cfg(
@@ -409,7 +433,7 @@ mod tests {
             vec![("10.0.0.14", Some(7))],
         );
         assert_eq!(
-            shape(routes_of(&c, 0)),
+            shape_of(&c),
             [(5, "10.0.0.1".into()), (7, "10.0.0.14".into())]
         );
         // Without a preference (or with the route's), a qualified next hop joins the main ones.
@@ -422,14 +446,34 @@ mod tests {
             ],
         );
         assert_eq!(
-            shape(routes_of(&c, 0)),
+            shape_of(&c),
             [(5, "10.0.0.1,10.0.0.5,10.0.0.6,10.0.0.9".into())]
         );
         // Only qualified next hops.
         let c = cfg(StaticTarget::None, vec![("10.0.0.5", Some(9))]);
-        assert_eq!(shape(routes_of(&c, 0)), [(9, "10.0.0.5".into())]);
-        assert!(routes_of(&cfg(StaticTarget::None, vec![]), 0).is_empty());
-        assert!(routes_of(&cfg(StaticTarget::NextHops(vec![]), vec![]), 0).is_empty());
+        assert_eq!(shape_of(&c), [(9, "10.0.0.5".into())]);
+        let mut ifaces = Ifaces::default();
+        assert!(routes_of(&cfg(StaticTarget::None, vec![]), &mut ifaces, 0).is_empty());
+        assert!(routes_of(&cfg(StaticTarget::NextHops(vec![]), vec![]), &mut ifaces, 0).is_empty());
+    }
+
+    /// Interface next hops sort after the addresses (by name), join the main next hops or
+    /// float at their own preference like addresses do.
+    #[test]
+    fn interface_next_hops_sort_after_addresses() {
+        let c = cfg(
+            StaticTarget::NextHops(vec![ip("irb.5"), ip("10.0.0.9"), ip("irb.10")]),
+            vec![("irb.5", None), ("irb.300", Some(7)), ("10.0.0.1", Some(7))],
+        );
+        assert_eq!(
+            shape_of(&c),
+            [
+                (5, "10.0.0.9,irb.10,irb.5".into()),
+                (7, "10.0.0.1,irb.300".into())
+            ]
+        );
+        let c = cfg(StaticTarget::NextHops(vec![ip("irb.300")]), vec![]);
+        assert_eq!(shape_of(&c), [(5, "irb.300".into())]);
     }
 
     #[test]
@@ -439,25 +483,32 @@ mod tests {
             vec![("10.0.0.5", None), ("10.0.0.6", Some(7))],
         );
         assert_eq!(
-            shape(routes_of(&c, 0)),
+            shape_of(&c),
             [(5, "Discard".into()), (7, "10.0.0.6".into())]
         );
         let mut c = cfg(StaticTarget::Reject, vec![]);
         c.preference = Some(250);
-        assert_eq!(shape(routes_of(&c, 0)), [(250, "Reject".into())]);
+        assert_eq!(shape_of(&c), [(250, "Reject".into())]);
     }
 
     #[test]
     fn resolve_sets_hidden_and_reports_changes() {
-        let mut r = routes_of(
-            &cfg(StaticTarget::NextHops(vec![ip("10.0.0.1")]), vec![]),
-            0,
-        )
-        .into_vec()
-        .remove(0);
-        let directs = Directs::default();
-        assert!(resolve(&mut r, &directs), "a new route becomes hidden");
-        assert!(r.hidden);
-        assert!(!resolve(&mut r, &directs));
+        let mut ifaces = Ifaces::default();
+        for hop in ["10.0.0.1", "irb.300"] {
+            let mut r = routes_of(
+                &cfg(StaticTarget::NextHops(vec![ip(hop)]), vec![]),
+                &mut ifaces,
+                0,
+            )
+            .into_vec()
+            .remove(0);
+            let (directs, links) = (Directs::default(), Links::default());
+            assert!(
+                resolve(&mut r, &directs, &links),
+                "a new route becomes hidden"
+            );
+            assert!(r.hidden);
+            assert!(!resolve(&mut r, &directs, &links));
+        }
     }
 }

@@ -2,8 +2,9 @@
 //! per address family; the connected (Direct/Local) diff.
 //!
 //! Every change of a destination goes through [`Dests::modify`], which keeps the table's
-//! counts ([`Stats`]) and the next-hop tracking index (gateway → static prefixes) in step with
-//! the routes, so neither is ever rebuilt by a scan.
+//! counts ([`Stats`]) and the two next-hop tracking indexes (gateway → static prefixes,
+//! interface name → static prefixes) in step with the routes, so none is ever rebuilt by a
+//! scan.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -11,7 +12,7 @@ use std::ops::Bound;
 
 use ipnet::IpNet;
 
-use super::route::{Dest, IfId, Ifaces, Route, Stats, Target};
+use super::route::{Dest, IfId, IfName, Ifaces, Route, Stats, Target};
 use crate::{Connected, Family, Protocol};
 
 /// The settings of a table other than its statics (those live in the RIB as routes).
@@ -39,6 +40,8 @@ pub(super) struct Table {
     pub configured: bool,
     pub ifaces: Ifaces,
     pub connected: BTreeSet<ConnRoute>,
+    /// The up interfaces, by name: what interface next hops resolve to.
+    pub links: Links,
     pub inet: FamilyRib,
     pub inet6: FamilyRib,
 }
@@ -51,8 +54,13 @@ pub(super) struct Dests {
     /// Next-hop tracking: (gateway, prefix) for every route with gateways. A connected subnet
     /// that changes is a range of this set: exactly the prefixes to re-resolve.
     pub nh_deps: BTreeSet<(IpAddr, IpNet)>,
+    /// The same for interface next hops: (interface name, prefix). An interface that goes up
+    /// or down (or changes ifindex) is a range of this set.
+    pub if_deps: BTreeSet<(IfName, IpNet)>,
     /// Reused buffers for the gateways of a destination before and after a change.
     scratch: (Vec<IpAddr>, Vec<IpAddr>),
+    /// The same for its interface next hops.
+    scratch_ifs: (Vec<IfName>, Vec<IfName>),
     /// Entries of `map` and of `nh_deps` inserted one by one since they were last built whole
     /// (see [`Dests::compact`]).
     loose: (usize, usize),
@@ -70,6 +78,20 @@ pub(super) struct Directs {
     nets: BTreeMap<IpNet, Vec<IfId>>,
     /// Prefix lengths present, longest first.
     lens: Vec<u8>,
+}
+
+/// The interfaces of a table that are up, by name (the lowest ifindex if the kernel reported
+/// one name twice), for interface next hops: a next hop `irb.300` is usable while an up
+/// interface of that name is in the table, whatever its family or addresses.
+#[derive(Debug, Default)]
+pub(super) struct Links {
+    up: BTreeMap<IfName, IfId>,
+}
+
+impl Links {
+    pub(super) fn resolve(&self, name: IfName) -> Option<IfId> {
+        self.up.get(&name).copied()
+    }
 }
 
 /// `maximum-prefixes` bookkeeping of one family.
@@ -120,11 +142,23 @@ impl Table {
     }
 
     /// Replaces the interfaces: adds and removes the Direct/Local routes that differ, and marks
-    /// dirty those and the statics whose gateways sit in a changed subnet.
+    /// dirty those, the statics whose gateways sit in a changed subnet and the statics whose
+    /// interface next hops name an interface that went up or down.
     pub(super) fn set_connected(&mut self, interfaces: Vec<Connected>, now: i64) {
         let mut new = BTreeSet::new();
+        let mut links: BTreeMap<IfName, IfId> = BTreeMap::new();
         for itf in interfaces.iter().filter(|i| i.up) {
             let via = self.ifaces.intern(&itf.ifname, itf.ifindex);
+            let name = self.ifaces.intern_name(&itf.ifname);
+            let ifaces = &self.ifaces;
+            links
+                .entry(name)
+                .and_modify(|v| {
+                    if ifaces.key(via) < ifaces.key(*v) {
+                        *v = via;
+                    }
+                })
+                .or_insert(via);
             for a in &itf.addresses {
                 if let Ok(host) = IpNet::new(a.addr(), a.max_prefix_len()) {
                     new.insert(ConnRoute {
@@ -185,6 +219,22 @@ impl Table {
             fam.dirty.extend(deps);
         }
         self.connected = new;
+
+        // Interfaces that came up, went down or changed ifindex: only the routes naming them.
+        let old = &self.links.up;
+        let changed: BTreeSet<IfName> = old
+            .iter()
+            .filter(|(n, v)| links.get(n) != Some(v))
+            .chain(links.iter().filter(|(n, v)| old.get(n) != Some(v)))
+            .map(|(n, _)| *n)
+            .collect();
+        self.links.up = links;
+        for name in changed {
+            for fam in [&mut self.inet, &mut self.inet6] {
+                let deps: Vec<IpNet> = fam.dests.if_dependents(name).collect();
+                fam.dirty.extend(deps);
+            }
+        }
     }
 }
 
@@ -196,22 +246,34 @@ impl Dests {
             map,
             stats,
             nh_deps,
+            if_deps,
             scratch: (before, after),
+            scratch_ifs: (ifs_before, ifs_after),
             loose,
         } = self;
         let len = map.len();
         let dest = map.entry(prefix).or_default();
         stats.account(dest, false);
         gateways(dest, before);
+        interfaces(dest, ifs_before);
         let r = f(dest);
         stats.account(dest, true);
         gateways(dest, after);
+        interfaces(dest, ifs_after);
         if before != after {
             for g in before.iter() {
                 nh_deps.remove(&(*g, prefix));
             }
             for g in after.iter() {
                 loose.1 += usize::from(nh_deps.insert((*g, prefix)));
+            }
+        }
+        if ifs_before != ifs_after {
+            for n in ifs_before.iter() {
+                if_deps.remove(&(*n, prefix));
+            }
+            for n in ifs_after.iter() {
+                if_deps.insert((*n, prefix));
             }
         }
         if dest.is_empty() {
@@ -255,6 +317,9 @@ impl Dests {
             self.stats.account(d, true);
             gateways(d, &mut self.scratch.0);
             deps.extend(self.scratch.0.iter().map(|g| (*g, *prefix)));
+            interfaces(d, &mut self.scratch_ifs.0);
+            self.if_deps
+                .extend(self.scratch_ifs.0.iter().map(|n| (*n, *prefix)));
         }
         let mut new: BTreeMap<IpNet, Dest> = new.into_iter().collect();
         self.map.append(&mut new);
@@ -270,6 +335,12 @@ impl Dests {
             Bound::Included((subnet.broadcast(), hi)),
         );
         self.nh_deps.range(range).map(|(_, p)| *p)
+    }
+
+    /// The prefixes with a route that has interface `name` as a next hop.
+    pub(super) fn if_dependents(&self, name: IfName) -> impl Iterator<Item = IpNet> + '_ {
+        let (lo, hi) = net_bounds();
+        self.if_deps.range((name, lo)..=(name, hi)).map(|(_, p)| *p)
     }
 }
 
@@ -288,7 +359,21 @@ fn gateways(dest: &Dest, out: &mut Vec<IpAddr>) {
     out.extend(
         dest.routes
             .iter()
-            .flat_map(|r| r.target.gateways().iter().map(|g| g.addr)),
+            .flat_map(|r| r.target.hops().iter().filter_map(|h| h.to.gateway())),
+    );
+    if out.len() > 1 {
+        out.sort();
+        out.dedup();
+    }
+}
+
+/// The distinct interface next hops of a destination's routes, sorted by id, into `out`.
+fn interfaces(dest: &Dest, out: &mut Vec<IfName>) {
+    out.clear();
+    out.extend(
+        dest.routes
+            .iter()
+            .flat_map(|r| r.target.hops().iter().filter_map(|h| h.to.interface())),
     );
     if out.len() > 1 {
         out.sort();

@@ -239,18 +239,30 @@ pub(super) fn differences(p: &mut Page) {
         "routing-options rib names only the IPv6 table of its instance: inet6.0, or \
          NAME.inet6.0 inside routing-instances NAME. IPv4 static routes go under \
          routing-options static, IPv6 ones under rib inet6.0 static, and every next hop is an \
-         address of its route's family; commit refuses anything else.",
+         address of its route's family or an interface unit of its route's instance (one the \
+         routing instance lists with interface, or, in the master instance, one configured \
+         under interfaces that no routing instance lists); commit refuses anything else \
+         (next-hop interface irb.300 is not in routing instance CUST).",
         "then load-balance per-packet and per-flow both install all equal-cost next hops. \
          When a policy named by routing-options forwarding-table export has load-balance in \
          any term (or in its own then), it applies to every route of that instance: the \
          term's from conditions are not evaluated. Without such an export a route with several \
          next hops installs one of them in the kernel (the lowest address that resolves), as \
-         Junos installs one; show route marks it with >.",
+         Junos installs one; show route marks it with >. Next hops are ordered addresses \
+         first (lowest first), then interfaces (by name): without the export the lowest \
+         address that resolves is installed, an interface only when no address does. In IPv6 \
+         Linux takes no interface next hop beside others in one route: there the export \
+         installs the addresses only (or, with interfaces only, the first interface).",
         "A static route whose next hop resolves over no connected subnet of its instance is \
          hidden (show route hidden) and not installed; when its interface goes down it leaves \
          the kernel and a qualified-next-hop of a higher preference (a floating static) takes \
-         over. A route the kernel refuses stays in the RIB and show route prints \
-         Kernel: refused (reason) under it.",
+         over. A next hop that names an interface (next-hop irb.300, qualified-next-hop \
+         irb.300) points the route straight out of it, as Junos does (in the kernel: dev \
+         irb.300, scope link, no gateway); it is usable while that interface is up in the \
+         instance, whatever its addresses, and otherwise hidden like an unresolved gateway. \
+         show route prints it as a direct route's next hop (> via irb.300). A route the \
+         kernel refuses stays in the RIB and show route prints Kernel: refused (reason) \
+         under it.",
         "maximum-prefixes counts the destinations that hold a static or BGP route, per table \
          and family (Direct and Local routes are never refused); statics past the limit are \
          refused in prefix order, logged, and counted in show route summary. Only the \
@@ -282,8 +294,7 @@ pub(super) fn differences(p: &mut Page) {
          permission flags do not.",
         "Refused at commit as not supported yet: instance-type other than vrf and \
          virtual-router (instance-type forwarding is not supported yet), bridge-domain \
-         vlan-id all, a static next-hop or qualified-next-hop naming an interface (next-hop \
-         interface irb.100 is not supported yet), next-table, routing-options aggregate, \
+         vlan-id all, next-table, routing-options aggregate, \
          link aggregation (gigether-options 802.3ad, aggregated-ether-options) and BGP \
          family inet-vpn and inet6-vpn.",
         "The attributes of a static route (metric, tag, community, as-path) are kept for \

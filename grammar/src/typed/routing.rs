@@ -55,8 +55,8 @@ pub struct StaticRoute {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StaticAction {
-    /// `next-hop [ A ... ]`: addresses, or interface units (`next-hop irb.100`, refused at
-    /// commit until the RIB resolves over interfaces).
+    /// `next-hop [ A ... ]`: addresses, or interface units of the route's instance
+    /// (`next-hop irb.100`: the route points out of that interface).
     NextHop(Vec<AddressOrInterface>),
     Discard,
     Reject,

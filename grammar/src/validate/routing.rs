@@ -9,38 +9,75 @@
 //!      static route P ...               P IPv4: R.inet.0
 //!      rib R.inet6.0 static route P     P IPv6: R.inet6.0; no other rib name
 //! ```
-//! Every `next-hop` and `qualified-next-hop` of a route is an address of the route's family.
+//! Every `next-hop` and `qualified-next-hop` of a route is an address of the route's family,
+//! or an interface unit of the route's own instance (`next-hop irb.100`: the route points out
+//! of that interface; it has no family, so IPv4 and IPv6 routes may both name it). A unit is
+//! in a routing instance when the instance lists it (`interface irb.100`), in the master
+//! instance when it is configured under `interfaces` and no routing instance lists it.
 //! The routes of a rib with a wrong name are not checked further (its name is the error).
-//! Until the RIB resolves routes over interfaces and across tables, an interface next hop
-//! (`next-hop irb.100`) and `next-table` are read but refused here ("... is not supported
-//! yet").
+//! Until the RIB resolves routes across tables, `next-table` is read but refused here
+//! ("... is not supported yet").
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use super::{at, error, CheckError};
 use crate::tree::Node;
+use crate::typed::UnitRef;
 use crate::types::quote;
 
 pub(super) fn check(scope: &Node, prefix: &[String], errs: &mut Vec<CheckError>) {
+    let instances: Vec<&Node> = child(scope, "routing-instances")
+        .iter()
+        .flat_map(|r| r.children.iter())
+        .filter(|ri| !ri.inactive)
+        .collect();
+    let listed = |ri: &Node| -> BTreeSet<UnitRef> {
+        ri.list("interface")
+            .filter(|i| !i.inactive)
+            .filter_map(|i| key(i).parse().ok())
+            .collect()
+    };
     if let Some(ro) = child(scope, "routing-options") {
-        options(ro, None, &at(prefix, &["routing-options"]), errs);
+        let assigned: BTreeSet<UnitRef> = instances.iter().flat_map(|ri| listed(ri)).collect();
+        let units = configured_units(scope)
+            .into_iter()
+            .filter(|u| !assigned.contains(u))
+            .collect();
+        options(ro, None, &units, &at(prefix, &["routing-options"]), errs);
     }
-    let instances = child(scope, "routing-instances");
-    for ri in instances.iter().flat_map(|r| r.children.iter()) {
-        if ri.inactive {
-            continue;
-        }
+    for ri in instances {
         let name = key(ri);
         if let Some(ro) = child(ri, "routing-options") {
             let path = at(
                 prefix,
                 &["routing-instances", &quote(name), "routing-options"],
             );
-            options(ro, Some(name), &path, errs);
+            options(ro, Some(name), &listed(ri), &path, errs);
         }
     }
+}
+
+/// The units configured (and active) under the scope's `interfaces`.
+fn configured_units(scope: &Node) -> BTreeSet<UnitRef> {
+    let interfaces = child(scope, "interfaces");
+    let mut out = BTreeSet::new();
+    for i in interfaces.iter().flat_map(|n| n.children.iter()) {
+        if i.inactive {
+            continue;
+        }
+        for u in i.list("unit").filter(|u| !u.inactive) {
+            if let Ok(unit) = key(u).parse() {
+                out.insert(UnitRef {
+                    interface: key(i).to_string(),
+                    unit,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The active container (or flag) child called `word`.
@@ -53,24 +90,34 @@ fn key(n: &Node) -> &str {
 }
 
 /// The routing tables of one instance (`None`: the master instance).
-struct Tables {
+struct Tables<'a> {
     inet: String,
     inet6: String,
     /// Whose tables, for messages.
     owner: String,
+    /// The interface units of the instance (what an interface next hop may name).
+    units: &'a BTreeSet<UnitRef>,
 }
 
-fn options(ro: &Node, instance: Option<&str>, path: &[String], errs: &mut Vec<CheckError>) {
+fn options(
+    ro: &Node,
+    instance: Option<&str>,
+    units: &BTreeSet<UnitRef>,
+    path: &[String],
+    errs: &mut Vec<CheckError>,
+) {
     let t = match instance {
         None => Tables {
             inet: "inet.0".into(),
             inet6: "inet6.0".into(),
             owner: "the master instance".into(),
+            units,
         },
         Some(r) => Tables {
             inet: format!("{r}.inet.0"),
             inet6: format!("{r}.inet6.0"),
             owner: format!("routing instance {r}"),
+            units,
         },
     };
     if let Some(st) = child(ro, "static") {
@@ -151,11 +198,14 @@ fn routes(st: &Node, v6: bool, t: &Tables, path: &[String], errs: &mut Vec<Check
         for (word, hop) in hops.into_iter().chain(qualified) {
             let Ok(addr) = hop.parse::<IpAddr>() else {
                 // Values are canonical: what is not an address is an interface unit.
-                errs.push(error(
-                    here.clone(),
-                    format!("{word} {hop}"),
-                    format!("{word} interface {hop} is not supported yet"),
-                ));
+                let mine = hop.parse::<UnitRef>().is_ok_and(|u| t.units.contains(&u));
+                if !mine {
+                    errs.push(error(
+                        here.clone(),
+                        format!("{word} {hop}"),
+                        format!("{word} interface {hop} is not in {}", t.owner),
+                    ));
+                }
                 continue;
             };
             if addr.is_ipv6() != route_v6 {
