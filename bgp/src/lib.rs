@@ -25,4 +25,6 @@ pub mod fsm;
 pub mod net;
 pub mod packet;
 pub mod peer;
+pub mod policy;
+pub mod rib;
 pub mod show;

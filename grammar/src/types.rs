@@ -586,12 +586,27 @@ fn target(raw: &str) -> Option<String> {
     extended("target:", raw)
 }
 
-/// An extended community `TYPE:X:Y` (`target:`, `origin:`), X an AS number or IPv4 address.
+/// An extended community `TYPE:X:Y` (`target:`, `origin:`), X an AS number or IPv4 address,
+/// with the sizes RFC 4360/5668 give the three encodings: a 2-byte AS with a 4-byte value, an
+/// IPv4 address or a 4-byte AS with a 2-byte value (`target:192.0.2.1:70000` does not fit).
 fn extended(kind: &str, raw: &str) -> Option<String> {
     let rest = raw.strip_prefix(kind)?;
     let (admin, local) = rest.rsplit_once(':')?;
-    let admin_ok = admin.parse::<Ipv4Addr>().is_ok() || number(admin, 0, u32::MAX).is_ok();
-    (admin_ok && number(local, 0, u32::MAX).is_ok()).then(|| raw.to_string())
+    let local_max = if admin.parse::<Ipv4Addr>().is_ok() {
+        u32::from(u16::MAX)
+    } else {
+        match number(admin, 0, u32::MAX).ok()?.parse::<u32>().ok()? {
+            0..=65535 => u32::MAX,
+            _ => u32::from(u16::MAX),
+        }
+    };
+    number(local, 0, local_max).is_ok().then(|| raw.to_string())
+}
+
+/// Whether a community member is a regular expression (or wildcard) rather than one
+/// community: it is not a community as written (`target:192.0.2.1:7` has dots but is one).
+pub fn is_community_pattern(member: &str) -> bool {
+    community(member).is_err()
 }
 
 fn community(raw: &str) -> Result<String, String> {
@@ -784,6 +799,19 @@ mod tests {
         assert!(ValueType::HoldTime.parse("2").is_err());
         assert!(ValueType::Community.parse("70000:1").is_err());
         assert!(ValueType::Rd.parse("65000").is_err());
+        // Extended communities hold what their encoding can carry.
+        assert!(ValueType::Community.parse("target:192.0.2.1:7").is_ok());
+        assert!(ValueType::Community
+            .parse("target:192.0.2.1:70000")
+            .is_err());
+        assert!(ValueType::Community
+            .parse("target:65000:4000000000")
+            .is_ok());
+        assert!(ValueType::Community
+            .parse("target:4200000000:70000")
+            .is_err());
+        assert!(!is_community_pattern("target:192.0.2.1:7"));
+        assert!(is_community_pattern("^65000:.*$") && is_community_pattern("*:*"));
     }
 
     #[test]

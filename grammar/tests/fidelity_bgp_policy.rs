@@ -413,8 +413,8 @@ fn policy_conditions_and_actions() {
 fn policy_commit_checks() {
     let t = tree(
         "policy-options { prefix-list PL { 10.0.0.0/8; } community RE members \"^65000:.*$\"; \
-         community C members 65000:1; policy-statement P { \
-         term a { from { prefix-list-filter PL; as-path NOPE; } then { community add RE; community delete RE; community set C; } } \
+         community C members 65000:1; community RT members target:192.0.2.1:7; policy-statement P { \
+         term a { from { prefix-list-filter PL; as-path NOPE; } then { community add RE; community delete RE; community set C; community add RT; } } \
          from route-filter 10.0.0.0/8 upto /4 reject; then { community set RE; } } }",
     );
     let got = errors(&t);

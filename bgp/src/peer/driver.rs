@@ -212,7 +212,8 @@ impl Driver {
                     }
                     Message::Update(u) => {
                         self.input(Input::UpdateReceived(id));
-                        (self.session.established_conn() == Some(id)).then(|| Event::Update(Box::new(u)))
+                        (self.session.established_conn() == Some(id))
+                            .then(|| Event::Update(Box::new(u)))
                     }
                     Message::RouteRefresh(rr) => {
                         self.input(Input::RouteRefreshReceived(id));

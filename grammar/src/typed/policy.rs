@@ -42,7 +42,7 @@ impl Community {
     pub fn has_pattern(&self) -> bool {
         self.members
             .iter()
-            .any(|m| m.chars().any(|c| ".*+?^$[](){}|\\".contains(c)))
+            .any(|m| crate::types::is_community_pattern(m))
     }
 }
 
