@@ -22,6 +22,7 @@
 
 pub mod config;
 pub mod fsm;
+pub mod instance;
 pub mod net;
 pub mod packet;
 pub mod peer;

@@ -3,6 +3,7 @@
 //! routes between the machine, the sockets and the instance.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -32,7 +33,7 @@ pub(super) struct Driver {
     timers: BTreeMap<TimerKind, Instant>,
     reads_tx: mpsc::Sender<(ConnId, Read)>,
     connected_tx: mpsc::Sender<(ConnId, Result<TcpStream, net::SocketError>)>,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<(IpAddr, Event)>,
     status: watch::Sender<Status>,
     /// Encoded messages for the established connection, waiting for room in its writer.
     out: VecDeque<Vec<u8>>,
@@ -51,7 +52,7 @@ impl Driver {
         config: PeerConfig,
         session: Session,
         mut commands: mpsc::Receiver<Command>,
-        events: mpsc::Sender<Event>,
+        events: mpsc::Sender<(IpAddr, Event)>,
         status: watch::Sender<Status>,
     ) {
         let (reads_tx, mut reads) = mpsc::channel(16);
@@ -110,7 +111,7 @@ impl Driver {
                 }
                 permit = events.reserve(), if pending.is_some() => {
                     if let (Ok(p), Some(ev)) = (permit, pending.take()) {
-                        p.send(ev);
+                        p.send((d.config.session.peer_address, ev));
                     }
                 }
                 permit = reserve(&writer), if !d.out.is_empty() && writer.is_some() => {
@@ -287,6 +288,7 @@ impl Driver {
     /// room like routes do, but without pausing the machine.
     fn event(&mut self, ev: Event) {
         let events = self.events.clone();
+        let ev = (self.config.session.peer_address, ev);
         if let Err(mpsc::error::TrySendError::Full(ev)) = events.try_send(ev) {
             tokio::spawn(async move {
                 let _ = events.send(ev).await;

@@ -21,7 +21,7 @@ mod conn;
 mod convert;
 mod driver;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -132,8 +132,12 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Starts the task (in Idle; send [`Command::Start`]). Events go to `events`.
-    pub fn spawn(config: PeerConfig, events: mpsc::Sender<Event>) -> Result<Peer, ConfigError> {
+    /// Starts the task (in Idle; send [`Command::Start`]). Events go to `events`, tagged with
+    /// the peer's address (one channel serves all the peers of an instance).
+    pub fn spawn(
+        config: PeerConfig,
+        events: mpsc::Sender<(IpAddr, Event)>,
+    ) -> Result<Peer, ConfigError> {
         let session = Session::new(config.session.clone())?;
         let (commands, rx) = mpsc::channel(COMMANDS);
         let (status_tx, status) = watch::channel(Status::default());

@@ -1,0 +1,662 @@
+//! The instance actor: configuration, peer events, the RIB and export (see the module docs).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ipnet::IpNet;
+use lsys_grammar::typed::PolicyOptions;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::export::{self, Side};
+use super::{Clear, Command, Output, Selected};
+use crate::config::{self, Change, InstanceConfig, Neighbor};
+use crate::fsm::{Cease, Notification, PeerType};
+use crate::net::{BgpListener, Family as SockFamily, ListenerConfig, PeerKey};
+use crate::packet::{AttrInterner, Verdict};
+use crate::peer::{Command as PeerCommand, Event, Peer, PeerConfig};
+use crate::policy::{Chain, DefaultPolicy, Policies};
+use crate::rib::{AdjRibOut, BestChange, PeerId, PeerInfo, Rib};
+use crate::show::{PeerView, TableCounts};
+
+/// Peer events queued for the actor (shared by the instance's peers).
+const EVENTS: usize = 64;
+/// How often a listener that could not be bound is tried again.
+const RETRY: Duration = Duration::from_secs(5);
+
+struct Slot {
+    id: PeerId,
+    neighbor: Neighbor,
+    peer: Peer,
+    import: Chain,
+    export: Chain,
+    out: AdjRibOut,
+    /// The session's `PeerInfo` while Established.
+    info: Option<PeerInfo>,
+    since: Instant,
+    /// A prefix limit was passed and logged (without teardown).
+    over_limit: bool,
+}
+
+struct Listener {
+    family: SockFamily,
+    listener: Arc<BgpListener>,
+    keys: BTreeMap<IpAddr, Vec<u8>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub(super) struct Actor {
+    name: String,
+    tables: (String, String),
+    config: Option<InstanceConfig>,
+    policies: Arc<PolicyOptions>,
+    compiled: Option<Policies>,
+    slots: BTreeMap<IpAddr, Slot>,
+    listeners: Vec<Listener>,
+    rib: Rib,
+    interner_in: AttrInterner,
+    interner_out: AttrInterner,
+    events_tx: mpsc::Sender<(IpAddr, Event)>,
+    accepted_tx: mpsc::Sender<(TcpStream, SocketAddr)>,
+    output: mpsc::Sender<Output>,
+    next_id: u32,
+}
+
+impl Actor {
+    pub(super) async fn run(
+        name: String,
+        tables: (String, String),
+        mut commands: mpsc::Receiver<Command>,
+        output: mpsc::Sender<Output>,
+    ) {
+        let (events_tx, mut events) = mpsc::channel(EVENTS);
+        let (accepted_tx, mut accepted) = mpsc::channel(16);
+        let mut a = Actor {
+            name,
+            tables,
+            config: None,
+            policies: Arc::default(),
+            compiled: None,
+            slots: BTreeMap::new(),
+            listeners: Vec::new(),
+            rib: Rib::new(),
+            interner_in: AttrInterner::new(),
+            interner_out: AttrInterner::new(),
+            events_tx,
+            accepted_tx,
+            output,
+            next_id: 0,
+        };
+        let mut tick = tokio::time::interval(RETRY);
+        loop {
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    Some(cmd) => a.command(cmd).await,
+                    None => return,
+                },
+                Some((addr, ev)) = events.recv() => a.event(addr, ev).await,
+                Some((stream, remote)) = accepted.recv() => a.accepted(stream, remote).await,
+                _ = tick.tick() => {
+                    a.listen();
+                    a.interner_in.purge();
+                    a.interner_out.purge();
+                }
+            }
+        }
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Configure { config, policies } => self.configure(config, policies).await,
+            Command::Status(reply) => {
+                let _ = reply.send(self.status());
+            }
+            Command::Clear { neighbor, how } => {
+                let addrs: Vec<IpAddr> = match neighbor {
+                    Some(a) => vec![a],
+                    None => self.slots.keys().copied().collect(),
+                };
+                for addr in addrs {
+                    self.clear(addr, how).await;
+                }
+            }
+        }
+    }
+
+    fn chains(&self, n: &Neighbor) -> (Chain, Chain) {
+        let chain = |names: &[String], default: DefaultPolicy| match &self.compiled {
+            Some(p) => p.chain(names, default).unwrap_or_else(|e| {
+                tracing::warn!(instance = %self.name, error = %e, "policy chain: default used");
+                Chain::default_only(default)
+            }),
+            None => Chain::default_only(default),
+        };
+        (
+            chain(&n.import, DefaultPolicy::BGP_IMPORT),
+            chain(&n.export, DefaultPolicy::BGP_EXPORT),
+        )
+    }
+
+    async fn configure(&mut self, config: InstanceConfig, policies: Arc<PolicyOptions>) {
+        let policies_changed = *policies != *self.policies;
+        if policies_changed || self.compiled.is_none() {
+            self.compiled = match Policies::compile(&policies) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::error!(instance = %self.name, error = %e, "policies do not compile");
+                    None
+                }
+            };
+            self.policies = policies;
+        }
+        let old = self.config.take().unwrap_or(InstanceConfig {
+            device: config.device.clone(),
+            local_as: config.local_as,
+            router_id: config.router_id,
+            groups: 0,
+            neighbors: BTreeMap::new(),
+        });
+        let changes = config::diff(&old, &config);
+        let mut soft: BTreeSet<IpAddr> = BTreeSet::new();
+        for (addr, change) in changes {
+            let Some(n) = config.neighbors.get(&addr).cloned() else {
+                self.remove(addr, Cease::PeerDeconfigured).await;
+                continue;
+            };
+            match change {
+                Change::Added => self.add(n).await,
+                Change::Removed => self.remove(addr, Cease::PeerDeconfigured).await,
+                Change::Reset => {
+                    self.remove(addr, Cease::OtherConfigChange).await;
+                    self.add(n).await;
+                }
+                Change::Shutdown(down) => {
+                    if let Some(s) = self.slots.get_mut(&addr) {
+                        s.neighbor = n;
+                        let cmd = if down {
+                            PeerCommand::Stop(Cease::AdminShutdown)
+                        } else {
+                            PeerCommand::Start
+                        };
+                        s.peer.send(cmd).await;
+                    }
+                }
+                Change::Soft => {
+                    if let Some(s) = self.slots.get_mut(&addr) {
+                        s.neighbor = n;
+                    }
+                    soft.insert(addr);
+                }
+            }
+        }
+        if policies_changed {
+            soft.extend(self.slots.keys().copied());
+        }
+        self.config = Some(config);
+        self.listen();
+        for addr in soft {
+            self.refresh_chains(addr);
+            self.reimport(addr).await;
+            self.export_all(addr).await;
+        }
+    }
+
+    fn refresh_chains(&mut self, addr: IpAddr) {
+        let Some(n) = self.slots.get(&addr).map(|s| s.neighbor.clone()) else {
+            return;
+        };
+        let (import, export) = self.chains(&n);
+        if let Some(s) = self.slots.get_mut(&addr) {
+            s.import = import;
+            s.export = export;
+        }
+    }
+
+    async fn add(&mut self, n: Neighbor) {
+        let addr = n.session.peer_address;
+        let peer = match Peer::spawn(
+            PeerConfig {
+                session: n.session.clone(),
+                connect: n.connect.clone(),
+            },
+            self.events_tx.clone(),
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(instance = %self.name, neighbor = %addr, error = %e, "neighbor not started");
+                return;
+            }
+        };
+        if !n.shutdown {
+            peer.send(PeerCommand::Start).await;
+        }
+        let (import, export) = self.chains(&n);
+        self.next_id += 1;
+        self.slots.insert(
+            addr,
+            Slot {
+                id: PeerId(self.next_id),
+                neighbor: n,
+                peer,
+                import,
+                export,
+                out: AdjRibOut::new(),
+                info: None,
+                since: Instant::now(),
+                over_limit: false,
+            },
+        );
+    }
+
+    async fn remove(&mut self, addr: IpAddr, why: Cease) {
+        let Some(s) = self.slots.remove(&addr) else {
+            return;
+        };
+        s.peer.send(PeerCommand::Stop(why)).await;
+        if s.info.is_some() {
+            let _ = self.rib.peer_down(s.id);
+        }
+        let _ = self.rib.remove_peer(s.id);
+        let changes = self.rib.process();
+        self.propagate(changes).await;
+    }
+
+    /// Binds the listeners the neighbors need (one per family, on the instance's device) and
+    /// brings their keys in line with the configuration.
+    fn listen(&mut self) {
+        let Some(config) = &self.config else {
+            return;
+        };
+        for family in [SockFamily::Ipv4, SockFamily::Ipv6] {
+            let neighbors: Vec<&Neighbor> = config
+                .neighbors
+                .values()
+                .filter(|n| SockFamily::of(n.session.peer_address) == family)
+                .collect();
+            let Some(first) = neighbors.first() else {
+                self.listeners.retain(|l| l.family != family);
+                continue;
+            };
+            let keys: BTreeMap<IpAddr, Vec<u8>> = neighbors
+                .iter()
+                .filter_map(|n| {
+                    let k = n.connect.key.as_ref()?;
+                    Some((n.session.peer_address, k.as_bytes().to_vec()))
+                })
+                .collect();
+            if let Some(l) = self.listeners.iter_mut().find(|l| l.family == family) {
+                sync_keys(l, &keys);
+                continue;
+            }
+            let mut cfg = ListenerConfig::new(family).port(first.connect.peer.port());
+            if let Some(d) = &config.device {
+                cfg = cfg.device(d.clone());
+            }
+            for (addr, key) in &keys {
+                cfg = cfg.key(PeerKey::new(*addr, key.clone()));
+            }
+            match BgpListener::bind(&cfg) {
+                Ok(l) => {
+                    let listener = Arc::new(l);
+                    let accept = listener.clone();
+                    let tx = self.accepted_tx.clone();
+                    let task = tokio::spawn(async move {
+                        while let Ok(conn) = accept.accept().await {
+                            if tx.send(conn).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    self.listeners.push(Listener {
+                        family,
+                        listener,
+                        keys,
+                        task,
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(instance = %self.name, error = %e, "listener not bound (retrying)")
+                }
+            }
+        }
+    }
+
+    async fn accepted(&mut self, stream: TcpStream, remote: SocketAddr) {
+        let ip = match remote.ip() {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        match self.slots.get(&ip) {
+            Some(s) => {
+                s.peer.send(PeerCommand::Incoming(stream)).await;
+            }
+            None => {
+                tracing::debug!(instance = %self.name, %remote, "connection from an unconfigured address closed")
+            }
+        }
+    }
+
+    async fn event(&mut self, addr: IpAddr, ev: Event) {
+        let Some(s) = self.slots.get_mut(&addr) else {
+            return;
+        };
+        match ev {
+            Event::Established { negotiated } => {
+                let info = PeerInfo {
+                    address: addr,
+                    router_id: negotiated.peer_bgp_id,
+                    peer_as: negotiated.peer_as,
+                    local_as: s.neighbor.session.local_as,
+                    internal: s.neighbor.session.peer_type == PeerType::Internal,
+                };
+                s.info = Some(info);
+                s.since = Instant::now();
+                s.out = AdjRibOut::new();
+                s.over_limit = false;
+                self.rib.set_peer(s.id, info);
+                if s.neighbor.log_updown {
+                    tracing::info!(instance = %self.name, neighbor = %addr, "BGP peer Established");
+                }
+                self.export_all(addr).await;
+            }
+            Event::Down { reason } => {
+                let id = s.id;
+                s.info = None;
+                s.since = Instant::now();
+                s.out.reset();
+                if s.neighbor.log_updown {
+                    tracing::info!(instance = %self.name, neighbor = %addr, ?reason, "BGP peer down");
+                }
+                let _ = self.rib.peer_down(id);
+                let changes = self.rib.process();
+                self.propagate(changes).await;
+            }
+            Event::Update(u) => {
+                if u.verdict() != Verdict::Good {
+                    for issue in &u.issues {
+                        tracing::warn!(instance = %self.name, neighbor = %addr, %issue, "UPDATE attribute error");
+                    }
+                }
+                let changes = u.into_changes(&mut self.interner_in);
+                self.receive(addr, &changes.withdrawn, &changes.announced)
+                    .await;
+            }
+            Event::RefreshRequested(_) => {
+                let dump = s.out.dump();
+                send_update(&s.peer, dump).await;
+            }
+        }
+    }
+
+    async fn receive(
+        &mut self,
+        addr: IpAddr,
+        withdrawn: &[IpNet],
+        announced: &[(IpNet, Arc<crate::packet::Attrs>)],
+    ) {
+        let Some(s) = self.slots.get(&addr) else {
+            return;
+        };
+        let Some(info) = s.info else {
+            return;
+        };
+        let side = Side {
+            info: &info,
+            local_address: None,
+            chain: &s.import,
+            advertise_peer_as: false,
+        };
+        let interner = &mut self.interner_in;
+        let name = &self.name;
+        let _ = self.rib.update(s.id, withdrawn, announced, |p, a| {
+            export::import(p, a, &side, name, interner)
+        });
+        self.check_limits(addr).await;
+        let changes = self.rib.process();
+        self.propagate(changes).await;
+    }
+
+    /// `prefix-limit maximum N [teardown ...]` on what the peer sent.
+    async fn check_limits(&mut self, addr: IpAddr) {
+        let Some(s) = self.slots.get_mut(&addr) else {
+            return;
+        };
+        let received = self.rib.counters(s.id).map_or(0, |c| c.received) as u64;
+        for (family, limit) in &s.neighbor.prefix_limits {
+            if received <= u64::from(limit.maximum) {
+                continue;
+            }
+            match limit.teardown {
+                Some(idle) => {
+                    tracing::warn!(instance = %self.name, neighbor = %addr, received, maximum = limit.maximum,
+                        "prefix limit exceeded: session torn down");
+                    let notification = Notification::max_prefixes(*family, limit.maximum);
+                    s.peer
+                        .send(PeerCommand::AutomaticStop { notification, idle })
+                        .await;
+                    return;
+                }
+                None if !s.over_limit => {
+                    s.over_limit = true;
+                    tracing::warn!(instance = %self.name, neighbor = %addr, received, maximum = limit.maximum,
+                        "prefix limit exceeded");
+                }
+                None => {}
+            }
+        }
+    }
+
+    async fn reimport(&mut self, addr: IpAddr) {
+        let Some(s) = self.slots.get(&addr) else {
+            return;
+        };
+        let Some(info) = s.info else {
+            return;
+        };
+        let side = Side {
+            info: &info,
+            local_address: None,
+            chain: &s.import,
+            advertise_peer_as: false,
+        };
+        let interner = &mut self.interner_in;
+        let name = &self.name;
+        let _ = self
+            .rib
+            .reimport(s.id, |p, a| export::import(p, a, &side, name, interner));
+        let changes = self.rib.process();
+        self.propagate(changes).await;
+    }
+
+    async fn clear(&mut self, addr: IpAddr, how: Clear) {
+        match how {
+            Clear::Hard => {
+                if let Some(s) = self.slots.get(&addr) {
+                    s.peer.send(PeerCommand::Stop(Cease::AdminReset)).await;
+                    s.peer.send(PeerCommand::Start).await;
+                }
+            }
+            Clear::SoftInbound => self.reimport(addr).await,
+            Clear::Soft => {
+                self.reimport(addr).await;
+                if let Some(s) = self.slots.get_mut(&addr) {
+                    s.out.reset();
+                }
+                self.export_all(addr).await;
+            }
+        }
+    }
+
+    /// Sends the peer at `addr` what export decides for the whole Loc-RIB.
+    async fn export_all(&mut self, addr: IpAddr) {
+        let prefixes: Vec<IpNet> = self.rib.active_routes().map(|(p, _)| p).collect();
+        self.export_to(addr, &prefixes).await;
+    }
+
+    /// Export decisions for `prefixes` towards the peer at `addr`, sent as UPDATEs.
+    async fn export_to(&mut self, addr: IpAddr, prefixes: &[IpNet]) {
+        let Some(s) = self.slots.get(&addr) else {
+            return;
+        };
+        let Some(to_info) = s.info else {
+            return;
+        };
+        let local_address = s.peer.status().local.map(|l| l.ip());
+        let side = Side {
+            info: &to_info,
+            local_address,
+            chain: &s.export,
+            advertise_peer_as: false,
+        };
+        let mut decisions = Vec::with_capacity(prefixes.len());
+        for p in prefixes {
+            let d = self.rib.best(p).and_then(|best| {
+                let from = self.rib.peer_info(best.peer)?;
+                export::export(
+                    p,
+                    &best.attrs,
+                    from,
+                    &side,
+                    &self.name,
+                    &mut self.interner_out,
+                )
+            });
+            decisions.push((*p, d));
+        }
+        let Some(s) = self.slots.get_mut(&addr) else {
+            return;
+        };
+        let update = s.out.apply(decisions);
+        send_update(&s.peer, update).await;
+    }
+
+    /// Hands best-path changes to the routing table and to every established peer.
+    async fn propagate(&mut self, changes: Vec<BestChange>) {
+        if changes.is_empty() {
+            return;
+        }
+        let mut routes = Vec::new();
+        for c in &changes {
+            let selected = c.new.as_ref().and_then(|best| {
+                let from = self.rib.peer_info(best.peer)?;
+                let next_hops: Vec<IpAddr> = self
+                    .rib
+                    .multipath(&c.prefix)
+                    .iter()
+                    .filter_map(|p| export::forwarding_next_hop(&p.attrs))
+                    .collect();
+                Some(Selected {
+                    next_hops,
+                    preference: 170,
+                    attrs: best.attrs.clone(),
+                    peer: from.address,
+                    peer_as: from.peer_as,
+                    internal: from.internal,
+                })
+            });
+            routes.push((c.prefix, selected));
+        }
+        let _ = self.output.send(Output::Routes(routes)).await;
+        let changed: Vec<IpNet> = changes
+            .iter()
+            .filter(|c| c.best_changed())
+            .map(|c| c.prefix)
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        let established: Vec<IpAddr> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.info.is_some())
+            .map(|(a, _)| *a)
+            .collect();
+        for addr in established {
+            self.export_to(addr, &changed).await;
+        }
+    }
+
+    fn status(&self) -> Vec<PeerView> {
+        let master = self.name == crate::policy::MASTER_INSTANCE;
+        self.slots
+            .values()
+            .map(|s| {
+                let st = s.peer.status();
+                let c = self.rib.counters(s.id).unwrap_or_default();
+                let n = &s.neighbor;
+                PeerView {
+                    address: n.session.peer_address,
+                    group: n.group.clone(),
+                    instance: self.name.clone(),
+                    peer_type: n.session.peer_type,
+                    peer_as: n.session.peer_as,
+                    local_as: n.session.local_as,
+                    local_id: n.session.local_bgp_id,
+                    hold_time: n.session.hold_time,
+                    import: n.import.clone(),
+                    export: n.export.clone(),
+                    options: n.options.clone(),
+                    status: st,
+                    last_change_age: s.since.elapsed().as_secs() as i64,
+                    tables: vec![TableCounts {
+                        table: self.tables.0.clone(),
+                        master,
+                        active: c.active as u64,
+                        received: c.received as u64,
+                        accepted: c.accepted as u64,
+                        damped: c.damped as u64,
+                        advertised: s.out.len() as u64,
+                    }],
+                }
+            })
+            .collect()
+    }
+}
+
+/// Adds and removes listener keys so they match `want`.
+fn sync_keys(l: &mut Listener, want: &BTreeMap<IpAddr, Vec<u8>>) {
+    for (addr, key) in want {
+        if l.keys.get(addr) != Some(key) {
+            match l.listener.set_key(&PeerKey::new(*addr, key.clone())) {
+                Ok(()) => {
+                    l.keys.insert(*addr, key.clone());
+                }
+                Err(e) => {
+                    tracing::error!(neighbor = %addr, error = %e, "MD5 key not set on the listener")
+                }
+            }
+        }
+    }
+    let gone: Vec<IpAddr> = l
+        .keys
+        .keys()
+        .filter(|a| !want.contains_key(a))
+        .copied()
+        .collect();
+    for addr in gone {
+        if l.listener.delete_key(addr, None).is_ok() {
+            l.keys.remove(&addr);
+        }
+    }
+}
+
+async fn send_update(peer: &Peer, update: crate::rib::OutUpdate) {
+    if !update.withdraw.is_empty() {
+        peer.send(PeerCommand::Withdraw {
+            prefixes: update.withdraw,
+        })
+        .await;
+    }
+    for (attrs, prefixes) in update.announce {
+        peer.send(PeerCommand::Announce { attrs, prefixes }).await;
+    }
+}

@@ -1,0 +1,234 @@
+//! What one peer is sent for one route, and what import keeps (pure functions).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+
+use crate::packet::{AttrInterner, Attrs, NextHop as WireNextHop};
+use crate::policy::{Chain, NextHop, PolicyRoute, Protocol, RouteType, MASTER_INSTANCE};
+use crate::rib::PeerInfo;
+
+/// LOCAL_PREF when none is known (RFC 4271 §5.1.5 leaves it local; Junos uses 100).
+pub(super) const DEFAULT_LOCAL_PREF: u32 = 100;
+
+/// One side of a decision: who the peer is and, for export, the session's local address.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Side<'a> {
+    pub info: &'a PeerInfo,
+    pub local_address: Option<IpAddr>,
+    pub chain: &'a Chain,
+    pub advertise_peer_as: bool,
+}
+
+fn route_type(info: &PeerInfo) -> RouteType {
+    if info.internal {
+        RouteType::Internal
+    } else {
+        RouteType::External
+    }
+}
+
+/// Import of one received route: hidden when the AS path holds the local AS (a loop), else
+/// what the neighbor's import chain returns. `None`: hidden.
+pub(super) fn import(
+    prefix: &IpNet,
+    attrs: &Arc<Attrs>,
+    from: &Side<'_>,
+    instance: &str,
+    interner: &mut AttrInterner,
+) -> Option<Arc<Attrs>> {
+    if attrs
+        .as_path
+        .as_ref()
+        .is_some_and(|p| p.contains(from.info.local_as))
+    {
+        return None;
+    }
+    let route = PolicyRoute {
+        neighbor: Some(from.info.address),
+        instance: instance_name(instance),
+        route_type: Some(route_type(from.info)),
+        ..PolicyRoute::new(*prefix, Protocol::Bgp, attrs)
+    };
+    let out = from.chain.evaluate(&route);
+    if !out.accepted() {
+        return None;
+    }
+    if out.attrs_changed(attrs) {
+        Some(interner.intern_ref(&out.attrs))
+    } else {
+        Some(attrs.clone())
+    }
+}
+
+fn instance_name(name: &str) -> &str {
+    if name.is_empty() {
+        MASTER_INSTANCE
+    } else {
+        name
+    }
+}
+
+/// The attributes `to` is sent for the active route (`attrs`, learned from `from`), or `None`
+/// when it is not advertised to that peer.
+pub(super) fn export(
+    prefix: &IpNet,
+    attrs: &Arc<Attrs>,
+    from: &PeerInfo,
+    to: &Side<'_>,
+    instance: &str,
+    interner: &mut AttrInterner,
+) -> Option<Arc<Attrs>> {
+    let peer = to.info;
+    // Never back to the peer it came from; internal to internal only through a route
+    // reflector (not configured here); not into the AS it came from (Junos default).
+    if from.address == peer.address || (from.internal && peer.internal) {
+        return None;
+    }
+    let neighbor_as = attrs.as_path.as_ref().and_then(|p| p.first_as());
+    if !peer.internal && !to.advertise_peer_as && neighbor_as == Some(peer.peer_as) {
+        return None;
+    }
+    let route = PolicyRoute {
+        neighbor: Some(from.address),
+        instance: instance_name(instance),
+        route_type: Some(route_type(from)),
+        ..PolicyRoute::new(*prefix, Protocol::Bgp, attrs)
+    };
+    let out = to.chain.evaluate(&route);
+    if !out.accepted() {
+        return None;
+    }
+    let policy_set_med = out.attrs.med != attrs.med;
+    let policy_set_lp = out.attrs.local_pref != attrs.local_pref;
+    let mut a: Attrs = (*out.attrs).clone();
+    let local = to.local_address;
+    if peer.internal {
+        a.local_pref = Some(a.local_pref.unwrap_or(DEFAULT_LOCAL_PREF));
+    } else {
+        let mut path = a.as_path.take().unwrap_or_default();
+        path.prepend(peer.local_as);
+        a.as_path = Some(path);
+        // Next hop self towards external peers.
+        a.next_hop = local.map(next_hop_of);
+        if !policy_set_lp {
+            a.local_pref = None;
+        }
+        if !policy_set_med {
+            a.med = None;
+        }
+        a.originator_id = None;
+        a.cluster_list.clear();
+    }
+    match out.changes.next_hop {
+        Some(NextHop::SelfAddress) => a.next_hop = local.map(next_hop_of),
+        Some(NextHop::Address(addr)) => a.next_hop = Some(next_hop_of(addr)),
+        // peer-address, discard and reject are import-side directives.
+        _ => {}
+    }
+    a.next_hop.as_ref()?;
+    Some(interner.intern(a))
+}
+
+fn next_hop_of(addr: IpAddr) -> WireNextHop {
+    match addr {
+        IpAddr::V4(v4) => WireNextHop::V4(v4),
+        IpAddr::V6(v6) => WireNextHop::V6 {
+            global: v6,
+            link_local: None,
+        },
+    }
+}
+
+/// The forwarding next hop of a received path.
+pub(super) fn forwarding_next_hop(attrs: &Attrs) -> Option<IpAddr> {
+    match attrs.next_hop? {
+        WireNextHop::V4(a) => Some(IpAddr::V4(a)),
+        WireNextHop::V6 { global, .. } => Some(IpAddr::V6(global)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::{AsPath, Origin};
+    use crate::policy::DefaultPolicy;
+
+    fn info(addr: &str, peer_as: u32, internal: bool) -> PeerInfo {
+        PeerInfo {
+            address: addr.parse().unwrap(),
+            router_id: "10.255.0.1".parse().unwrap(),
+            peer_as,
+            local_as: 65000,
+            internal,
+        }
+    }
+
+    fn learned(path: &[u32]) -> Arc<Attrs> {
+        Arc::new(Attrs {
+            origin: Some(Origin::Igp),
+            as_path: Some(AsPath::from_sequence(path.iter().copied())),
+            next_hop: Some(WireNextHop::V4("10.0.0.14".parse().unwrap())),
+            med: Some(10),
+            local_pref: Some(100),
+            ..Attrs::default()
+        })
+    }
+
+    /// The seed: Azure's 10.6.0.0/16 goes to AWS with AS path `65000 12076`, next hop self.
+    #[test]
+    fn ebgp_to_ebgp_prepends_and_sets_next_hop_self() {
+        let chain = Chain::default_only(DefaultPolicy::BGP_EXPORT);
+        let aws = info("10.0.0.1", 64512, false);
+        let azure = info("10.0.0.14", 12076, false);
+        let to = Side {
+            info: &aws,
+            local_address: Some("10.0.0.0".parse().unwrap()),
+            chain: &chain,
+            advertise_peer_as: false,
+        };
+        let mut i = AttrInterner::new();
+        let prefix: IpNet = "10.6.0.0/16".parse().unwrap();
+        let out = export(&prefix, &learned(&[12076]), &azure, &to, "CUST", &mut i).unwrap();
+        assert_eq!(
+            out.as_path.as_ref().unwrap().segments[0].asns,
+            vec![65000, 12076]
+        );
+        assert_eq!(
+            out.next_hop,
+            Some(WireNextHop::V4("10.0.0.0".parse().unwrap()))
+        );
+        assert_eq!((out.med, out.local_pref), (None, None));
+        // Not back to Azure itself, nor to another peer in AS 12076.
+        let back = Side { info: &azure, ..to };
+        assert!(export(&prefix, &learned(&[12076]), &azure, &back, "CUST", &mut i).is_none());
+        let other = info("10.0.0.18", 12076, false);
+        let same_as = Side { info: &other, ..to };
+        assert!(export(
+            &prefix,
+            &learned(&[12076]),
+            &azure,
+            &same_as,
+            "CUST",
+            &mut i
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn a_path_with_the_local_as_is_hidden() {
+        let chain = Chain::default_only(DefaultPolicy::BGP_IMPORT);
+        let aws = info("10.0.0.1", 64512, false);
+        let from = Side {
+            info: &aws,
+            local_address: None,
+            chain: &chain,
+            advertise_peer_as: false,
+        };
+        let mut i = AttrInterner::new();
+        let p: IpNet = "172.31.0.0/16".parse().unwrap();
+        assert!(import(&p, &learned(&[64512]), &from, "CUST", &mut i).is_some());
+        assert!(import(&p, &learned(&[64512, 65000]), &from, "CUST", &mut i).is_none());
+    }
+}

@@ -1,0 +1,198 @@
+//! The seed's Cloud Router as one speaker (in the main table of a throwaway namespace): BIRD
+//! plays AWS (AS 64512 on 10.0.0.0/31, MD5, announces 172.31.0.0/16) and Azure (AS 12076 on
+//! 10.0.0.12/30, MD5, announces 10.6.0.0/16 and 10.7.0.0/16). The speaker learns all three,
+//! hands them to the routing table, and re-advertises each cloud's prefixes to the other with
+//! next-hop self and its AS prepended; `show bgp summary` counts 1/1/1/0 and 2/2/2/0. The real
+//! VRF and the kernel routes are the lab's test; this is the speaker's.
+
+mod bird_support;
+mod net_support;
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use lsys_bgp::config;
+use lsys_bgp::instance::{Command, Instance, Output, Selected};
+use lsys_grammar::schema::ROOT;
+use lsys_grammar::text::curly;
+use lsys_grammar::typed;
+use net_support::in_netns;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+const BOUND: Duration = Duration::from_secs(30);
+
+const AWS: &str = "router id 10.0.0.1;
+    protocol device {}
+    protocol static { ipv4; route 172.31.0.0/16 blackhole; }
+    protocol bgp cloudrouter {
+        local 10.0.0.1 as 64512; neighbor 10.0.0.0 as 65000;
+        password \"abcdefgh\"; connect delay time 1;
+        ipv4 { import all; export where source = RTS_STATIC; };
+    }";
+
+const AZURE: &str = "router id 10.0.0.14;
+    protocol device {}
+    protocol static { ipv4; route 10.6.0.0/16 blackhole; route 10.7.0.0/16 blackhole; }
+    protocol bgp cloudrouter {
+        local 10.0.0.14 as 12076; neighbor 10.0.0.13 as 65000;
+        password \"abcdefg\"; connect delay time 1;
+        ipv4 { import all; export where source = RTS_STATIC; };
+    }";
+
+/// The tenant's BGP as the seed configures it (the routing instance's statements).
+const SEED: &str = "routing-options { autonomous-system 65000; }
+    protocols { bgp {
+        group aws { type external; peer-as 64512;
+            neighbor 10.0.0.1 { local-address 10.0.0.0; authentication-key abcdefgh; } }
+        group azure { type external; peer-as 12076;
+            neighbor 10.0.0.14 { local-address 10.0.0.13; authentication-key abcdefg; } }
+    } }";
+
+fn instance_config(text: &str) -> (config::InstanceConfig, Arc<typed::PolicyOptions>) {
+    let tree = curly::read(text, ROOT).expect("config");
+    let i = typed::intent(&tree).expect("typed");
+    let c = config::instance(
+        &i.root.bgp,
+        i.root.routing_options.autonomous_system,
+        "10.0.0.13".parse().unwrap(),
+        None,
+        config::PORT,
+    )
+    .expect("instance");
+    (c, Arc::new(i.root.policy_options))
+}
+
+#[test]
+fn the_seed_cloud_router_joins_aws_and_azure() {
+    if !bird_support::available() {
+        return;
+    }
+    in_netns(|| async {
+        let aws = bird_support::Bird::start(AWS, "aws0", "10.0.0.0/31", "aws1", "10.0.0.1/31");
+        let azure = bird_support::Bird::start(AZURE, "az0", "10.0.0.13/30", "az1", "10.0.0.14/30");
+        let (tx, mut out) = mpsc::channel(64);
+        let speaker = Instance::spawn(
+            "d87ed303".into(),
+            ("d87ed303.inet.0".into(), "d87ed303.inet6.0".into()),
+            tx,
+        );
+        let (config, policies) = instance_config(SEED);
+        speaker.send(Command::Configure { config, policies }).await;
+
+        // The routing table gets all three clouds' prefixes, each via its cloud.
+        let mut table: BTreeMap<IpNet, Selected> = BTreeMap::new();
+        let got = timeout(BOUND, async {
+            while table.len() < 3 {
+                let Some(Output::Routes(routes)) = out.recv().await else {
+                    continue;
+                };
+                for (p, s) in routes {
+                    match s {
+                        Some(s) => table.insert(p, s),
+                        None => table.remove(&p),
+                    };
+                }
+            }
+        })
+        .await;
+        assert!(
+            got.is_ok(),
+            "routes: {table:?}\nAWS: {}\nAzure: {}",
+            aws.birdc(&["show", "protocols", "all"]),
+            azure.birdc(&["show", "protocols", "all"])
+        );
+        let via = |p: &str| table[&p.parse::<IpNet>().unwrap()].next_hops.clone();
+        let ip = |a: &str| a.parse::<IpAddr>().unwrap();
+        assert_eq!(via("172.31.0.0/16"), vec![ip("10.0.0.1")]);
+        assert_eq!(via("10.6.0.0/16"), vec![ip("10.0.0.14")]);
+        assert_eq!(via("10.7.0.0/16"), vec![ip("10.0.0.14")]);
+
+        // Each cloud learns the other's prefixes from us: AS path 65000 <theirs>, next hop self.
+        let at_aws = aws
+            .route("10.6.0.0/16", "BGP.as_path: 65000 12076", BOUND)
+            .await
+            .expect("AWS learns Azure's VNet");
+        assert!(at_aws.contains("BGP.next_hop: 10.0.0.0"), "{at_aws}");
+        let at_azure = azure
+            .route("172.31.0.0/16", "BGP.as_path: 65000 64512", BOUND)
+            .await
+            .expect("Azure learns the AWS VPC");
+        assert!(at_azure.contains("BGP.next_hop: 10.0.0.13"), "{at_azure}");
+        // Never back to where it came from.
+        assert!(!azure
+            .birdc(&["show", "route", "for", "10.6.0.0/16", "all"])
+            .contains("65000"));
+
+        // show bgp summary: the seed's counts.
+        let peers = speaker.status().await;
+        let counts: Vec<(String, String)> = peers
+            .iter()
+            .map(|p| {
+                let t = &p.tables[0];
+                (
+                    p.address.to_string(),
+                    format!("{}/{}/{}/{}", t.active, t.received, t.accepted, t.damped),
+                )
+            })
+            .collect();
+        assert_eq!(
+            counts,
+            vec![
+                ("10.0.0.1".to_string(), "1/1/1/0".to_string()),
+                ("10.0.0.14".to_string(), "2/2/2/0".to_string())
+            ]
+        );
+        let summary = lsys_bgp::show::summary(&lsys_bgp::show::SummaryView {
+            groups: 2,
+            peers,
+            tables: vec![],
+        });
+        assert!(
+            summary.contains("Groups: 2 Peers: 2 Down peers: 0"),
+            "{summary}"
+        );
+        assert!(summary.contains("  d87ed303.inet.0: 2/2/2/0"), "{summary}");
+
+        // A policy change is soft: AWS's import now rejects 172.31/16, the session stays.
+        let (config, policies) = instance_config(&format!(
+            "{SEED} protocols {{ bgp {{ group aws {{ import no-vpc; }} }} }}
+             policy-options {{ policy-statement no-vpc {{ from {{ route-filter 172.31.0.0/16 exact; }} then reject; }} }}"
+        ));
+        speaker.send(Command::Configure { config, policies }).await;
+        let gone = timeout(BOUND, async {
+            loop {
+                if let Some(Output::Routes(routes)) = out.recv().await {
+                    if routes
+                        .iter()
+                        .any(|(p, s)| p.to_string() == "172.31.0.0/16" && s.is_none())
+                    {
+                        return;
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(gone.is_ok(), "172.31.0.0/16 stays after the import change");
+        let withdrawn = timeout(BOUND, async {
+            loop {
+                if !azure
+                    .birdc(&["show", "route", "for", "172.31.0.0/16"])
+                    .contains("172.31.0.0/16")
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+        assert!(withdrawn.is_ok(), "Azure still has 172.31.0.0/16");
+        let peers = speaker.status().await;
+        assert_eq!(peers[0].status.record.flaps, 0, "a policy change reset AWS");
+        assert_eq!(peers[0].tables[0].accepted, 0);
+        assert_eq!(peers[0].tables[0].received, 1);
+    });
+}
