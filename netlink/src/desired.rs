@@ -21,6 +21,8 @@ use std::fmt;
 use ipnet::IpNet;
 use lsys_grammar::typed::{Intent, PortMap, Scope, UnitRef, Vlan};
 
+use crate::forwarding::Forwarding;
+
 /// Linux interface names hold at most 15 bytes (IFNAMSIZ - 1).
 pub const IFNAME_MAX: usize = 15;
 /// Every device lsys creates carries an ifalias starting with this.
@@ -84,6 +86,10 @@ pub struct Link {
     pub up: bool,
     /// Wanted: the configured MTU, `None` when lsys leaves it to the kernel. Dumped: the MTU.
     pub mtu: Option<u32>,
+    /// IP forwarding per family (`net.ipv4.conf.<dev>.forwarding`, ...). Wanted: on for each
+    /// family an irb carries an address of, left alone elsewhere ([`crate::forwarding`]).
+    /// Dumped: the kernel's values.
+    pub forwarding: Forwarding,
 }
 
 impl Link {
@@ -304,6 +310,7 @@ impl Builder {
                     addresses: vec![],
                     up: true,
                     mtu: None,
+                    forwarding: Forwarding::default(),
                 },
                 false,
             )?;
@@ -332,6 +339,7 @@ impl Builder {
                     addresses: vec![],
                     up: true,
                     mtu: None,
+                    forwarding: Forwarding::default(),
                 },
                 false,
             )?;
@@ -368,6 +376,13 @@ impl Builder {
             }
             addresses.sort();
             addresses.dedup();
+            // The irb routes each family it has an address of (DESIGN.md: without forwarding
+            // nothing crosses a VRF); lsys never turns forwarding off.
+            let carries = |v4: bool| addresses.iter().any(|a| matches!(a, IpNet::V4(_)) == v4);
+            let forwarding = Forwarding {
+                v4: carries(true).then_some(true),
+                v6: carries(false).then_some(true),
+            };
             self.add(
                 format!("bridge domain {ls_label}/{}", bd.name),
                 Link {
@@ -378,6 +393,7 @@ impl Builder {
                     addresses,
                     up: enabled(irb),
                     mtu: None,
+                    forwarding,
                 },
                 false,
             )?;
@@ -426,6 +442,7 @@ impl Builder {
                                 addresses: vec![],
                                 up: true,
                                 mtu,
+                                forwarding: Forwarding::default(),
                             },
                             true,
                         )?;
@@ -447,6 +464,7 @@ impl Builder {
                         addresses: vec![],
                         up: enabled(member),
                         mtu,
+                        forwarding: Forwarding::default(),
                     },
                     false,
                 )?;

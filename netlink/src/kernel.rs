@@ -1,6 +1,8 @@
 //! The thin netlink side: dump links and addresses into [`Link`]s, apply a [`Plan`] step by
-//! step. Every write is one rtnetlink request and is counted; "already gone" on a delete and
-//! "already there" on an address add count as success.
+//! step. Every write is one rtnetlink request (forwarding: one /proc/sys write, see
+//! [`crate::forwarding`]) and is counted; "already gone" on a delete and "already there" on an
+//! address add count as success. A device's forwarding values come with the link dump
+//! (`IFLA_AF_SPEC` devconf), at no extra round trip.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -9,12 +11,13 @@ use futures::TryStreamExt;
 use ipnet::IpNet;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
 use rtnetlink::packet_route::link::{
-    InfoData, InfoKind, InfoVlan, InfoVrf, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
-    VlanProtocol,
+    AfSpecInet, AfSpecInet6, AfSpecUnspec, InfoData, InfoKind, InfoVlan, InfoVrf, LinkAttribute,
+    LinkFlags, LinkInfo, LinkMessage, VlanProtocol,
 };
 use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, LinkVlan, LinkVrf};
 
 use crate::desired::{Kind, Link, VlanProto};
+use crate::forwarding::{Forwarding, Ipv6Global, Sysctl, SysctlError};
 use crate::reconcile::{Plan, Step};
 
 const ENODEV: i32 = 19;
@@ -35,6 +38,13 @@ pub enum KernelError {
     },
     #[error("{step}: device {name} not found")]
     NoDevice { step: String, name: String },
+    /// A /proc/sys write (forwarding) refused.
+    #[error("{step}: {source}")]
+    Sysctl {
+        step: String,
+        #[source]
+        source: SysctlError,
+    },
 }
 
 /// A netlink handle to the current network namespace, counting the requests it makes.
@@ -47,6 +57,8 @@ pub struct Kernel {
     /// Interface indices by name, from the last dump and the lookups since: a plan names
     /// devices, netlink wants indices, and a lookup per step would double the round trips.
     index: BTreeMap<String, u32>,
+    /// Where forwarding is written.
+    sysctl: Sysctl,
 }
 
 /// The kernel's answer in its own words ("File exists"), without rtnetlink's wrapping.
@@ -74,7 +86,25 @@ impl Kernel {
             writes: 0,
             round_trips: 0,
             index: BTreeMap::new(),
+            sysctl: Sysctl::proc(),
         })
+    }
+
+    /// Turns on the global IPv6 forwarding switch if it is off, keeping every device's own
+    /// value ([`Sysctl::enable_ipv6_forwarding`]); its writes are counted.
+    pub fn enable_ipv6_forwarding(&mut self) -> Result<Ipv6Global, KernelError> {
+        let done = self
+            .sysctl
+            .enable_ipv6_forwarding()
+            .map_err(|source| KernelError::Sysctl {
+                step: "set ipv6 forwarding on (net.ipv6.conf.all.forwarding)".into(),
+                source,
+            });
+        if let Ok(d) = &done {
+            self.writes += d.writes;
+            self.round_trips += d.writes;
+        }
+        done
     }
 
     /// The rtnetlink handle, for requests this type does not wrap (route dumps).
@@ -226,6 +256,13 @@ impl Kernel {
                 let msg = LinkUnspec::new_with_index(i).mtu(*mtu).build();
                 link.set(msg).execute().await.map_err(fail)
             }
+            Step::SetForwarding { name, family, on } => self
+                .sysctl
+                .set_forwarding(*family, name, *on)
+                .map_err(|source| KernelError::Sysctl {
+                    step: step.to_string(),
+                    source,
+                }),
             Step::AddAddress { name, address } => {
                 let i = self.index(name, step).await?;
                 self.handle
@@ -276,8 +313,10 @@ pub fn parse_link(m: &LinkMessage, names: &BTreeMap<u32, String>) -> Option<Link
     let mut kind = None;
     let mut data = None;
     let mut mtu = None;
+    let mut forwarding = Forwarding::default();
     for a in &m.attributes {
         match a {
+            LinkAttribute::AfSpecUnspec(families) => forwarding = forwarding_of(families),
             LinkAttribute::IfAlias(s) if !s.is_empty() => alias = Some(s.clone()),
             LinkAttribute::Controller(i) => master = names.get(i).cloned(),
             LinkAttribute::Link(i) => parent = names.get(i).cloned(),
@@ -332,7 +371,34 @@ pub fn parse_link(m: &LinkMessage, names: &BTreeMap<u32, String>) -> Option<Link
         addresses: vec![],
         up: m.header.flags.contains(LinkFlags::Up),
         mtu,
+        forwarding,
     })
+}
+
+/// The forwarding values in a link's `IFLA_AF_SPEC` (the kernel's devconf arrays; a family
+/// the device has no configuration for is absent).
+fn forwarding_of(families: &[AfSpecUnspec]) -> Forwarding {
+    let mut f = Forwarding::default();
+    for family in families {
+        match family {
+            AfSpecUnspec::Inet(v) => {
+                for x in v {
+                    if let AfSpecInet::DevConf(c) = x {
+                        f.v4 = Some(c.forwarding != 0);
+                    }
+                }
+            }
+            AfSpecUnspec::Inet6(v) => {
+                for x in v {
+                    if let AfSpecInet6::DevConf(c) = x {
+                        f.v6 = Some(c.forwarding != 0);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    f
 }
 
 /// The address of an RTM_NEWADDR/DELADDR message (IFA_LOCAL, else IFA_ADDRESS: they differ on
@@ -347,4 +413,45 @@ pub(crate) fn address_of(m: &AddressMessage) -> Option<IpNet> {
         }
     }
     IpNet::new(addr?, m.header.prefix_len).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use rtnetlink::packet_route::link::{Inet6DevConf, InetDevConf};
+
+    use super::*;
+
+    fn link_with(af_spec: Option<Vec<AfSpecUnspec>>) -> Link {
+        let mut m = LinkMessage::default();
+        m.header.index = 4;
+        m.attributes.push(LinkAttribute::IfName("irb.4".into()));
+        if let Some(a) = af_spec {
+            m.attributes.push(LinkAttribute::AfSpecUnspec(a));
+        }
+        parse_link(&m, &BTreeMap::new()).expect("a link")
+    }
+
+    #[test]
+    fn forwarding_comes_from_the_devconf_of_each_family() {
+        let mut v4 = InetDevConf::default();
+        v4.forwarding = 1;
+        let v6 = Inet6DevConf::default();
+        let l = link_with(Some(vec![
+            AfSpecUnspec::Inet(vec![AfSpecInet::DevConf(v4)]),
+            AfSpecUnspec::Inet6(vec![AfSpecInet6::DevConf(v6)]),
+        ]));
+        assert_eq!(
+            l.forwarding,
+            Forwarding {
+                v4: Some(true),
+                v6: Some(false)
+            }
+        );
+        // No IPv6 on the device (or in the kernel): no value for it.
+        let l = link_with(Some(vec![AfSpecUnspec::Inet(vec![AfSpecInet::DevConf(
+            v4,
+        )])]));
+        assert_eq!(l.forwarding.v6, None);
+        assert_eq!(link_with(None).forwarding, Forwarding::default());
+    }
 }

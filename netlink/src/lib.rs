@@ -18,7 +18,10 @@
 //!   empty plan: zero writes. [`plan`] covers the whole kernel (reconcile at start);
 //!   [`plan_for`] only the scopes (`<ls>` of the alias, [`ROOT_LS`] for the root) a commit
 //!   changed, leaving other tenants' devices, and their missing ports, alone.
-//! * [`kernel`]: dump and apply, one netlink request per [`Step`].
+//! * [`kernel`]: dump and apply, one netlink request per [`Step`] (a /proc/sys write for
+//!   forwarding).
+//! * [`forwarding`]: IP forwarding on the irbs (per device; IPv6 also needs the global switch
+//!   on this kernel), its /proc/sys writes, and the netconf events that report it turned off.
 //! * [`route`]: the one route model, read side ([`route::KernelRoute`], [`route::RouteKind`],
 //!   [`route::parse_route`]), shared by the batch path and the forwarding-table dump.
 //! * [`batch`]: many route ops per `sendmsg` on a blocking socket, one result per op
@@ -32,6 +35,7 @@
 
 pub mod batch;
 pub mod desired;
+pub mod forwarding;
 pub mod icmp;
 pub mod kernel;
 pub mod live;
@@ -40,5 +44,6 @@ pub mod route;
 mod scope;
 
 pub use desired::{desired, Desired, DesiredError, Kind, Link, Port, VlanProto, ROOT_LS};
+pub use forwarding::{Family, Forwarding};
 pub use kernel::{Kernel, KernelError};
 pub use reconcile::{plan, plan_for, Plan, PlanError, Step};

@@ -3,7 +3,8 @@
 //! Only devices whose ifalias starts with `lsys:` are ever changed or deleted; a foreign device
 //! holding a name lsys wants is an error, never a takeover. Order: deletions (bridges and
 //! VLANs on VLANs before VLANs on ports before VRFs), creations (VRFs, outer VLANs, inner
-//! VLANs, bridges), enslaving, addresses, admin state.
+//! VLANs, bridges), enslaving, addresses, forwarding ([`crate::forwarding`]: on before the
+//! device comes up), admin state.
 //!
 //! [`plan`] covers the whole kernel (reconcile at start). [`plan_for`] covers the scopes a
 //! commit changed and leaves every device of another scope exactly as it is, even when it
@@ -30,6 +31,7 @@ use ipnet::IpNet;
 #[cfg(test)]
 use crate::desired::Kind;
 use crate::desired::{create_rank, Desired, Link, ALIAS_PREFIX};
+use crate::forwarding::Family;
 use crate::scope::{check_tags, needed, Deletes, Graph, Owners};
 
 /// One kernel write.
@@ -66,6 +68,12 @@ pub enum Step {
         name: String,
         mtu: u32,
     },
+    /// `net.<family>.conf.<name>.forwarding` (a /proc/sys write, not netlink).
+    SetForwarding {
+        name: String,
+        family: Family,
+        on: bool,
+    },
 }
 
 impl fmt::Display for Step {
@@ -82,6 +90,10 @@ impl fmt::Display for Step {
             Step::DelAddress { name, address } => write!(f, "delete address {address} dev {name}"),
             Step::SetUp { name, up } => write!(f, "set {name} {}", if *up { "up" } else { "down" }),
             Step::SetMtu { name, mtu } => write!(f, "set {name} mtu {mtu}"),
+            Step::SetForwarding { name, family, on } => {
+                let on = if *on { "on" } else { "off" };
+                write!(f, "set {name} {family} forwarding {on}")
+            }
         }
     }
 }
@@ -242,6 +254,7 @@ fn diff(actual: &[Link], want: &Desired, scope: Owners<'_>) -> Result<Plan, Plan
         mtus,
         masters,
         addresses,
+        forwarding,
         ups,
     } = writes;
     steps.extend(creates);
@@ -249,6 +262,7 @@ fn diff(actual: &[Link], want: &Desired, scope: Owners<'_>) -> Result<Plan, Plan
     steps.extend(mtus);
     steps.extend(masters);
     steps.extend(addresses);
+    steps.extend(forwarding);
     steps.extend(ups);
     Ok(Plan { steps })
 }
@@ -295,19 +309,21 @@ struct Writes {
     mtus: Vec<Step>,
     masters: Vec<Step>,
     addresses: Vec<Step>,
+    forwarding: Vec<Step>,
     ups: Vec<Step>,
 }
 
 impl Writes {
     /// The writes that turn `current` (`None`: absent, or deleted by this plan) into `w`.
     fn link(&mut self, w: &Link, current: Option<&Link>) {
-        let (alias, master, addrs, up, mtu) = match current {
+        let (alias, master, addrs, up, mtu, forwarding) = match current {
             Some(a) => (
                 a.alias.clone(),
                 a.master.clone(),
                 a.addresses.clone(),
                 a.up,
                 a.mtu,
+                Some(a.forwarding),
             ),
             None => {
                 let mut link = w.clone();
@@ -325,8 +341,9 @@ impl Writes {
                         alias: alias.clone(),
                     });
                 }
-                // A new VLAN device inherits its parent's MTU, which the port steps set.
-                (w.alias.clone(), None, vec![], false, w.mtu)
+                // A new VLAN device inherits its parent's MTU, which the port steps set. Its
+                // forwarding values are the kernel's defaults, unknown here: written.
+                (w.alias.clone(), None, vec![], false, w.mtu, None)
             }
         };
         if let Some(m) = w.mtu.filter(|m| mtu != Some(*m)) {
@@ -364,6 +381,8 @@ impl Writes {
                 address: *a,
             });
         }
+        self.forwarding
+            .extend(w.forwarding.steps(&w.name, forwarding.as_ref()));
         if up != w.up {
             self.ups.push(Step::SetUp {
                 name: w.name.clone(),
@@ -377,6 +396,7 @@ impl Writes {
 mod tests {
     use super::*;
     use crate::desired::{desired, VlanProto};
+    use crate::forwarding::Forwarding;
     use lsys_grammar::schema::ROOT;
     use lsys_grammar::text::curly;
     use lsys_grammar::typed::intent;
@@ -397,6 +417,7 @@ mod tests {
             addresses: vec![],
             up: true,
             mtu: Some(9000),
+            forwarding: Forwarding::default(),
         }
     }
 
@@ -440,6 +461,8 @@ mod tests {
                 "set irb.4 master vrf1000",
                 "add address 10.0.0.13/30 dev irb.2",
                 "add address 10.0.0.0/31 dev irb.4",
+                "set irb.2 ipv4 forwarding on",
+                "set irb.4 ipv4 forwarding on",
                 "set vrf1000 up",
                 "set eth1.1000 up",
                 "set eth1.4 up",

@@ -10,7 +10,8 @@ use lsys_grammar::schema::ROOT;
 use lsys_grammar::text::curly;
 use lsys_grammar::typed::intent;
 use lsys_netlink::{
-    desired, plan, plan_for, Desired, Kind, Link, Plan, PlanError, Step, VlanProto, ROOT_LS,
+    desired, plan, plan_for, Desired, Forwarding, Kind, Link, Plan, PlanError, Step, VlanProto,
+    ROOT_LS,
 };
 
 const SEED: &str = include_str!("../../grammar/tests/fixtures/seed.conf");
@@ -78,6 +79,7 @@ fn port(name: &str) -> Link {
         addresses: vec![],
         up: true,
         mtu: Some(9000),
+        forwarding: Forwarding::default(),
     }
 }
 
@@ -100,7 +102,8 @@ fn step_name(s: &Step) -> &str {
         | Step::AddAddress { name, .. }
         | Step::DelAddress { name, .. }
         | Step::SetUp { name, .. }
-        | Step::SetMtu { name, .. } => name,
+        | Step::SetMtu { name, .. }
+        | Step::SetForwarding { name, .. } => name,
     }
 }
 
@@ -377,6 +380,7 @@ fn apply(actual: &[Link], plan: &Plan) -> Option<BTreeMap<String, Link>> {
                     Step::DelAddress { address, .. } => l.addresses.retain(|a| a != address),
                     Step::SetUp { up, .. } => l.up = *up,
                     Step::SetMtu { mtu, .. } => l.mtu = Some(*mtu),
+                    Step::SetForwarding { family, on, .. } => l.forwarding.set(*family, *on),
                     Step::Delete { .. } | Step::Create { .. } => unreachable!(),
                 }
             }

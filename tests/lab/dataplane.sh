@@ -1,17 +1,26 @@
 #!/bin/bash
 # tests/lab/dataplane.sh SEED_CONF TENANT_USER: lsysd programs the kernel inside the commit.
-# The seed scenario's circuits over a veth "port" (eth1) with the peers in a namespace:
-# `show interfaces terse` as the tenant, pings through the VRF, the peer going down and up in
-# the Link column, foreign objects surviving a commit and a restart, a restart with zero netlink
-# writes, a Junos port name mapped onto eth1 (same kernel), two tenants claiming one irb unit /
-# one VLAN, a missing port. Prints `figure: ...`
-# lines and ends with DATAPLANE-OK.
+# The seed scenario's circuits over a veth "port" (eth1) with the peers in namespaces (AWS and
+# Azure each in its own): `show interfaces terse` as the tenant, pings through the VRF, AWS
+# pinging Azure through the VRF (forwarding on the irbs only, IPv4 and IPv6; put back when
+# turned off by hand, at restart, on a recreated device; a refused write undone), the peer
+# going down and up in the Link column, foreign objects surviving a commit and a restart, a
+# restart with zero netlink writes, a Junos port name mapped onto eth1 (same kernel), two
+# tenants claiming one irb unit / one VLAN, a missing port. Prints `figure: ...` lines and
+# ends with DATAPLANE-OK.
 set -euo pipefail
 CONF=$(realpath -e "$1")
 TENANT=$2
 . "$(dirname "$(realpath "$0")")/lib.sh"
-if command -v ping >/dev/null; then PING=(ping); else PING=(busybox ping); fi
 vping() { ip vrf exec vrf1000 "${PING[@]}" -c 1 -W 5 "$1" >/dev/null || fail "no answer from $1 through vrf1000"; }
+# tping ADDRESS [WAIT]: AWS (namespace aws) pings ADDRESS in Azure, through the router
+tping() { ip netns exec aws "${PING[@]}" -c 1 -W "${2:-5}" "$1" >/dev/null; }
+fwd() { cat "/proc/sys/net/ipv4/conf/$1/forwarding"; }   # fwd DEVICE|all
+fwd6() { cat "/proc/sys/net/ipv6/conf/$1/forwarding"; }
+no_tentative() { # waits (≤ 30 s) until IPv6 duplicate address detection is over
+    for _ in $(seq 300); do grep -q tentative <<<"$(ip addr)" || return 0; sleep 0.1; done
+    fail "IPv6 addresses still tentative: $(ip addr)"
+}
 kernel() { # everything lsys could have touched, for before/after comparisons
     # IPv6 duplicate address detection finishes by itself: wait for it (≤ 30 s; under qemu
     # TCG on a loaded machine it took longer than 5 s).
@@ -52,8 +61,25 @@ terse_until() { # terse_until PATTERN: waits (≤ 10 s) until the tenant's terse
     fail "show interfaces terse never matched /$1/: $out"
 }
 
-step "topology: veth port eth1, peers in namespace 'peers'"
+step "topology: veth port eth1, peers in namespace 'peers', AWS and Azure in namespaces of their own"
 . "$(dirname "$(realpath "$0")")/seed-peers.sh"
+# Each cloud's VLAN device leaves 'peers' (its parent stays there) for a namespace of its own,
+# with a route to the other cloud via the router: traffic between them has to cross the VRF.
+cloud() { # cloud NAMESPACE DEVICE ADDRESS
+    ip netns add "$1"
+    ip -n peers link set "$2" netns "$1"
+    ip -n "$1" link set lo up
+    ip -n "$1" addr add "$3" dev "$2"
+    ip -n "$1" link set "$2" up
+}
+# The VLAN devices go down with their parent (peers' eth0), and their routes with them.
+cloud_routes() {
+    ip -n aws route replace 10.0.0.12/30 via 10.0.0.0
+    ip -n azure route replace 10.0.0.0/31 via 10.0.0.13
+}
+cloud aws eth0.4 10.0.0.1/31
+cloud azure eth0.1000.100 10.0.0.14/30
+cloud_routes
 
 step "foreign objects made by hand"
 ip link add vrf-foreign type vrf table 77
@@ -67,6 +93,13 @@ foreign() {
     has "$(ip -d link show vrf-foreign)" "vrf table 77"
     has "$(ip route show table 77)" "blackhole 192.0.2.0/24"
 }
+
+step "before the commit: AWS cannot reach Azure; forwarding is off everywhere"
+! tping 10.0.0.14 2 || fail "AWS reached Azure before lsysd programmed anything"
+has "$(fwd all) $(fwd default) $(fwd eth1) $(fwd brforeign) $(fwd vrf-foreign)" "0 0 0 0 0"
+# A foreign device with forwarding on: lsys must leave it on, as it leaves the others off.
+echo 1 >/proc/sys/net/ipv4/conf/vrf-foreign/forwarding
+echo "  | AWS -> Azure before the commit: no answer"
 
 step "lsysd programs the kernel: commit the seed configuration"
 start_lsysd
@@ -99,6 +132,56 @@ vping 10.0.0.1
 vping 10.0.0.14
 echo "figure: both pings answered in $(secs "$t0" "$(now)") s"
 
+step "AWS pings Azure through the VRF: forwarding on the irbs, nowhere else"
+has "irb.4=$(fwd irb.4) irb.2=$(fwd irb.2)" "irb.4=1 irb.2=1"
+# The global switch, the VRF device (not needed: the kernel asks the device a packet came in
+# on), the members, the operator's port and foreign devices keep their values.
+has "all=$(fwd all) default=$(fwd default) vrf1000=$(fwd vrf1000) eth1.4=$(fwd eth1.4)" \
+    "all=0 default=0 vrf1000=0 eth1.4=0"
+has "eth1=$(fwd eth1) brforeign=$(fwd brforeign) vrf-foreign=$(fwd vrf-foreign)" \
+    "eth1=0 brforeign=0 vrf-foreign=1"
+has "v6: all=$(fwd6 all) irb.4=$(fwd6 irb.4)" "v6: all=0 irb.4=0"  # no IPv6 configured: untouched
+t0=$(now)
+tping 10.0.0.14 || fail "AWS did not reach Azure through vrf1000"
+echo "figure: AWS -> Azure through the VRF answered in $(secs "$t0" "$(now)") s"
+ip netns exec azure "${PING[@]}" -c 1 -W 5 10.0.0.1 >/dev/null || fail "Azure did not reach AWS"
+
+step "forwarding turned off behind lsysd's back is turned on again"
+t0=$(now)
+echo 0 >/proc/sys/net/ipv4/conf/irb.4/forwarding
+for _ in $(seq 250); do [[ $(fwd irb.4) == 1 ]] && break; sleep 0.02; done
+[[ $(fwd irb.4) == 1 ]] || fail "irb.4 forwarding was not turned on again"
+back=$(secs "$t0" "$(now)")
+line=$(grep "turned on again" "/tmp/lsysd$LOGN.log" || true)
+echo "  | ${line#*WARN }"
+has "$line" "set irb.4 ipv4 forwarding on"
+echo "figure: forwarding on irb.4 back on $back s after it was turned off (seen by polling every 20 ms; lsysd's repair: $(sed -n 's/.* ms=\([0-9]*\.[0-9]\).*/\1/p' <<<"$line") ms)"
+tping 10.0.0.14 || fail "AWS did not reach Azure after the repair"
+
+step "IPv6 through the VRF: the irbs' values and the global switch; other devices keep theirs"
+ip -n aws addr add 2001:db8:4::2/64 dev eth0.4 nodad
+ip -n aws route add 2001:db8:2::/64 via 2001:db8:4::1
+ip -n azure addr add 2001:db8:2::2/64 dev eth0.1000.100 nodad
+ip -n azure route add 2001:db8:4::/64 via 2001:db8:2::1
+v6=(eth1 brforeign vrf1000 eth1.4 lo)
+v6before=$(for d in default "${v6[@]}"; do printf '%s=%s ' "$d" "$(fwd6 "$d")"; done)
+t0=$(now)
+out=$(op "configure; set logical-systems l2 interfaces irb unit 4 family inet6 address 2001:db8:4::1/64; set logical-systems l2 interfaces irb unit 2 family inet6 address 2001:db8:2::1/64; commit")
+has "$out" "commit complete"
+echo "figure: IPv6 commit $(secs "$t0" "$(now)") s"
+has "all=$(fwd6 all) irb.4=$(fwd6 irb.4) irb.2=$(fwd6 irb.2)" "all=1 irb.4=1 irb.2=1"
+v6after=$(for d in default "${v6[@]}"; do printf '%s=%s ' "$d" "$(fwd6 "$d")"; done)
+echo "  | other devices' IPv6 forwarding: $v6after"
+[[ $v6after == "$v6before" ]] || fail "turning on IPv6 forwarding changed other devices: $v6before -> $v6after"
+has "all=$(fwd all) irb.4=$(fwd irb.4)" "all=0 irb.4=1"
+no_tentative
+t0=$(now)
+ip netns exec aws "${PING[@]}" -6 -c 1 -W 5 2001:db8:2::2 >/dev/null || fail "AWS did not reach Azure over IPv6"
+echo "figure: AWS -> Azure over IPv6 through the VRF answered in $(secs "$t0" "$(now)") s"
+out=$(op "configure; delete logical-systems l2 interfaces irb unit 4 family inet6; delete logical-systems l2 interfaces irb unit 2 family inet6; commit")
+has "$out" "commit complete"
+[[ $(ip addr show dev irb.4) != *2001:db8* ]] || fail "IPv6 address not removed"
+
 step "the peer end goes down, then up again"
 ip -n peers link set eth0 down
 t0=$(now)
@@ -110,6 +193,8 @@ t0=$(now)
 out=$(terse_until 'irb\.2 +up +up .*irb\.4 +up +up')
 echo "figure: link up shown after $(secs "$t0" "$(now)") s"
 vping 10.0.0.1
+cloud_routes
+tping 10.0.0.14 || fail "AWS did not reach Azure after the link came back"
 
 step "a tenant commit that changes the kernel; foreign objects stay"
 out=$(tenant "configure private; set interfaces irb unit 4 family inet address 10.0.0.100/31; commit and-quit" || true)
@@ -130,6 +215,21 @@ has "$out" "interface spare0 is not available in this logical system" "error: co
 same_kernel "$before" "a refused tenant commit changed the kernel"
 ip link del spare0
 
+step "forwarding carries the traffic: turned off while lsysd is stopped, restored at start"
+stop_lsysd
+echo 0 >/proc/sys/net/ipv4/conf/irb.4/forwarding
+! tping 10.0.0.14 2 || fail "AWS reached Azure with forwarding off on irb.4"
+echo "  | AWS -> Azure with irb.4 forwarding off: no answer"
+t0=$(now)
+start_lsysd
+ready=$(now)
+line=$(grep "kernel reconciled" "/tmp/lsysd$LOGN.log" || true)
+echo "  | $line"
+[[ $line == *"writes=1 "* ]] || fail "start did not write forwarding back (alone): $line"
+[[ $(fwd irb.4) == 1 ]] || fail "forwarding on irb.4 not restored at start"
+tping 10.0.0.14 || fail "AWS did not reach Azure after the restart"
+echo "figure: restart restoring forwarding: lsysd ready $(secs "$t0" "$ready") s after its start, AWS -> Azure answered $(secs "$ready" "$(now)") s later"
+
 step "restart on a converged kernel: zero netlink writes"
 before=$(kernel)
 stop_lsysd
@@ -140,6 +240,7 @@ echo "  | $line"
 echo "figure: restart on a converged kernel: $(sed -n 's/.*\(writes=[0-9]*\) \(round_trips=[0-9]*\).*/\1 \2/p' <<<"$line")"
 same_kernel "$before" "the kernel changed across a restart"
 foreign
+has "irb.4=$(fwd irb.4) irb.2=$(fwd irb.2) vrf-foreign=$(fwd vrf-foreign)" "irb.4=1 irb.2=1 vrf-foreign=1"
 
 step "Junos port names: the seed written with ge-0/0/1 (linux-name eth1) is the same kernel"
 before=$(kernel)
@@ -167,6 +268,20 @@ line=$(grep "kernel reconciled" "/tmp/lsysd$LOGN.log" || true)
 echo "  | $line"
 has "$(ip -d link show irb.2)" "master vrf1000" "lsys:l2:bridge-domain"
 vping 10.0.0.14
+[[ $(fwd irb.2) == 1 ]] || fail "the recreated irb.2 does not forward"
+tping 10.0.0.14 || fail "AWS did not reach Azure through the recreated irb.2"
+
+step "a refused forwarding write is a kernel error: undone, nothing committed"
+before=$(kernel)
+seq_before=$(op "show system commit" | sed -n 1p)
+mount --bind /proc/sys /proc/sys
+mount -o remount,bind,ro /proc/sys
+out=$(circuit7 eth1 "routing-instances d87ed303-8b9d-48a5-9f08-aa42b4b50cd8 interface irb.7")
+umount /proc/sys
+echo "$out" | sed 's/^/  | /'
+has "$out" "error: kernel: set irb.7 ipv4 forwarding on: /proc/sys/net/ipv4/conf/irb.7/forwarding: Read-only file system" "error: configuration check-out failed"
+same_kernel "$before" "the commit whose forwarding write was refused changed the kernel"
+[[ $(op "show system commit" | sed -n 1p) == "$seq_before" ]] || fail "the refused commit was recorded"
 
 step "two tenants claiming the same irb unit or VLAN: commit error, kernel unchanged"
 before=$(kernel)

@@ -30,4 +30,6 @@ start_lsysd() {
 }
 stop_lsysd() { kill "$LSYSD"; wait "$LSYSD" 2>/dev/null || true; rm -f "$SOCK"; }
 op() { lsys -c "$1" 2>&1; }
+# The host image may lack iputils' ping: busybox's then.
+if command -v ping >/dev/null; then PING=(ping); else PING=(busybox ping); fi
 tenant() { setpriv --reuid "$TENANT" --regid "$(id -g "$TENANT")" --clear-groups lsys -c "$1" 2>&1; }

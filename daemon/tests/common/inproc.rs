@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use lsys_datastore::Datastore;
-use lsys_netlink::{plan, plan_for, Desired, Kind, Link, PlanError, Step};
+use lsys_netlink::{plan, plan_for, Desired, Forwarding, Kind, Link, PlanError, Step};
 use lsys_protocol::Client;
 use lsysd::clock::ManualClock;
 use lsysd::core::{Core, Options};
@@ -43,6 +43,7 @@ impl FakeKernel {
                 addresses: vec![],
                 up: true,
                 mtu: Some(1500),
+                forwarding: Forwarding::default(),
             })
             .collect();
         k
@@ -100,6 +101,11 @@ fn apply(links: &mut Vec<Link>, step: &Step) {
         Step::SetMtu { name, mtu } => {
             if let Some(i) = find(links, name) {
                 links[i].mtu = Some(*mtu);
+            }
+        }
+        Step::SetForwarding { name, family, on } => {
+            if let Some(i) = find(links, name) {
+                links[i].forwarding.set(*family, *on);
             }
         }
     }
