@@ -1,23 +1,28 @@
 //! Static routes through the whole daemon, in process: a commit reaches the RIB actor, the
 //! RIB's FIB changes reach the (fake) kernel, `show route` reads the RIB as the tenant sees
 //! it, and links going down and up move a floating static. The kernel's links come from the
-//! fake link dataplane, turned into the live state the real watcher would keep.
+//! fake link dataplane, turned into the live state the real watcher would keep. BGP routes
+//! given through the RIB handle (as the speaker will) reach the kernel as protocol 211, lose
+//! to statics, show in `show route`, and are kept across a restart until the speaker is in
+//! sync.
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::inproc::{FakeKernel, Inproc, START};
+use ipnet::IpNet;
 use lsys_datastore::Datastore;
-use lsys_fib::{FibAction, FibOp, FibRoute};
+use lsys_fib::{BgpInfo, BgpRoute, Family, FibAction, FibOp, FibRoute, Protocol};
 use lsys_netlink::live::{LiveLink, LiveState, SharedLive};
 use lsys_netlink::Kind;
 use lsys_protocol::Client;
 use lsysd::clock::ManualClock;
 use lsysd::core::{Core, Options};
-use lsysd::routing::fib::Fib;
-use lsysd::routing::RibHandle;
+use lsysd::routing::fib::{to_kernel, Fib};
+use lsysd::routing::{BestChanges, RibHandle, BEST_QUEUE};
 
 /// A kernel FIB that records what it is told; the routes it holds by (table, prefix).
 #[derive(Clone, Default)]
@@ -506,4 +511,348 @@ fn deny_commands_keeps_a_class_from_pinging() {
     assert!(e.contains("is denied by login class l2-tenant"), "{e}");
     r.inproc.ok(&mut t, "exit");
     r.inproc.ok(&mut t, "show route summary");
+}
+
+// ---------------------------------------------------------------- BGP
+
+/// The seed tenant's routing instance as a RIB table key.
+fn tenant_key() -> String {
+    format!("l2/{I}")
+}
+
+fn net(s: &str) -> IpNet {
+    s.parse().unwrap()
+}
+
+/// What an eBGP peer of the seed sends, as the speaker will render it.
+fn ebgp(peer: &str, peer_as: u32) -> Arc<BgpInfo> {
+    Arc::new(BgpInfo {
+        as_path: format!("{peer_as} I"),
+        local_pref: Some(100),
+        med: None,
+        from: peer.parse().unwrap(),
+        peer_as,
+        local_as: Some(65000),
+        router_id: None,
+        communities: Vec::new(),
+        internal: false,
+    })
+}
+
+fn via(info: &Arc<BgpInfo>, gateway: &str) -> Option<BgpRoute> {
+    Some(BgpRoute {
+        next_hops: vec![gateway.parse().unwrap()],
+        preference: 170,
+        info: info.clone(),
+    })
+}
+
+/// The kernel route for `prefix`: its protocol and first gateway.
+fn installed(routes: &[FibRoute], prefix: &str) -> Option<(Protocol, Option<String>)> {
+    routes
+        .iter()
+        .find(|r| r.prefix.to_string() == prefix)
+        .map(|r| (r.protocol, gateway_of(routes, prefix)))
+}
+
+fn bgp_via(gateway: &str) -> Option<(Protocol, Option<String>)> {
+    Some((Protocol::Bgp, Some(gateway.to_string())))
+}
+
+/// Takes best changes until `done` holds of those taken (≤ 5 s); returns the batches.
+fn best_until(
+    rx: &mut tokio::sync::mpsc::Receiver<BestChanges>,
+    what: &str,
+    done: impl Fn(&BTreeSet<(String, IpNet)>) -> bool,
+) -> Vec<BestChanges> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut seen = BTreeSet::new();
+    let mut batches = Vec::new();
+    while !done(&seen) {
+        match rx.try_recv() {
+            Ok(b) => {
+                seen.extend(b.iter().cloned());
+                batches.push(b);
+            }
+            Err(_) => {
+                assert!(Instant::now() < deadline, "{what}: saw {seen:?}");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+    batches
+}
+
+#[test]
+fn bgp_routes_reach_the_fib_as_protocol_211_show_in_show_route_and_lose_to_a_static() {
+    let mut r = rig();
+    let mut root = r.inproc.root();
+    r.inproc.load_override(&mut root, SEED);
+    r.links(&[]);
+    let key = tenant_key();
+    let mut best = r.rib.subscribe_best();
+    let (azure, aws) = (ebgp("10.0.0.14", 12076), ebgp("10.0.0.1", 64512));
+    r.rib
+        .bgp(
+            &key,
+            Family::Inet,
+            vec![
+                (net("10.6.0.0/16"), via(&azure, "10.0.0.14")),
+                (net("172.31.0.0/16"), via(&aws, "10.0.0.1")),
+            ],
+        )
+        .unwrap();
+    r.until("BGP routes installed", |routes| {
+        installed(routes, "10.6.0.0/16") == bgp_via("10.0.0.14")
+            && installed(routes, "172.31.0.0/16") == bgp_via("10.0.0.1")
+    });
+    // The daemon writes them with kernel protocol 211.
+    for op in r.fib.ops.lock().unwrap().iter() {
+        if op.route().protocol == Protocol::Bgp {
+            assert_eq!(to_kernel(op.route()).protocol, 211, "{op:?}");
+        }
+    }
+    best_until(&mut best, "best changes of the BGP routes", |seen| {
+        seen.contains(&(key.clone(), net("10.6.0.0/16")))
+            && seen.contains(&(key.clone(), net("172.31.0.0/16")))
+    });
+
+    // The tenant sees them as the seed's capture shows them.
+    let mut t = r.inproc.login(2001, "jvetter", Client::Cli);
+    let shown = r.inproc.run(&mut t, "show route").output;
+    // (Ages are the RIB's clock against the session's manual one: not compared.)
+    assert!(shown.contains("10.6.0.0/16        *[BGP/170] "), "{shown}");
+    for (head, tail) in [
+        ("12076", "10.0.0.14 via irb.2"),
+        ("64512", "10.0.0.1 via irb.4"),
+    ] {
+        assert!(
+            shown.contains(&format!(
+                ", localpref 100\n                      AS path: {head} I, validation-state: unverified\n                    > to {tail}\n"
+            )),
+            "{shown}"
+        );
+    }
+    let terse = r.inproc.run(&mut t, "show route protocol bgp terse").output;
+    assert!(
+        terse.contains(
+            "* ? 10.6.0.0/16        B 170        100                             12076 I"
+        ),
+        "{terse}"
+    );
+    let ext = r
+        .inproc
+        .run(&mut t, "show route 172.31.0.0/16 exact extensive")
+        .output;
+    assert!(ext.contains("*BGP    Preference: 170/-101"), "{ext}");
+    assert!(ext.contains("Local AS: 65000 Peer AS: 64512"), "{ext}");
+    let summary = r.inproc.run(&mut t, "show route summary").output;
+    assert!(
+        summary.contains("                 BGP:      2 routes,      2 active"),
+        "{summary}"
+    );
+
+    // What the speaker's export reads.
+    let active = r
+        .rib
+        .active_routes(
+            &key,
+            Family::Inet,
+            vec![net("10.6.0.0/16"), net("10.0.0.12/30"), net("10.99.0.0/16")],
+        )
+        .unwrap();
+    let protocols: Vec<Option<Protocol>> = active
+        .iter()
+        .map(|(_, a)| a.as_ref().map(|a| a.protocol))
+        .collect();
+    assert_eq!(
+        protocols,
+        [Some(Protocol::Bgp), Some(Protocol::Direct), None]
+    );
+
+    // A static for the same prefix wins (5 against 170): the kernel gets it, BGP is kept.
+    for line in [
+        "configure private".to_string(),
+        format!(
+            "set routing-instances {I} routing-options static route 10.6.0.0/16 next-hop 10.0.0.1"
+        ),
+        "commit and-quit".to_string(),
+    ] {
+        let reply = r.inproc.run(&mut t, &line);
+        assert_eq!(reply.error, None, "{line}: {reply:?}");
+    }
+    r.until("the static replaced the BGP route", |routes| {
+        installed(routes, "10.6.0.0/16") == Some((Protocol::Static, Some("10.0.0.1".into())))
+    });
+    let one = r.inproc.run(&mut t, "show route 10.6.0.0/16 exact").output;
+    assert!(one.contains("10.6.0.0/16        *[Static/5] "), "{one}");
+    assert!(
+        one.contains("\n                    [BGP/170] ") && one.contains(", localpref 100\n"),
+        "{one}"
+    );
+    best_until(&mut best, "the best change of the static", |seen| {
+        seen.contains(&(key.clone(), net("10.6.0.0/16")))
+    });
+
+    // BGP routes of another table (the root's master instance) are not the tenant's.
+    r.rib
+        .bgp(
+            "",
+            Family::Inet,
+            vec![(net("198.51.100.0/24"), via(&aws, "192.0.2.1"))],
+        )
+        .unwrap();
+    let mut root = r.inproc.root();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let all = r.inproc.run(&mut root, "show route hidden").output;
+        if all.contains("198.51.100.0/24") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{all}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mine = r.inproc.run(&mut t, "show route hidden").output;
+    assert!(!mine.contains("198.51.100.0/24"), "{mine}");
+    let mine = r.inproc.run(&mut t, "show route protocol bgp").output;
+    assert!(!mine.contains("198.51.100.0/24"), "{mine}");
+    assert!(mine.contains("172.31.0.0/16"), "{mine}");
+}
+
+/// A subscriber that does not read never holds the RIB up: once its channel is full its
+/// changes wait in a backlog, each prefix once, and come out when it reads again.
+#[test]
+fn a_lagging_best_subscriber_gets_a_coalesced_backlog() {
+    let mut r = rig();
+    let mut root = r.inproc.root();
+    r.inproc.load_override(&mut root, SEED);
+    r.links(&[]);
+    let key = tenant_key();
+    let azure = ebgp("10.0.0.14", 12076);
+    let prefixes: Vec<IpNet> = (0..40).map(|i| net(&format!("10.100.{i}.0/24"))).collect();
+    let mut best = r.rib.subscribe_best();
+    // One route at a time, each installed before the next: one batch of changes each, far
+    // more than the channel holds, and nobody reading.
+    for p in &prefixes {
+        r.rib
+            .bgp(&key, Family::Inet, vec![(*p, via(&azure, "10.0.0.14"))])
+            .unwrap();
+        let want = p.to_string();
+        r.until("installed while the subscriber lags", |routes| {
+            installed(routes, &want) == bgp_via("10.0.0.14")
+        });
+    }
+    // Withdraw and give back the first: it changed twice more, and is reported once more.
+    r.rib
+        .bgp(&key, Family::Inet, vec![(prefixes[0], None)])
+        .unwrap();
+    r.rib
+        .bgp(
+            &key,
+            Family::Inet,
+            vec![(prefixes[0], via(&azure, "10.0.0.14"))],
+        )
+        .unwrap();
+    let status = r.rib.query(|_, s| s.clone()).unwrap();
+    assert!(status.reconciled);
+    let batches = best_until(&mut best, "every prefix", |seen| {
+        prefixes.iter().all(|p| seen.contains(&(key.clone(), *p)))
+    });
+    assert!(
+        batches.len() <= BEST_QUEUE + 2,
+        "{} batches: the backlog comes out coalesced",
+        batches.len()
+    );
+    assert!(
+        batches.iter().any(|b| b.len() > 1),
+        "one batch carries the backlog"
+    );
+}
+
+/// lsysd restarts: the kernel still holds the BGP routes; the new RIB keeps them (no write)
+/// until the speaker is in sync, then deletes those it did not give again. Without a speaker,
+/// the grace period ends it.
+#[test]
+fn a_restart_keeps_kernel_bgp_routes_until_the_speaker_is_in_sync() {
+    let mut r = rig();
+    let mut root = r.inproc.root();
+    r.inproc.load_override(&mut root, SEED);
+    r.links(&[]);
+    let key = tenant_key();
+    let (azure, aws) = (ebgp("10.0.0.14", 12076), ebgp("10.0.0.1", 64512));
+    r.rib
+        .bgp(
+            &key,
+            Family::Inet,
+            vec![
+                (net("10.6.0.0/16"), via(&azure, "10.0.0.14")),
+                (net("172.31.0.0/16"), via(&aws, "10.0.0.1")),
+            ],
+        )
+        .unwrap();
+    r.until("BGP routes installed", |routes| routes.len() == 2);
+    let writes = r.fib.ops.lock().unwrap().len();
+
+    let restart = |grace: Option<Duration>| {
+        let fresh_kernel = r.inproc.kernel.clone();
+        let rib = RibHandle::start(
+            Box::new(r.fib.clone()),
+            r.live.clone(),
+            Box::new(move || Ok(live_of(&fresh_kernel, &[]))),
+            None,
+        )
+        .unwrap();
+        if let Some(g) = grace {
+            rib.set_bgp_grace(g).unwrap();
+        }
+        let running = r.inproc.core.running.get();
+        let store = r.inproc.core.store.clone();
+        let mut sub = lsysd::actors::routing::Routing::new(rib.clone(), store);
+        use lsysd::actors::Subsystem;
+        (rib, sub.reconcile(&running).unwrap())
+    };
+    let (rib2, said) = restart(None);
+    assert!(said.contains(" 0 route writes"), "{said}");
+    // The speaker gives one again, as installed: nothing to write.
+    rib2.bgp(
+        &key,
+        Family::Inet,
+        vec![(net("10.6.0.0/16"), via(&azure, "10.0.0.14"))],
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while rib2
+        .active_routes(&key, Family::Inet, vec![net("10.6.0.0/16")])
+        .unwrap()[0]
+        .1
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "the route given again is active");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(r.fib.ops.lock().unwrap().len(), writes);
+    // In sync: the one it did not give again goes.
+    rib2.bgp_synced(&key, Family::Inet).unwrap();
+    r.until("the stale route deleted", |routes| {
+        installed(routes, "172.31.0.0/16").is_none()
+            && installed(routes, "10.6.0.0/16") == bgp_via("10.0.0.14")
+    });
+    let ops = r.fib.ops.lock().unwrap().clone();
+    assert_eq!(
+        ops.len(),
+        writes + 1,
+        "only the delete: {:#?}",
+        &ops[writes..]
+    );
+    assert!(
+        matches!(&ops[writes], FibOp::Delete(d) if d.prefix == net("172.31.0.0/16")),
+        "{ops:?}"
+    );
+
+    // No speaker at all: the grace period ends and the route nobody gave goes.
+    let (_rib3, said) = restart(Some(Duration::ZERO));
+    assert!(said.contains(" 0 route writes"), "{said}");
+    r.until("the grace period deleted it", |routes| {
+        installed(routes, "10.6.0.0/16").is_none()
+    });
 }

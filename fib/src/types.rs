@@ -2,7 +2,8 @@
 //! interfaces, kernel results) and what comes out (FIB operations).
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -130,6 +131,78 @@ pub struct TableConfig {
     /// `routing-options maximum-prefixes`: destinations from Static and BGP past this many are
     /// refused (Direct and Local are never refused).
     pub max_prefixes: Option<u32>,
+}
+
+/// What `show route` prints about a BGP route: the attributes of the path and who sent it.
+///
+/// The speaker renders the text fields and shares one `Arc<BgpInfo>` between every route
+/// with the same attributes from the same peer; the RIB stores the `Arc` once per table and
+/// family, not once per route.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BgpInfo {
+    /// The AS path as Junos prints it, origin included: `12076 I`, `64512 65001 ?`,
+    /// `{65001 65002} I`, `I` (an empty path).
+    pub as_path: String,
+    /// LOCAL_PREF as the route carries it after import (the speaker fills 100 for eBGP
+    /// routes, as Junos shows them).
+    pub local_pref: Option<u32>,
+    /// MULTI_EXIT_DISC, when the route carries one.
+    pub med: Option<u32>,
+    /// The peer's address (`Source:`, and `from` in `show route`).
+    pub from: IpAddr,
+    pub peer_as: u32,
+    /// The AS of the local end of the session (`Local AS:`), when known.
+    pub local_as: Option<u32>,
+    /// The peer's BGP identifier (`Router ID:`), when known.
+    pub router_id: Option<Ipv4Addr>,
+    /// Communities as Junos prints them (`65000:100`, `target:65000:10`, `no-export`), in
+    /// the order to print.
+    pub communities: Vec<String>,
+    /// From an internal (iBGP) peer.
+    pub internal: bool,
+}
+
+/// The BGP route of one prefix as the speaker selected it ([`crate::rib::Rib::set_bgp`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BgpRoute {
+    /// One next hop, or several for BGP multipath (installed together only when the table
+    /// has `multipath`, as for statics). Each must lie in a connected subnet of the table to
+    /// be usable; a route none of whose next hops does is hidden.
+    pub next_hops: Vec<IpAddr>,
+    /// 170 unless an import policy set another (`then preference N`).
+    pub preference: u32,
+    pub info: Arc<BgpInfo>,
+}
+
+/// How the active route of a destination handles packets ([`ActiveRoute::kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActiveKind {
+    /// Over [`ActiveRoute::next_hops`] (or delivered locally: a Local route).
+    Forward,
+    /// A static `discard` route.
+    Discard,
+    /// A static `reject` route.
+    Reject,
+}
+
+/// The active route of a destination, for the BGP speaker's export policies
+/// ([`crate::rib::Rib::active_route`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveRoute {
+    pub protocol: Protocol,
+    pub preference: u32,
+    pub kind: ActiveKind,
+    /// The next hops it uses now, resolved ones only, in [`NextHop`] order: gateways, then
+    /// interfaces (a static's interface next hop; the interface of a Direct or Local route).
+    /// Empty for discard and reject.
+    pub next_hops: Vec<NextHop>,
+    /// The route's metric when it has one: a BGP route's MED (lsys statics carry none).
+    pub metric: Option<u32>,
+    /// The route's tag: lsys statics carry none yet, so always `None` for now.
+    pub tag: Option<u32>,
+    /// A BGP route's attributes.
+    pub bgp: Option<Arc<BgpInfo>>,
 }
 
 /// One interface of a table, as the kernel reports it.

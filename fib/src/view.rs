@@ -3,11 +3,12 @@
 //! anything the RIB needs.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use crate::{FibState, Protocol};
+use crate::{BgpInfo, FibState, Protocol};
 
 /// Which destinations of a table a query picks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,6 +89,16 @@ pub struct RouteView {
     pub next_hops: Vec<NextHopView>,
     /// What the kernel said about the active route lsys installed.
     pub fib: FibState,
+    /// A BGP route's attributes (shared with the RIB, not copied).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_info"
+    )]
+    pub bgp: Option<Arc<BgpInfo>>,
+}
+
+fn serialize_info<S: Serializer>(info: &Option<Arc<BgpInfo>>, s: S) -> Result<S::Ok, S::Error> {
+    info.as_deref().serialize(s)
 }
 
 impl TableView {

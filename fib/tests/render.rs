@@ -5,11 +5,12 @@
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ipnet::IpNet;
 use lsys_fib::render::{age, extensive, routes, routes_json, summary, summary_json, terse};
 use lsys_fib::view::{DestView, LimitView, NextHopView, ProtocolCount, RouteView, TableView};
-use lsys_fib::{FibState, Protocol};
+use lsys_fib::{BgpInfo, FibState, Protocol};
 
 /// The clock of every test.
 const NOW: i64 = 1_700_000_000;
@@ -78,6 +79,7 @@ fn route(protocol: Protocol, preference: u32, age: i64, next_hops: Vec<NextHopVi
         since: NOW - age,
         next_hops,
         fib: FibState::None,
+        bgp: None,
     }
 }
 
@@ -659,5 +661,258 @@ fn interface_next_hops() {
     assert_golden_json(
         "routes-interface.json",
         &routes_json(&[interface_table()], NOW),
+    );
+}
+
+// ---------------------------------------------------------------- BGP
+
+/// What an eBGP peer of the seed tenant sends: its AS path, localpref 100 (set on import).
+fn ebgp(peer: &str, peer_as: u32) -> BgpInfo {
+    BgpInfo {
+        as_path: format!("{peer_as} I"),
+        local_pref: Some(100),
+        med: None,
+        from: ip(peer),
+        peer_as,
+        local_as: Some(65000),
+        router_id: None,
+        communities: Vec::new(),
+        internal: false,
+    }
+}
+
+/// An active BGP route the kernel installed.
+fn bgp(info: BgpInfo, age: i64, next_hops: Vec<NextHopView>) -> RouteView {
+    RouteView {
+        fib: FibState::Installed,
+        bgp: Some(Arc::new(info)),
+        ..route(Protocol::Bgp, 170, age, next_hops)
+    }
+}
+
+/// The seed tenant's table exactly as its published capture shows it once both circuits are
+/// up (seed-scenario.md), with Azure's second prefix (10.7.0.0/16) the capture cut.
+fn seed_capture() -> TableView {
+    let connected = 22 * HOUR + 35 * MINUTE + 52;
+    table(
+        &format!("{INSTANCE}.inet.0"),
+        vec![
+            dest("10.0.0.0/31", vec![direct("irb.4", connected)]),
+            dest("10.0.0.0/32", vec![local("irb.4", connected)]),
+            dest("10.0.0.12/30", vec![direct("irb.2", connected)]),
+            dest("10.0.0.13/32", vec![local("irb.2", connected)]),
+            dest(
+                "10.6.0.0/16",
+                vec![bgp(
+                    ebgp("10.0.0.14", 12076),
+                    22 * HOUR + 35 * MINUTE + 46,
+                    vec![gw("10.0.0.14", "irb.2", true)],
+                )],
+            ),
+            dest(
+                "10.7.0.0/16",
+                vec![bgp(
+                    ebgp("10.0.0.14", 12076),
+                    22 * HOUR + 35 * MINUTE + 46,
+                    vec![gw("10.0.0.14", "irb.2", true)],
+                )],
+            ),
+            dest(
+                "172.31.0.0/16",
+                vec![bgp(
+                    ebgp("10.0.0.1", 64512),
+                    13 * MINUTE + 39,
+                    vec![gw("10.0.0.1", "irb.4", true)],
+                )],
+            ),
+        ],
+    )
+}
+
+/// BGP next to the others: a static preferred over BGP (5 vs 170), an iBGP route with a MED,
+/// communities and a router id, a multipath route (both next hops installed), an AS set, a
+/// hidden route whose next hop is on no subnet, and an IPv6 route too long for the column.
+fn bgp_tables() -> Vec<TableView> {
+    let mut losing = bgp(
+        ebgp("10.0.0.14", 12076),
+        3 * DAY,
+        vec![gw("10.0.0.14", "irb.2", false)],
+    );
+    losing.active = false;
+    losing.fib = FibState::None;
+    let mut ibgp = ebgp("10.55.0.2", 65000);
+    ibgp.as_path = "64512 65001 ?".into();
+    ibgp.med = Some(10);
+    ibgp.internal = true;
+    ibgp.router_id = Some(Ipv4Addr::new(10, 55, 0, 2));
+    ibgp.communities = vec!["65000:100".into(), "no-export".into()];
+    let mut set = ebgp("10.0.0.1", 64512);
+    set.as_path = "64512 {65001 65002} I".into();
+    set.med = Some(0);
+    set.router_id = Some(Ipv4Addr::new(172, 31, 255, 1));
+    let mut hidden = bgp(
+        ebgp("10.0.0.1", 64512),
+        5 * MINUTE,
+        vec![NextHopView::Unresolved {
+            address: ip("10.9.9.9"),
+        }],
+    );
+    hidden.active = false;
+    hidden.hidden = true;
+    hidden.fib = FibState::None;
+    let mut v6 = ebgp("2001:db8:aaaa:bbbb::2", 12076);
+    v6.as_path = "12076 8075 I".into();
+    let v4 = table(
+        &format!("{INSTANCE}.inet.0"),
+        vec![
+            dest(
+                "10.6.0.0/16",
+                vec![bgp(
+                    ebgp("10.0.0.14", 12076),
+                    22 * HOUR + 35 * MINUTE + 46,
+                    vec![gw("10.0.0.14", "irb.2", true)],
+                )],
+            ),
+            dest(
+                "10.9.0.0/16",
+                vec![
+                    installed(5, HOUR, vec![gw("10.0.0.1", "irb.4", true)]),
+                    losing,
+                ],
+            ),
+            dest(
+                "10.55.8.0/24",
+                vec![bgp(ibgp, 2 * WEEK, vec![gw("10.0.0.14", "irb.2", true)])],
+            ),
+            dest(
+                "172.31.0.0/16",
+                vec![bgp(
+                    set,
+                    13 * MINUTE + 39,
+                    vec![
+                        gw("10.0.0.1", "irb.4", true),
+                        gw("10.0.0.14", "irb.2", true),
+                    ],
+                )],
+            ),
+            dest("192.0.2.0/24", vec![hidden]),
+        ],
+    );
+    let v6 = table(
+        &format!("{INSTANCE}.inet6.0"),
+        vec![dest(
+            "2001:db8:6000::/36",
+            vec![bgp(
+                v6,
+                2 * DAY,
+                vec![gw("2001:db8:aaaa:bbbb::2", "irb.2", true)],
+            )],
+        )],
+    );
+    vec![v4, v6]
+}
+
+fn shown_bgp() -> Vec<TableView> {
+    bgp_tables()
+        .iter()
+        .map(|t| filtered(t, |_, r| !r.hidden))
+        .collect()
+}
+
+/// `show route` of the seed once both circuits are up: the capture of seed-scenario.md,
+/// aligned (the copy lost its columns), with the second Azure prefix it cut.
+#[test]
+fn bgp_routes_of_the_seed_capture() {
+    let text = routes(&[seed_capture()], NOW);
+    let expected = format!(
+        "{INSTANCE}.inet.0: 7 destinations, 7 routes (7 active, 0 holddown, 0 hidden)
++ = Active Route, - = Last Active, * = Both
+
+10.0.0.0/31        *[Direct/0] 22:35:52
+                    > via irb.4
+10.0.0.0/32        *[Local/0] 22:35:52
+                      Local via irb.4
+10.0.0.12/30       *[Direct/0] 22:35:52
+                    > via irb.2
+10.0.0.13/32       *[Local/0] 22:35:52
+                      Local via irb.2
+10.6.0.0/16        *[BGP/170] 22:35:46, localpref 100
+                      AS path: 12076 I, validation-state: unverified
+                    > to 10.0.0.14 via irb.2
+10.7.0.0/16        *[BGP/170] 22:35:46, localpref 100
+                      AS path: 12076 I, validation-state: unverified
+                    > to 10.0.0.14 via irb.2
+172.31.0.0/16      *[BGP/170] 00:13:39, localpref 100
+                      AS path: 64512 I, validation-state: unverified
+                    > to 10.0.0.1 via irb.4
+"
+    );
+    assert_eq!(text, expected);
+    assert_golden("routes-bgp-seed.txt", &text);
+}
+
+/// Every form with BGP routes; `from` only for the internal peer (and the MED before the
+/// localpref), the static preferred over BGP, multipath next hops, the AS path column.
+#[test]
+fn bgp_routes_in_every_form() {
+    let shown = shown_bgp();
+    let hidden: Vec<TableView> = bgp_tables()
+        .iter()
+        .map(|t| filtered(t, |_, r| r.hidden))
+        .collect();
+    let text = routes(&shown, NOW);
+    assert!(
+        text.contains("*[BGP/170] 2w0d 00:00:00, MED 10, localpref 100, from 10.55.0.2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("10.9.0.0/16        *[Static/5] 01:00:00\n                    > to 10.0.0.1 via irb.4\n                    [BGP/170] 3d 00:00:00, localpref 100\n"),
+        "{text}"
+    );
+    assert!(!text.contains("from 10.0.0.14"), "{text}");
+    assert_golden("routes-bgp.txt", &text);
+    assert_golden("routes-bgp-hidden.txt", &routes(&hidden, NOW));
+    let terse_text = terse(&shown, NOW);
+    assert!(
+        terse_text.contains(
+            "* ? 10.6.0.0/16        B 170        100                             12076 I\n  unverified                                       >10.0.0.14\n"
+        ),
+        "{terse_text}"
+    );
+    assert_golden("terse-bgp.txt", &terse_text);
+    let ext = extensive(&bgp_tables(), NOW);
+    assert!(
+        ext.contains("        *BGP    Preference: 170/-101\n"),
+        "{ext}"
+    );
+    assert!(ext.contains("State: <Active Int Ext>"), "{ext}");
+    assert!(ext.contains("Local AS: 65000 Peer AS: 12076\n"), "{ext}");
+    assert!(ext.contains("Age: 2w0d 0:00:00 \tMetric: 10\n"), "{ext}");
+    assert_golden("extensive-bgp.txt", &ext);
+    assert_golden_json("routes-bgp.json", &routes_json(&bgp_tables(), NOW));
+}
+
+/// Terse BGP rows keep the columns of the captures: Metric 1 (localpref) ending at 38,
+/// Metric 2 (MED) at 49, the AS path at 68, the next hop's `>` at 51 on the next line.
+#[test]
+fn terse_bgp_columns() {
+    let out = terse(&shown_bgp(), NOW);
+    let lines: Vec<&str> = out.lines().collect();
+    let mut rows = 0;
+    for (i, row) in lines.iter().enumerate() {
+        if row.len() > 23 && &row[23..24] == "B" {
+            rows += 1;
+            assert_eq!(&row[36..39], "100", "{row:?}");
+            assert_eq!(&row[66..68], "  ", "{row:?}");
+            assert_ne!(&row[68..69], " ", "{row:?}");
+            let next = lines[i + 1];
+            assert!(next.starts_with("  unverified "), "{next:?}");
+            assert!(matches!(&next[51..52], ">" | " "), "{next:?}");
+        }
+    }
+    assert_eq!(rows, 5, "{out}");
+    assert!(
+        out.contains("B 170        100          0                  64512 {65001 65002} I\n"),
+        "{out}"
     );
 }

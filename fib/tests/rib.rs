@@ -950,7 +950,25 @@ fn a_link_event_touches_only_the_routes_naming_it() {
         p.fib,
         vec![FibOp::Delete(fwd("10.9.0.0/16", vec![dev("irb.300", 7)]))]
     );
-    assert_eq!(p.best_changed, vec![(KEY.to_string(), net("10.9.0.0/16"))]);
+    // Its route, and its own Direct and Local routes, which went with it.
+    assert_eq!(
+        p.best_changed,
+        [net("10.9.0.0/16"), net("10.30.0.0/24"), net("10.30.0.1/32")]
+            .map(|p| (KEY.to_string(), p))
+    );
+}
+
+/// A route that goes with nothing to replace it is a change of the active route too.
+#[test]
+fn a_removed_active_route_is_a_best_change() {
+    let (mut rib, _) = steady();
+    process_ok(&mut rib, 1);
+    rib.configure(KEY, cfg(vec![st("10.9.0.0/16", &["10.0.0.14"])]), 2);
+    let p = rib.process(2);
+    assert_eq!(p.best_changed, vec![(KEY.to_string(), net("10.8.0.0/16"))]);
+    // An identical commit changes nothing.
+    rib.configure(KEY, cfg(vec![st("10.9.0.0/16", &["10.0.0.14"])]), 3);
+    assert!(rib.process(3).best_changed.is_empty());
 }
 
 #[test]

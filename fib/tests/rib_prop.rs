@@ -1,13 +1,20 @@
 //! Property: whatever the sequence of inputs, the kernel the RIB's ops build equals the kernel
 //! a fresh RIB fed only the final inputs builds, and selection does not depend on input order.
+//! BGP routes are given to table B only, which has no `maximum-prefixes` (with a limit, which
+//! of BGP routes and statics are admitted depends on their order, by design); both RIBs are
+//! told the speaker is in sync before they are compared (until then, BGP routes found in the
+//! kernel are kept on purpose).
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::{Arc, LazyLock};
 
 use ipnet::IpNet;
 use lsys_fib::rib::Rib;
 use lsys_fib::view::{Query, TableView};
 use lsys_fib::{
-    Connected, Family, FibOp, FibRoute, NextHop, StaticConfig, StaticTarget, TableConfig,
+    BgpInfo, BgpRoute, Connected, Family, FibOp, FibRoute, NextHop, StaticConfig, StaticTarget,
+    TableConfig,
 };
 use proptest::prelude::*;
 
@@ -50,6 +57,32 @@ const IFACES: [(&str, [u32; 2], &[&str]); 3] = [
 
 type Kernel = BTreeMap<(u32, IpNet), FibRoute>;
 
+/// The BGP routes given to a table, by prefix.
+type BgpRoutes = BTreeMap<IpNet, BgpRoute>;
+
+/// Attribute sets the speaker shares between routes: two `Arc`s of one content, and another.
+static INFOS: LazyLock<Vec<Arc<BgpInfo>>> = LazyLock::new(|| {
+    let info = |peer_as: u32, med: Option<u32>| BgpInfo {
+        as_path: format!("{peer_as} I"),
+        local_pref: Some(100),
+        med,
+        from: "10.0.0.14".parse().unwrap(),
+        peer_as,
+        local_as: Some(65000),
+        router_id: None,
+        communities: Vec::new(),
+        internal: false,
+    };
+    vec![
+        Arc::new(info(12076, None)),
+        Arc::new(info(12076, None)),
+        Arc::new(info(64512, Some(10))),
+    ]
+});
+
+/// The table the BGP routes go to.
+const BGP_KEY: usize = 1;
+
 #[derive(Debug, Clone)]
 enum Input {
     Configure(usize, TableConfig),
@@ -58,6 +91,8 @@ enum Input {
     Process,
     Resync,
     KernelDelete(usize),
+    Bgp(Family, Vec<(IpNet, Option<BgpRoute>)>),
+    Synced(usize),
 }
 
 fn next_hop() -> impl Strategy<Value = NextHop> {
@@ -90,6 +125,31 @@ fn static_route() -> impl Strategy<Value = StaticConfig> {
         })
 }
 
+/// A BGP route: gateways only (none: a withdrawal), preferences around a static's.
+fn bgp_route() -> impl Strategy<Value = (IpNet, Option<BgpRoute>)> {
+    let gateways: Vec<IpAddr> = NEXT_HOPS.iter().filter_map(|h| h.parse().ok()).collect();
+    let n = gateways.len();
+    (
+        0..PREFIXES.len(),
+        proptest::option::weighted(
+            0.8,
+            (
+                proptest::collection::vec(0..n, 0..3),
+                prop_oneof![Just(170u32), Just(4), Just(5), Just(7)],
+                0..3usize,
+            ),
+        ),
+    )
+        .prop_map(move |(p, r)| {
+            let route = r.map(|(hops, preference, info)| BgpRoute {
+                next_hops: hops.into_iter().map(|i| gateways[i]).collect(),
+                preference,
+                info: INFOS[info].clone(),
+            });
+            (PREFIXES[p].parse().unwrap(), route)
+        })
+}
+
 fn config(key: usize) -> impl Strategy<Value = TableConfig> {
     (
         proptest::collection::vec(static_route(), 0..6),
@@ -102,7 +162,7 @@ fn config(key: usize) -> impl Strategy<Value = TableConfig> {
             kernel_table: if key == 0 { 100 + u32::from(alt) } else { 102 },
             statics,
             multipath,
-            max_prefixes,
+            max_prefixes: if key == BGP_KEY { None } else { max_prefixes },
         })
 }
 
@@ -134,7 +194,58 @@ fn input() -> impl Strategy<Value = Input> {
         2 => Just(Input::Process),
         1 => Just(Input::Resync),
         1 => any::<usize>().prop_map(Input::KernelDelete),
+        3 => (
+            prop_oneof![Just(Family::Inet), Just(Family::Inet6)],
+            proptest::collection::vec(bgp_route(), 0..5)
+        )
+            .prop_map(|(f, r)| Input::Bgp(f, r)),
+        1 => (0..2usize).prop_map(Input::Synced),
     ]
+}
+
+/// What `set_bgp` leaves in a table's BGP routes (the model).
+fn give(routes: &mut BgpRoutes, family: Family, given: &[(IpNet, Option<BgpRoute>)]) {
+    for (p, r) in given {
+        if Family::of(p) != family {
+            continue;
+        }
+        match r {
+            Some(r) if !r.next_hops.is_empty() => {
+                routes.insert(p.trunc(), r.clone());
+            }
+            _ => {
+                routes.remove(&p.trunc());
+            }
+        }
+    }
+}
+
+/// Gives a table's BGP routes to `rib`, one call per family (`reverse`: listed backwards);
+/// the table exists afterwards even if there are none.
+fn set_bgp(rib: &mut Rib, key: usize, routes: &BgpRoutes, reverse: bool) {
+    rib.set_bgp(KEYS[key], Family::Inet, Vec::new(), 0);
+    for f in [Family::Inet, Family::Inet6] {
+        let mut v: Vec<(IpNet, Option<BgpRoute>)> = routes
+            .iter()
+            .filter(|(p, _)| Family::of(p) == f)
+            .map(|(p, r)| (*p, Some(r.clone())))
+            .collect();
+        if reverse {
+            v.reverse();
+        }
+        if !v.is_empty() {
+            rib.set_bgp(KEYS[key], f, v, 0);
+        }
+    }
+}
+
+/// Tells `rib` the speaker is in sync for every table it has.
+fn sync_all(rib: &mut Rib) {
+    for k in rib.keys() {
+        for f in [Family::Inet, Family::Inet6] {
+            rib.bgp_synced(&k, f);
+        }
+    }
 }
 
 /// Applies ops to the model kernel (a Delete must name the route as installed) and tells the
@@ -172,17 +283,27 @@ fn process(rib: &mut Rib, kernel: &mut Kernel, now: i64) {
     apply(rib, kernel, &p.fib);
 }
 
+/// The final inputs of a key: configuration, interfaces, BGP routes (`None`: BGP never spoke
+/// about the table since it was last removed; when it did, the table exists).
+type Finals = (
+    Option<TableConfig>,
+    Option<Vec<Connected>>,
+    Option<BgpRoutes>,
+);
+
 /// The final inputs of each key: configuration first and keys in order, or interfaces first,
 /// keys and statics in reverse order.
-fn fresh(
-    finals: &[(Option<TableConfig>, Option<Vec<Connected>>)],
-    config_first: bool,
-) -> (Rib, Kernel) {
+fn fresh(finals: &[Finals], config_first: bool) -> (Rib, Kernel) {
     let mut rib = Rib::new();
     let mut kernel = Kernel::new();
     let keys: Vec<usize> = if config_first { vec![0, 1] } else { vec![1, 0] };
     for k in keys {
-        let (c, i) = &finals[k];
+        let (c, i, bgp) = &finals[k];
+        if !config_first {
+            if let Some(bgp) = bgp {
+                set_bgp(&mut rib, k, bgp, true);
+            }
+        }
         if config_first {
             if let Some(c) = c {
                 rib.configure(KEYS[k], c.clone(), 0);
@@ -199,7 +320,13 @@ fn fresh(
                 rib.configure(KEYS[k], c, 0);
             }
         }
+        if config_first {
+            if let Some(bgp) = bgp {
+                set_bgp(&mut rib, k, bgp, false);
+            }
+        }
     }
+    sync_all(&mut rib);
     process(&mut rib, &mut kernel, 0);
     (rib, kernel)
 }
@@ -256,7 +383,7 @@ proptest! {
     fn incremental_equals_from_scratch(inputs in proptest::collection::vec(input(), 1..40)) {
         let mut rib = Rib::new();
         let mut kernel = Kernel::new();
-        let mut finals: Vec<(Option<TableConfig>, Option<Vec<Connected>>)> = vec![(None, None), (None, None)];
+        let mut finals: Vec<Finals> = vec![Default::default(), Default::default()];
         for (t, i) in inputs.into_iter().enumerate() {
             let now = t as i64 + 1;
             match i {
@@ -269,8 +396,18 @@ proptest! {
                     rib.set_connected(KEYS[k], c, now);
                 }
                 Input::Remove(k) => {
-                    finals[k] = (None, None);
+                    finals[k] = Default::default();
                     rib.remove_table(KEYS[k], now);
+                }
+                Input::Bgp(f, routes) => {
+                    give(finals[BGP_KEY].2.get_or_insert_default(), f, &routes);
+                    rib.set_bgp(KEYS[BGP_KEY], f, routes, now);
+                }
+                Input::Synced(k) => {
+                    finals[k].2.get_or_insert_default();
+                    for f in [Family::Inet, Family::Inet6] {
+                        rib.bgp_synced(KEYS[k], f);
+                    }
                 }
                 Input::Process => process(&mut rib, &mut kernel, now),
                 Input::Resync => {
@@ -291,6 +428,7 @@ proptest! {
                 }
             }
         }
+        sync_all(&mut rib);
         process(&mut rib, &mut kernel, 1000);
         prop_assert!(!rib.pending());
 

@@ -8,19 +8,26 @@
 //! The RIB selects the next slice while the writer sends the previous one to the kernel (at
 //! most [`IN_FLIGHT`] slices out), so a large change costs about the kernel's time, not the
 //! kernel's plus the RIB's. Messages are answered between slices.
+//!
+//! The prefixes each slice changed the active route of go to the best-change subscribers
+//! without waiting: a subscriber whose channel is full gets them later from a coalescing
+//! backlog (see [`super::RibHandle::subscribe_best`]), which the actor retries every
+//! [`FLUSH_POLL`] while it is not empty.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ipnet::IpNet;
 use lsys_fib::rib::Rib;
 use lsys_fib::{Family, FibOp, FibRoute, TableConfig, TableKey};
 use lsys_netlink::live::{LiveState, SharedLive};
+use tokio::sync::mpsc::error::TrySendError;
 
 use super::fib::Fib;
-use super::{Flags, FreshLinks, Msg};
+use super::{BestChanges, BestSender, Flags, FreshLinks, Msg, BGP_GRACE};
 
 /// Kernel writes per slice: between two slices the actor answers its messages.
 const SLICE: usize = 4096;
@@ -28,6 +35,10 @@ const SLICE: usize = 4096;
 const IN_FLIGHT: usize = 2;
 /// How often the actor looks for the writer's answers while slices are out.
 const ANSWER_POLL: Duration = Duration::from_millis(1);
+/// How often the actor offers a lagging subscriber its backlog.
+const FLUSH_POLL: Duration = Duration::from_millis(10);
+/// Prefixes per batch handed out of a subscriber's backlog.
+const FLUSH_BATCH: usize = SLICE;
 
 /// What the FIB side has done, for show commands, tests and benchmarks.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +58,74 @@ pub struct Status {
 /// A slice the writer answered.
 type Written = (Vec<FibOp>, Vec<Result<(), String>>);
 
+/// A best-change subscriber.
+struct Subscriber {
+    tx: BestSender,
+    /// Changes it could not take yet (its channel was full), each prefix once.
+    backlog: BTreeMap<TableKey, BTreeSet<IpNet>>,
+}
+
+impl Subscriber {
+    fn keep(&mut self, changes: BestChanges) {
+        for (key, prefix) in changes {
+            self.backlog.entry(key).or_default().insert(prefix);
+        }
+    }
+
+    /// Offers `changes` (after the backlog, if any); false when the subscriber is gone.
+    fn offer(&mut self, changes: BestChanges) -> bool {
+        if !self.backlog.is_empty() {
+            self.keep(changes);
+            return self.flush();
+        }
+        match self.tx.try_send(changes) {
+            Ok(()) => true,
+            Err(TrySendError::Full(changes)) => {
+                self.keep(changes);
+                true
+            }
+            Err(TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Hands out the backlog while the channel has room; false when the subscriber is gone.
+    fn flush(&mut self) -> bool {
+        while !self.backlog.is_empty() {
+            let permit = match self.tx.try_reserve() {
+                Ok(p) => p,
+                Err(TrySendError::Full(())) => return true,
+                Err(TrySendError::Closed(())) => return false,
+            };
+            let mut batch = Vec::new();
+            while batch.len() < FLUSH_BATCH {
+                let Some(mut first) = self.backlog.first_entry() else {
+                    break;
+                };
+                match first.get_mut().pop_first() {
+                    Some(p) => batch.push((first.key().clone(), p)),
+                    None => {
+                        first.remove();
+                    }
+                }
+            }
+            self.backlog.retain(|_, v| !v.is_empty());
+            permit.send(batch);
+        }
+        true
+    }
+}
+
+/// Where the grace period for kernel BGP routes stands (see [`super::BGP_GRACE`]).
+#[derive(Debug, Clone, Copy)]
+enum Grace {
+    /// Not started: no reconcile yet.
+    Before,
+    /// Kernel BGP routes no speaker gave are kept until this instant.
+    Until(Instant),
+    /// Over: every table was taken as in sync, and new tables are at once.
+    Over,
+}
+
 struct Actor {
     rib: Rib,
     fib: Arc<Mutex<Box<dyn Fib>>>,
@@ -62,6 +141,12 @@ struct Actor {
     in_flight: usize,
     in_flight_ops: usize,
     status: Status,
+    subscribers: Vec<Subscriber>,
+    /// How long kernel BGP routes wait for the speaker after a reconcile.
+    bgp_grace: Duration,
+    grace: Grace,
+    /// When the start reconcile (or the last rebuild) adopted the kernel's routes.
+    adopted_at: Option<Instant>,
 }
 
 pub(super) fn spawn(
@@ -103,6 +188,10 @@ pub(super) fn spawn(
         in_flight: 0,
         in_flight_ops: 0,
         status: Status::default(),
+        subscribers: Vec::new(),
+        bgp_grace: BGP_GRACE,
+        grace: Grace::Before,
+        adopted_at: None,
     };
     std::thread::Builder::new()
         .name("lsys-rib".into())
@@ -136,14 +225,22 @@ impl Actor {
     fn run(&mut self, rx: mpsc::Receiver<Msg>) {
         loop {
             self.collect();
+            let chores = catch_unwind(AssertUnwindSafe(|| {
+                self.flush_subscribers();
+                self.check_grace();
+            }));
+            if let Err(p) = chores {
+                tracing::error!(panic = %crate::pipeline::panic_text(&p), "RIB step panicked; rebuilding the RIB");
+                self.rebuild();
+            }
             let msg = if self.busy() {
                 match rx.try_recv() {
                     Ok(m) => Some(m),
                     Err(mpsc::TryRecvError::Empty) => None,
                     Err(mpsc::TryRecvError::Disconnected) => return,
                 }
-            } else if self.in_flight > 0 {
-                match rx.recv_timeout(ANSWER_POLL) {
+            } else if let Some(wait) = self.wait() {
+                match rx.recv_timeout(wait) {
                     Ok(m) => Some(m),
                     Err(mpsc::RecvTimeoutError::Timeout) => None,
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
@@ -169,6 +266,64 @@ impl Actor {
         }
     }
 
+    /// How long to wait for a message when idle: until the writer may have answered, a
+    /// lagging subscriber may have room, or the grace period ends (`None`: until a message).
+    fn wait(&self) -> Option<Duration> {
+        let mut wait: Option<Duration> = None;
+        let mut at_most = |d: Duration| wait = Some(wait.map_or(d, |w| w.min(d)));
+        if self.in_flight > 0 {
+            at_most(ANSWER_POLL);
+        }
+        if self.subscribers.iter().any(|s| !s.backlog.is_empty()) {
+            at_most(FLUSH_POLL);
+        }
+        if let Grace::Until(t) = self.grace {
+            at_most(t.saturating_duration_since(Instant::now()));
+        }
+        wait
+    }
+
+    /// Hands the best changes of a slice to every subscriber; forgets those gone.
+    fn publish(&mut self, changes: BestChanges) {
+        if changes.is_empty() {
+            return;
+        }
+        self.subscribers.retain_mut(|s| s.offer(changes.clone()));
+    }
+
+    fn flush_subscribers(&mut self) {
+        self.subscribers.retain_mut(|s| s.flush());
+    }
+
+    /// Starts the grace period for kernel BGP routes (at the start reconcile, and when the
+    /// RIB was rebuilt from the kernel).
+    fn start_grace(&mut self) {
+        let now = Instant::now();
+        self.adopted_at = Some(now);
+        self.grace = Grace::Until(now + self.bgp_grace);
+    }
+
+    /// Ends the grace period once it is due: every table is taken as in sync.
+    fn check_grace(&mut self) {
+        let Grace::Until(t) = self.grace else {
+            return;
+        };
+        if Instant::now() < t {
+            return;
+        }
+        self.grace = Grace::Over;
+        let mut stale = 0;
+        for key in self.rib.keys() {
+            for family in [Family::Inet, Family::Inet6] {
+                stale += self.rib.bgp_synced(&key, family);
+            }
+        }
+        tracing::info!(
+            stale,
+            "BGP grace period over: kernel BGP routes no speaker gave again are deleted"
+        );
+    }
+
     /// A fresh RIB from the configuration; the next slices read the links and adopt what the
     /// kernel holds, so only differences are written.
     fn rebuild(&mut self) {
@@ -180,6 +335,11 @@ impl Actor {
         }
         self.flags.links.store(true, Ordering::SeqCst);
         self.flags.resync.store(true, Ordering::SeqCst);
+        // The speaker's routes went with the old RIB: what the kernel holds of them is kept
+        // (adopted as stale by the resync) until it is in sync again or the grace ends.
+        if self.status.reconciled {
+            self.start_grace();
+        }
     }
 
     fn handle(&mut self, msg: Msg) {
@@ -189,8 +349,15 @@ impl Actor {
                 for (key, config) in changes {
                     match config {
                         Some(c) => {
-                            self.tables.insert(key.clone(), c.clone());
+                            let new = self.tables.insert(key.clone(), c.clone()).is_none();
                             self.rib.configure(&key, c, t);
+                            // After the grace period a new table's kernel table is new: no
+                            // BGP route of a past run to keep.
+                            if new && matches!(self.grace, Grace::Over) {
+                                for family in [Family::Inet, Family::Inet6] {
+                                    self.rib.bgp_synced(&key, family);
+                                }
+                            }
                         }
                         None => {
                             self.tables.remove(&key);
@@ -215,6 +382,24 @@ impl Actor {
             Msg::Reconcile(reply) => {
                 let _ = reply.send(self.reconcile());
             }
+            Msg::Bgp {
+                key,
+                family,
+                routes,
+            } => self.rib.set_bgp(&key, family, routes, now()),
+            Msg::BgpSynced { key, family } => {
+                self.rib.bgp_synced(&key, family);
+            }
+            Msg::BgpGrace(grace) => {
+                self.bgp_grace = grace;
+                if let (Grace::Until(_), Some(at)) = (self.grace, self.adopted_at) {
+                    self.grace = Grace::Until(at + grace);
+                }
+            }
+            Msg::Subscribe(tx) => self.subscribers.push(Subscriber {
+                tx,
+                backlog: BTreeMap::new(),
+            }),
             Msg::Wake => {}
         }
     }
@@ -249,6 +434,7 @@ impl Actor {
                 tracing::warn!("{n}");
             }
             self.queue.extend(p.fib);
+            self.publish(p.best_changed);
         }
     }
 
@@ -351,6 +537,9 @@ impl Actor {
         self.set_connected(&live);
         let found = self.adopt(&live)?;
         self.status.reconciled = true;
+        if matches!(self.grace, Grace::Before) {
+            self.start_grace();
+        }
         let before = self.status.writes;
         loop {
             self.collect();

@@ -22,7 +22,7 @@ use lsys_grammar::typed::{
 /// The kernel's main table: the root's master instance.
 pub const MAIN_TABLE: u32 = 254;
 
-/// Destinations from static (and later BGP) routes a logical system's table may hold when the
+/// Destinations from static and BGP routes a logical system's table may hold when the
 /// operator set no `maximum-prefixes`: every tenant's RIB and kernel tables are bounded.
 pub const DEFAULT_TENANT_MAX_PREFIXES: u32 = 100_000;
 

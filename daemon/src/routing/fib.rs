@@ -16,10 +16,12 @@ pub trait Fib: Send {
     fn owned(&mut self, table: u32) -> Result<Vec<FibRoute>, String>;
 }
 
+/// The kernel protocol id of an lsys route: 211 (`PROTO_BGP`) for BGP, 210 (`PROTO_STATIC`)
+/// otherwise (only statics and BGP routes are installed; Direct and Local are the kernel's).
 fn proto_id(p: Protocol) -> u8 {
     match p {
         Protocol::Bgp => PROTO_BGP,
-        _ => PROTO_STATIC,
+        Protocol::Static | Protocol::Direct | Protocol::Local => PROTO_STATIC,
     }
 }
 
@@ -131,6 +133,26 @@ mod tests {
             ifname: ifname.into(),
             ifindex,
         }
+    }
+
+    /// A BGP route goes out with protocol 211 and comes back as BGP (what adoption and the
+    /// deletion watcher tell apart from statics by).
+    #[test]
+    fn bgp_routes_are_protocol_211_both_ways() {
+        let r = FibRoute {
+            kernel_table: 1000,
+            prefix: "10.6.0.0/16".parse().unwrap(),
+            protocol: Protocol::Bgp,
+            action: FibAction::Forward(vec![hop(Some("10.0.0.14"), "", 11)]),
+        };
+        let k = to_kernel(&r);
+        assert_eq!((k.protocol, PROTO_BGP), (211, 211));
+        assert_eq!(from_kernel(&k), Some(r.clone()));
+        let s = FibRoute {
+            protocol: Protocol::Static,
+            ..r
+        };
+        assert_eq!(to_kernel(&s).protocol, PROTO_STATIC);
     }
 
     /// An interface next hop is a kernel route with only an output interface (scope link,

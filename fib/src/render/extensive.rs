@@ -3,7 +3,8 @@
 
 use super::age::age_extensive;
 use super::{
-    age_of, announced, blocks, inactive_reason, kernel_text, nh_type, state_flags, table_header,
+    age_of, announced, blocks, inactive_reason, kernel_text, nh_type, preference2, state_flags,
+    table_header, VALIDATION,
 };
 use crate::view::{DestView, NextHopView, RouteView, TableView};
 
@@ -40,8 +41,13 @@ fn dest(d: &DestView, now: i64) -> String {
 
 fn route(out: &mut String, d: &DestView, r: &RouteView, now: i64) {
     let tag = if r.active { '*' } else { ' ' };
+    let bgp = r.bgp.as_deref();
+    let pref2 = bgp
+        .and_then(preference2)
+        .map(|p| format!("/{p}"))
+        .unwrap_or_default();
     out.push_str(&format!(
-        "{ROUTE_INDENT}{tag}{:<6} Preference: {}\n",
+        "{ROUTE_INDENT}{tag}{:<6} Preference: {}{pref2}\n",
         r.protocol.name(),
         r.preference
     ));
@@ -51,6 +57,9 @@ fn route(out: &mut String, d: &DestView, r: &RouteView, now: i64) {
         out.push('\n');
     };
     field(format!("Next hop type: {}", nh_type(r)));
+    if let Some(b) = bgp {
+        field(format!("Source: {}", b.from));
+    }
     for h in &r.next_hops {
         match h {
             NextHopView::Gateway {
@@ -79,7 +88,32 @@ fn route(out: &mut String, d: &DestView, r: &RouteView, now: i64) {
     if let Some(reason) = inactive_reason(d, r) {
         field(format!("Inactive reason: {reason}"));
     }
-    field(format!("Age: {}", age_extensive(age_of(r, now))));
+    if let Some(b) = bgp {
+        let local = b
+            .local_as
+            .map(|a| format!("Local AS: {a:>5} "))
+            .unwrap_or_default();
+        field(format!("{local}Peer AS: {:>5}", b.peer_as));
+    }
+    let age = age_extensive(age_of(r, now));
+    match bgp.and_then(|b| b.med) {
+        // Junos puts the metric on the Age line, after a tab.
+        Some(med) => field(format!("Age: {age} \tMetric: {med}")),
+        None => field(format!("Age: {age}")),
+    }
+    if let Some(b) = bgp {
+        field(format!("Validation State: {VALIDATION}"));
+        field(format!("AS path: {}", b.as_path));
+        if !b.communities.is_empty() {
+            field(format!("Communities: {}", b.communities.join(" ")));
+        }
+        if let Some(lp) = b.local_pref {
+            field(format!("Localpref: {lp}"));
+        }
+        if let Some(id) = b.router_id {
+            field(format!("Router ID: {id}"));
+        }
+    }
     if let Some(k) = kernel_text(&r.fib) {
         field(format!("Kernel: {k}"));
     }

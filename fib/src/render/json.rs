@@ -5,7 +5,9 @@ use std::net::Ipv4Addr;
 use serde_json::{json, Map, Value};
 
 use super::summary::ordered;
-use super::{age, age_of, announced, inactive_reason, nh_type, state_flags};
+use super::{
+    age, age_of, announced, inactive_reason, nh_type, preference2, state_flags, VALIDATION,
+};
 use crate::view::{DestView, NextHopView, RouteView, TableView};
 use crate::FibState;
 
@@ -93,6 +95,9 @@ fn entry(d: &DestView, r: &RouteView, now: i64) -> Value {
     v.insert("active-tag".into(), if r.active { "*" } else { "" }.into());
     v.insert("protocol-name".into(), r.protocol.name().into());
     v.insert("preference".into(), r.preference.into());
+    if let Some(p) = r.bgp.as_deref().and_then(preference2) {
+        v.insert("preference2".into(), p.into());
+    }
     v.insert(
         "age".into(),
         json!({ "seconds": seconds, "text": age(seconds) }),
@@ -105,6 +110,27 @@ fn entry(d: &DestView, r: &RouteView, now: i64) -> Value {
     v.insert("nh-type".into(), nh_type(r).into());
     let nhs: Vec<Value> = r.next_hops.iter().filter_map(nh).collect();
     v.insert("nh".into(), Value::Array(nhs));
+    if let Some(b) = &r.bgp {
+        v.insert("learned-from".into(), b.from.to_string().into());
+        if let Some(a) = b.local_as {
+            v.insert("local-as".into(), a.into());
+        }
+        v.insert("peer-as".into(), b.peer_as.into());
+        if let Some(id) = b.router_id {
+            v.insert("peer-id".into(), id.to_string().into());
+        }
+        v.insert("as-path".into(), b.as_path.clone().into());
+        v.insert("validation-state".into(), VALIDATION.into());
+        if let Some(lp) = b.local_pref {
+            v.insert("local-preference".into(), lp.into());
+        }
+        if let Some(med) = b.med {
+            v.insert("med".into(), med.into());
+        }
+        if !b.communities.is_empty() {
+            v.insert("communities".into(), b.communities.clone().into());
+        }
+    }
     match &r.fib {
         FibState::None => {}
         FibState::Pending => {

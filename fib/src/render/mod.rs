@@ -27,6 +27,12 @@
 //!   `>` at column 20, `Local via`, `Discard`, `Reject` at column 22; newer Junos releases
 //!   print `>  to`, text at column 23). Prefix padded to column 19; a prefix of 19 characters or
 //!   more takes a line of its own and the route line starts at column 19.
+//! * A BGP route (junos-cli.md §4 and the seed's capture; `MED` from vMX captures of iBGP
+//!   VPN routes): `*[BGP/170] 22:35:46, MED 10, localpref 100, from 10.55.0.2`, each part
+//!   only when known; `from` when the peer is internal or not one of the route's next hops
+//!   (captures of eBGP routes from a peer on the subnet leave it out, of iBGP routes print
+//!   it); then `AS path: 12076 I, validation-state: unverified` at column 22, then the next
+//!   hops as for a static.
 //! * Table header: `NAME: N destinations, N routes (N active, N holddown, N hidden)`; a table
 //!   with `maximum-prefixes` also prints `Limit/Threshold: M/M destinations` right under it,
 //!   as Junos does (EX captures print `Limit/Threshold: 32768/32768 destinations` there in
@@ -37,12 +43,20 @@
 //!   at 23, preference right-aligned to column 27, `>` at 51, next hop at 52. Direct `>irb.4`,
 //!   Local ` Local`, Discard ` Discard`, Reject ` Reject`; further next hops of a route on
 //!   lines of their own at column 51; a second route of a destination leaves `A` and the
-//!   destination blank. `V` is always `?` (no origin validation).
+//!   destination blank. `V` is always `?` (no origin validation). A BGP route as releases
+//!   with the `V` column print it (looking-glass and vMX captures): Metric 1 its local
+//!   preference, Metric 2 its MED, the AS path on the row at column 68, and its next hops
+//!   under it, the first on a line starting `  unverified` with `>` at column 51.
 //! * `show route extensive`: `P/L (N entries, N announced)`, then per route
 //!   `        *Static Preference: 5` (protocol padded to 6), and 16-space indented
 //!   `Next hop type:`, `Next hop: A via IF, selected`, `State: <...>`, `Inactive reason:`,
 //!   `Age:` lines in Junos wording; the extensive age is Junos's `10`, `1:02`, `2:56:14`,
-//!   `2d 4:08:38`, `4w5d 12:13:18`.
+//!   `2d 4:08:38`, `4w5d 12:13:18`. A BGP route adds what Junos prints and lsys knows:
+//!   `*BGP    Preference: 170/-101` (the second preference is the one's complement of the
+//!   local preference), `Source: PEER` under `Next hop type:`, `Local AS:  LAS Peer AS:
+//!   PAS` under `State:`, `Age: A \tMetric: MED` (the MED on the Age line after a tab, as
+//!   Junos prints it), then `Validation State: unverified`, `AS path:`, `Communities:`,
+//!   `Localpref:`, `Router ID:` (the peer's BGP identifier).
 //! * `show route summary`: protocol name right-aligned to 20 columns, counts to 6
 //!   (`              Direct:      8 routes,      7 active`).
 //!
@@ -56,10 +70,15 @@
 //!
 //! * Fields lsys cannot fill truthfully are not printed: no `TSI`, `Address: 0x...`,
 //!   `Next-hop reference count`, `Next hop index`, `Session Id`, `Task`, `Announcement bits`,
-//!   `AS path: I` for non-BGP routes, `Validation State`, BGP `/-101` second preference.
+//!   `AS path: I` and `Validation State` for non-BGP routes, BGP's `Accepted` flags line and
+//!   `Protocol next hop` / `Indirect next hop` (lsys resolves BGP next hops over connected
+//!   subnets only, as a static's).
+//! * `validation-state: unverified` (and `V` `?` in terse): lsys does no origin validation,
+//!   which Junos shows as `unverified`.
 //! * `Kernel: refused (MSG)` (standard form, column 22, under the next hops) and
-//!   `Kernel: installed|pending|refused (MSG)` (extensive, after `Age:`) say what the kernel
-//!   answered for the route lsys installed; Junos has `KRT in-kernel` in its TSI instead.
+//!   `Kernel: installed|pending|refused (MSG)` (extensive, the last line of a route) say what
+//!   the kernel answered for the route lsys installed; Junos has `KRT in-kernel` in its TSI
+//!   instead.
 //!   Terse does not show the kernel state.
 //! * Unresolved next hops (hidden routes): standard and terse forms print Junos's `Unusable`
 //!   once per route (as `show route hidden` does for an unusable next hop); extensive keeps
@@ -71,7 +90,8 @@
 //!   (`  via IF` when the route installs another of its next hops), terse `>IF`, extensive
 //!   `Next hop: via IF, selected`, JSON `{ "selected-next-hop": true, "via": IF }`.
 //! * `State:` carries only flags lsys can justify: `Active` or `Hidden`, then `Int` (Direct,
-//!   Local), `Int Ext` (Static), `Ext` (BGP: lsys speaks eBGP), as in the captures.
+//!   Local), `Int Ext` (Static, and BGP from an internal peer), `Ext` (BGP from an external
+//!   peer), as in the captures.
 //!   `Inactive reason: Route Preference` is printed when the active route of the destination
 //!   has a lower preference; no other reason is guessed.
 //! * `(N entries, K announced)`: K is 1 when the destination has an active route, else 0.
@@ -108,7 +128,11 @@
 //!         "nh-type": "Router" | "Interface" | "Local" | "Discard" | "Reject" | "Unusable",
 //!         "nh": [ { "selected-next-hop"?: true, "to"?: "10.0.0.1", "via"?: "irb.4",
 //!                   "nh-local-interface"?: "irb.4", "unresolved"?: true } ],
-//!         "kernel"?: { "state": "installed" | "pending" | "refused", "message"?: "..." }
+//!         "kernel"?: { "state": "installed" | "pending" | "refused", "message"?: "..." },
+//!         BGP routes only: "preference2"?: -101, "learned-from": "10.0.0.14",
+//!         "local-as"?: 65000, "peer-as": 12076, "peer-id"?: "10.0.0.14",
+//!         "as-path": "12076 I", "validation-state": "unverified",
+//!         "local-preference"?: 100, "med"?: 10, "communities"?: [ "12076:5010" ]
 //! } ] } ] } ] } }
 //!
 //! { "route-summary-information": {
@@ -142,7 +166,7 @@ pub use summary::summary;
 pub use terse::terse;
 
 use crate::view::{DestView, NextHopView, RouteView, TableView};
-use crate::{FibState, Protocol};
+use crate::{BgpInfo, FibState, Protocol};
 
 /// `inet.0: 8 destinations, 8 routes (8 active, 0 holddown, 0 hidden)` and, with a limit,
 /// `Limit/Threshold: 100/100 destinations`, each with its newline.
@@ -253,11 +277,13 @@ fn nh_type(r: &RouteView) -> &'static str {
         .unwrap_or("Unusable")
 }
 
-/// The `State: <...>` flags: `Active`/`Hidden`, then the protocol's class as Junos prints it.
+/// The `State: <...>` flags: `Active`/`Hidden`, then the protocol's class as Junos prints it
+/// (a BGP route from an internal peer is `Int Ext`, from an external one `Ext`).
 fn state_flags(r: &RouteView) -> String {
     let class = match r.protocol {
         Protocol::Direct | Protocol::Local => "Int",
         Protocol::Static => "Int Ext",
+        Protocol::Bgp if r.bgp.as_ref().is_some_and(|b| b.internal) => "Int Ext",
         Protocol::Bgp => "Ext",
     };
     if r.active {
@@ -278,6 +304,30 @@ fn inactive_reason(d: &DestView, r: &RouteView) -> Option<&'static str> {
     let best = d.routes.iter().find(|x| x.active)?;
     (best.preference < r.preference).then_some("Route Preference")
 }
+
+/// The `from A` of a BGP route's line in `show route`: the peer, when it is internal or is not
+/// one of the route's next hops (a multihop session); Junos leaves it out when the peer is the
+/// next hop (eBGP on a shared subnet, as in the seed's captures).
+fn bgp_from(r: &RouteView) -> Option<IpAddr> {
+    let b = r.bgp.as_ref()?;
+    let is_hop = r.next_hops.iter().any(|h| match h {
+        NextHopView::Gateway { address, .. } | NextHopView::Unresolved { address } => {
+            *address == b.from
+        }
+        _ => false,
+    });
+    (b.internal || !is_hop).then_some(b.from)
+}
+
+/// Junos's second preference of a BGP route: the one's complement of its local preference,
+/// printed as a signed 32-bit number (`170/-101` for localpref 100).
+fn preference2(b: &BgpInfo) -> Option<i32> {
+    b.local_pref
+        .map(|lp| i32::from_ne_bytes((!lp).to_ne_bytes()))
+}
+
+/// What lsys says of origin validation: it does none (Junos prints `unverified` then).
+const VALIDATION: &str = "unverified";
 
 /// Whether the destination has an active route (`K announced`).
 fn announced(d: &DestView) -> usize {

@@ -1,6 +1,6 @@
 //! `show route terse`.
 
-use super::{blocks, brief_hops, table_header, BriefHop, LEGEND};
+use super::{blocks, brief_hops, table_header, BriefHop, LEGEND, VALIDATION};
 use crate::view::{DestView, RouteView, TableView};
 use crate::Protocol;
 
@@ -10,6 +10,11 @@ const COLUMNS: &str =
 const DEST_WIDTH: usize = 18;
 /// Column of the `>` of a further next hop of a route.
 const HOP_COLUMN: usize = 51;
+/// Blanks between the end of Metric 2 (column 49) and the AS path (column 68).
+const AS_PATH_GAP: usize = 18;
+/// Width of the validation state at the start of a BGP route's next-hop line (from column 2
+/// to the `>` at [`HOP_COLUMN`]).
+const VALIDATION_WIDTH: usize = HOP_COLUMN - 2;
 
 /// `show route terse`: per table with destinations, the header, the legend, a blank line, the
 /// column titles and one row per route (further next hops on lines of their own).
@@ -56,17 +61,33 @@ fn dest(out: &mut String, d: &DestView) {
 /// One route: its row, then its further next hops.
 fn row(out: &mut String, a: char, v: char, dest: &str, r: &RouteView) {
     let hops: Vec<(char, String)> = brief_hops(r).into_iter().map(hop).collect();
-    let (sel, nh) = hops.first().cloned().unwrap_or((' ', String::new()));
-    let line = format!(
-        "{a} {v} {dest:<DEST_WIDTH$} {} {:>3} {:>10} {:>10} {sel}{nh}",
-        letter(r.protocol),
-        r.preference,
-        "",
-        "",
-    );
-    out.push_str(line.trim_end());
-    out.push('\n');
-    for (sel, nh) in hops.iter().skip(1) {
+    let p = letter(r.protocol);
+    let pref = r.preference;
+    let mut rest = hops.iter();
+    if let Some(b) = &r.bgp {
+        // As Junos releases with the V column print a BGP route: Metric 1 the local
+        // preference, Metric 2 the MED, the AS path on the row (column 68) and the next hops
+        // under it, the first on a line that starts with the validation state.
+        let text = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        let (m1, m2) = (text(b.local_pref), text(b.med));
+        out.push_str(&format!(
+            "{a} {v} {dest:<DEST_WIDTH$} {p} {pref:>3} {m1:>10} {m2:>10}{:AS_PATH_GAP$}{}\n",
+            "", b.as_path
+        ));
+        let (sel, nh) = rest.next().cloned().unwrap_or((' ', String::new()));
+        let line = format!("  {VALIDATION:<VALIDATION_WIDTH$}{sel}{nh}");
+        out.push_str(line.trim_end());
+        out.push('\n');
+    } else {
+        let (sel, nh) = rest.next().cloned().unwrap_or((' ', String::new()));
+        let line = format!(
+            "{a} {v} {dest:<DEST_WIDTH$} {p} {pref:>3} {:>10} {:>10} {sel}{nh}",
+            "", "",
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    for (sel, nh) in rest {
         out.push_str(&format!("{:HOP_COLUMN$}{sel}{nh}\n", ""));
     }
 }

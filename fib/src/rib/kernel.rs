@@ -3,7 +3,8 @@
 //!
 //! The RIB keeps, per destination, the route it believes installed ([`Installed`]). Adoption
 //! overwrites that belief with what the kernel holds and marks the prefixes dirty, so the next
-//! `process()` sends exactly the difference.
+//! `process()` sends exactly the difference — except for the BGP routes the speaker has not
+//! given yet while a family awaits it (stale, kept: see `bgp.rs`).
 
 use std::collections::BTreeSet;
 
@@ -33,8 +34,14 @@ pub(super) fn adopt(table: &mut Table, family: Family, routes: Vec<FibRoute>) {
         if !seen.insert(prefix) {
             tracing::warn!(%prefix, "kernel table holds several lsys routes for one prefix; the last one is adopted");
         }
-        let installed = Installed::from_fib(&r, ifaces, Status::Installed);
-        fam.dests.modify(prefix, |d| d.installed = Some(installed));
+        let mut installed = Installed::from_fib(&r, ifaces, Status::Installed);
+        let awaited = r.protocol == Protocol::Bgp && !fam.bgp_synced;
+        fam.dests.modify(prefix, |d| {
+            if awaited && !d.has(Protocol::Bgp) {
+                installed.status = Status::Stale;
+            }
+            d.installed = Some(installed);
+        });
         fam.fib_errors.remove(&prefix);
         fam.dirty.insert(prefix);
     }

@@ -3,7 +3,9 @@
 //! ```text
 //!  configure(key, TableConfig) ─► statics.rs: config → Static routes, max-prefixes, diff ─┐
 //!  set_connected(key, [Connected]) ─► table.rs: Direct/Local diff, next-hop tracking ──────┤
+//!  set_bgp(key, family, [(P, route)]) ─► bgp.rs: Bgp routes, max-prefixes, shared infos ──┤
 //!  adopt_kernel / kernel_deleted ─► kernel.rs: what the kernel holds ─────────────────────┤
+//!  bgp_synced(key, family) ─► bgp.rs: stale kernel BGP routes (grace period) go ──────────┤
 //!                                                                                         ▼
 //!                                   per table and family: dirty prefixes (BTreeSet<IpNet>)
 //!                                                                                         │
@@ -11,6 +13,7 @@
 //!                                                   best_changed, notices } ◄─────────────┘
 //!  fib_result(op, result) ─► kernel.rs: Pending → Installed / Refused
 //!  view(key, family, query) ─► query.rs: TableView for show commands
+//!  active_route(key, family, P) ─► query.rs: the active route, for BGP export
 //! ```
 //!
 //! State per family (`table::FamilyRib`): a `BTreeMap<IpNet, Dest>` where a `Dest` holds its
@@ -18,8 +21,9 @@
 //! `route.rs`); the running counts; the next-hop tracking indexes `(gateway, prefix)` and
 //! `(interface name, prefix)`; the connected subnets the gateways resolve over. Per table, the
 //! up interfaces by name (what interface next hops such as `next-hop irb.300` resolve to).
-//! Interface names are interned per table, so a static route with one next hop costs about
-//! 130 bytes (`examples/rib_mem.rs` measures it).
+//! Interface names are interned per table, and a BGP route's attributes per table and family,
+//! so a static or BGP route with one next hop costs about 130-150 bytes (`examples/rib_mem.rs`
+//! measures both).
 //!
 //! Inputs only change routes and mark prefixes dirty; [`Rib::process`] re-selects the dirty
 //! prefixes and nothing else. Selection is deterministic: lowest preference, then protocol
@@ -35,6 +39,7 @@
 //! an input of its own here (marking the prefix dirty, like `set_statics` in `statics.rs`);
 //! selection, the FIB diff, next-hop tracking, counts and views already treat them generically.
 
+mod bgp;
 mod few;
 mod kernel;
 mod query;
@@ -48,7 +53,9 @@ use std::collections::BTreeMap;
 use ipnet::IpNet;
 
 use crate::view::{Query, TableView};
-use crate::{Connected, Family, FibOp, FibRoute, Protocol, TableConfig, TableKey};
+use crate::{
+    ActiveRoute, BgpRoute, Connected, Family, FibOp, FibRoute, Protocol, TableConfig, TableKey,
+};
 use table::Table;
 
 /// What [`Rib::process`] returns.
@@ -58,7 +65,8 @@ pub struct Processed {
     /// tables (or a changed kernel table) first, then tables in key order, `inet` before
     /// `inet6`, prefixes in order.
     pub fib: Vec<FibOp>,
-    /// Prefixes whose active route changed (appeared, went, or changed next hops).
+    /// Prefixes whose active route changed (appeared, went, changed protocol, preference or
+    /// next hops, or, for a BGP route, attributes).
     pub best_changed: Vec<(TableKey, IpNet)>,
     /// Operator-facing notices (`maximum-prefixes` refusals), also logged.
     pub notices: Vec<String>,
@@ -112,6 +120,38 @@ impl Rib {
     pub fn set_connected(&mut self, key: &str, interfaces: Vec<Connected>, now: i64) {
         let table = self.tables.entry(key.to_string()).or_default();
         table.set_connected(interfaces, now);
+    }
+
+    /// Replaces (`Some`) or removes (`None`) the BGP route of each prefix in table `key`,
+    /// family `family` (creating the table if unknown, as [`Rib::set_connected`] does): the
+    /// speaker's selected path(s) per prefix. A route identical to the one held (same next
+    /// hops, preference and `Arc<BgpInfo>`) changes nothing; a route with no next hops is a
+    /// withdrawal; of several entries for one prefix the last counts. New destinations past
+    /// `maximum-prefixes` are refused in prefix order, with a notice. Only changed prefixes
+    /// are marked dirty.
+    pub fn set_bgp(
+        &mut self,
+        key: &str,
+        family: Family,
+        routes: Vec<(IpNet, Option<BgpRoute>)>,
+        now: i64,
+    ) {
+        let table = self.tables.entry(key.to_string()).or_default();
+        bgp::set_bgp(table, family, routes, now, &mut self.queued);
+    }
+
+    /// The BGP speaker of table `key` is in sync for `family` (its sessions sent End-of-RIB,
+    /// or it gave up waiting): the BGP routes found in the kernel at start that it did not
+    /// give again are deleted by the next [`Rib::process`]. Until then they are kept as they
+    /// are (see the `bgp` module). Creates the table if unknown; returns how many stale routes
+    /// go.
+    pub fn bgp_synced(&mut self, key: &str, family: Family) -> usize {
+        let table = self.tables.entry(key.to_string()).or_default();
+        let n = bgp::synced(table, family);
+        if n > 0 {
+            tracing::info!(table = %family.table_name(&table.settings.name), stale = n, "BGP in sync: deleting the kernel BGP routes it did not give again");
+        }
+        n
     }
 
     /// The lsys routes (Static/Bgp) the kernel table `kernel_table` holds for `family`: the RIB
@@ -185,10 +225,14 @@ impl Rib {
                 ifaces,
                 links,
                 settings,
+                configured,
                 inet,
                 inet6,
                 ..
             } = table;
+            // A table not configured yet (made by interfaces or BGP routes that came first)
+            // selects but installs nothing: it has no kernel table.
+            let install = *configured;
             for fam in [inet, inet6] {
                 if fam.dirty.is_empty() {
                     continue;
@@ -197,8 +241,13 @@ impl Rib {
                     break;
                 }
                 let mut changes = select::Changes::default();
-                left -=
-                    select::process_family(fam, ifaces, links, settings, now, left, &mut changes);
+                let ctx = select::Context {
+                    ifaces,
+                    links,
+                    settings,
+                    install,
+                };
+                left -= select::process_family(fam, &ctx, now, left, &mut changes);
                 out.fib.append(&mut changes.fib);
                 out.best_changed
                     .extend(changes.best_changed.into_iter().map(|p| (key.clone(), p)));
@@ -227,6 +276,16 @@ impl Rib {
     /// destinations as `query` picks them. None if `key` is unknown.
     pub fn view(&self, key: &str, family: Family, query: &Query) -> Option<TableView> {
         self.tables.get(key).map(|t| query::view(t, family, query))
+    }
+
+    /// The active route of exactly `prefix` in table `key` (as of the last
+    /// [`Rib::process`]), for the BGP speaker's export policies (`from protocol static`).
+    /// None if the table is unknown, `prefix` is not of `family`, or no route is active.
+    pub fn active_route(&self, key: &str, family: Family, prefix: IpNet) -> Option<ActiveRoute> {
+        if Family::of(&prefix) != family {
+            return None;
+        }
+        query::active_route(self.tables.get(key)?, prefix)
     }
 }
 

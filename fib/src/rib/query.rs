@@ -12,7 +12,7 @@ use super::table::{FamilyRib, Table};
 use crate::view::{
     DestFilter, DestView, LimitView, NextHopView, ProtocolCount, Query, RouteView, TableView,
 };
-use crate::{Family, FibState};
+use crate::{ActiveKind, ActiveRoute, Family, FibState, NextHop};
 
 pub(super) fn view(table: &Table, family: Family, query: &Query) -> TableView {
     let fam = table.family(family);
@@ -183,7 +183,7 @@ fn route_view(table: &Table, fam: &FamilyRib, prefix: IpNet, d: &Dest, r: &Route
     let fib = match (&d.installed, r.active) {
         (Some(i), true) if i.protocol == r.protocol => match i.status {
             Status::Pending => FibState::Pending,
-            Status::Installed => FibState::Installed,
+            Status::Installed | Status::Stale => FibState::Installed,
             Status::Refused => FibState::Refused(
                 fam.fib_errors
                     .get(&prefix)
@@ -198,8 +198,45 @@ fn route_view(table: &Table, fam: &FamilyRib, prefix: IpNet, d: &Dest, r: &Route
         preference: r.preference,
         active: r.active,
         hidden: r.hidden,
-        since: r.since,
+        since: i64::from(r.since),
         next_hops,
         fib,
+        bgp: r.info.and_then(|id| fam.dests.infos.get(id)).cloned(),
     }
+}
+
+/// The active route of `prefix` (exactly), for the BGP speaker's export.
+pub(super) fn active_route(table: &Table, prefix: IpNet) -> Option<ActiveRoute> {
+    let prefix = prefix.trunc();
+    let fam = table.family(Family::of(&prefix));
+    let r = fam.dests.map.get(&prefix)?.active()?;
+    let ifaces = &table.ifaces;
+    let (kind, next_hops) = match &r.target {
+        Target::Interface(id) => (
+            ActiveKind::Forward,
+            vec![NextHop::Interface(ifaces.name(*id).to_string())],
+        ),
+        Target::Hops(g) => (
+            ActiveKind::Forward,
+            g.iter()
+                .filter(|h| h.via.is_some())
+                .map(|h| match h.to {
+                    HopTo::Gateway(a) => NextHop::Address(a),
+                    HopTo::Interface(n) => NextHop::Interface(ifaces.text(n).to_string()),
+                })
+                .collect(),
+        ),
+        Target::Discard => (ActiveKind::Discard, Vec::new()),
+        Target::Reject => (ActiveKind::Reject, Vec::new()),
+    };
+    let bgp = r.info.and_then(|id| fam.dests.infos.get(id)).cloned();
+    Some(ActiveRoute {
+        protocol: r.protocol,
+        preference: r.preference,
+        kind,
+        next_hops,
+        metric: bgp.as_ref().and_then(|b| b.med),
+        tag: None,
+        bgp,
+    })
 }

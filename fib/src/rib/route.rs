@@ -4,6 +4,8 @@
 //! `String`: interfaces are interned per table in [`Ifaces`] and named by a 4-byte [`IfId`];
 //! one route and one next hop are stored inline ([`Few`]); the installed kernel route is kept
 //! in the same compact form ([`Installed`]) and turned into a [`FibRoute`] only for an op.
+//! A BGP route names its shared attributes by a 4-byte [`InfoId`] (see `bgp.rs`) and its time
+//! stamp is 4 bytes, so a BGP route costs what a static route does (40 bytes, `Route`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,8 +13,15 @@ use std::num::NonZeroU32;
 
 use ipnet::IpNet;
 
+use super::bgp::InfoId;
 use super::few::Few;
 use crate::{Family, FibAction, FibRoute, Hop, Protocol};
+
+/// A route's time stamp: Unix seconds in 4 bytes (clamped to 1970..2106), which leaves room in
+/// [`Route`] for a BGP route's [`InfoId`] at no cost.
+pub(super) fn stamp(now: i64) -> u32 {
+    u32::try_from(now.max(0)).unwrap_or(u32::MAX)
+}
 
 /// An interned (interface name, ifindex) of one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -104,9 +113,12 @@ impl Ifaces {
 /// One route of a destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Route {
-    /// When the route was created or its next hops, hidden or active state last changed.
-    pub since: i64,
+    /// When the route was created or its next hops, hidden or active state last changed
+    /// ([`stamp`]).
+    pub since: u32,
     pub preference: u32,
+    /// A BGP route's attributes, interned in the family's `Infos` (`None` for the others).
+    pub info: Option<InfoId>,
     pub protocol: Protocol,
     /// Next hops that resolve over nothing: not eligible.
     pub hidden: bool,
@@ -119,8 +131,9 @@ pub(super) struct Route {
 pub(super) enum Target {
     /// Direct and Local routes: the interface itself.
     Interface(IfId),
-    /// Static (and later BGP) routes: next hops in [`crate::NextHop`] order (gateways by
-    /// address, then interfaces by name), each with the interface it resolves over (if any).
+    /// Static and BGP routes: next hops in [`crate::NextHop`] order (gateways by address, then
+    /// interfaces by name), each with the interface it resolves over (if any). BGP next hops
+    /// are gateways only.
     Hops(Few<RouteHop>),
     Discard,
     Reject,
@@ -207,8 +220,9 @@ pub(super) enum HopKey<'a> {
 impl Route {
     pub(super) fn new(protocol: Protocol, preference: u32, target: Target, now: i64) -> Route {
         Route {
-            since: now,
+            since: stamp(now),
             preference,
+            info: None,
             protocol,
             hidden: false,
             active: false,
@@ -301,6 +315,10 @@ pub(super) enum Status {
     Pending,
     Installed,
     Refused,
+    /// A BGP route found in the kernel (adoption) that the speaker has not given (again):
+    /// kept as it is until the speaker gives or withdraws it, or says it is in sync
+    /// (`Rib::bgp_synced`). The kernel holds it.
+    Stale,
 }
 
 /// What lsys sent to (or found in) the kernel for one destination.
@@ -403,8 +421,10 @@ pub(super) struct Stats {
     pub routes: [usize; 4],
     pub active: [usize; 4],
     pub hidden: usize,
-    /// Destinations holding a Bgp route (they count first against `maximum-prefixes`).
+    /// Destinations holding a Bgp route (they count first when statics are admitted).
     pub bgp: usize,
+    /// Destinations holding a Static or a Bgp route: what `maximum-prefixes` bounds.
+    pub limited: usize,
 }
 
 pub(super) fn protocol_index(p: Protocol) -> usize {
@@ -437,6 +457,7 @@ impl Stats {
             d.hidden += usize::from(r.hidden);
         }
         d.bgp = usize::from(dest.has(Protocol::Bgp));
+        d.limited = usize::from(dest.has(Protocol::Bgp) || dest.has(Protocol::Static));
         let f = |a: &mut usize, b: usize| {
             *a = if add { *a + b } else { a.saturating_sub(b) };
         };
@@ -447,6 +468,7 @@ impl Stats {
         }
         f(&mut self.hidden, d.hidden);
         f(&mut self.bgp, d.bgp);
+        f(&mut self.limited, d.limited);
     }
 }
 
@@ -456,15 +478,16 @@ mod tests {
 
     #[test]
     fn compact_sizes() {
-        // The budget of a one-next-hop static route: keep these from growing by accident.
+        // The budget of a one-next-hop static or BGP route: keep these from growing by
+        // accident (a BGP route's attributes cost 4 bytes of Route's padding, nothing more).
         assert!(std::mem::size_of::<RouteHop>() <= 24);
         assert!(
-            std::mem::size_of::<Route>() <= 48,
+            std::mem::size_of::<Route>() <= 40,
             "{}",
             std::mem::size_of::<Route>()
         );
         assert!(
-            std::mem::size_of::<Dest>() <= 96,
+            std::mem::size_of::<Dest>() <= 72,
             "{}",
             std::mem::size_of::<Dest>()
         );

@@ -9,11 +9,13 @@
 //!    next hops, gateways before interfaces), so the result does not depend on the order
 //!    inputs came in;
 //! 3. compare the kernel route the active route wants (none for Direct/Local) with what is
-//!    installed, and emit a Replace or a Delete only when they differ.
+//!    installed, and emit a Replace or a Delete only when they differ (a stale BGP route
+//!    found in the kernel is kept while nothing else is wanted there: see `bgp.rs`).
 
 use ipnet::IpNet;
 
-use super::route::{Ifaces, Installed, Route, Status, Target};
+use super::bgp::InfoId;
+use super::route::{stamp, Ifaces, Installed, Route, Status, Target};
 use super::statics::resolve;
 use super::table::{FamilyRib, Links, Settings};
 use crate::{Family, FibOp, Protocol};
@@ -25,13 +27,20 @@ pub(super) struct Changes {
     pub best_changed: Vec<IpNet>,
 }
 
-/// Re-selects every dirty prefix of `fam` (draining the queue).
-/// Re-selects at most `budget` dirty prefixes, lowest first; returns how many it took.
+/// What selection reads of the table around a family.
+pub(super) struct Context<'a> {
+    pub ifaces: &'a Ifaces,
+    pub links: &'a Links,
+    pub settings: &'a Settings,
+    /// Whether the table is configured (has a kernel table): only then is anything installed.
+    pub install: bool,
+}
+
+/// Re-selects at most `budget` dirty prefixes of `fam`, lowest first; returns how many it
+/// took.
 pub(super) fn process_family(
     fam: &mut FamilyRib,
-    ifaces: &Ifaces,
-    links: &Links,
-    settings: &Settings,
+    ctx: &Context<'_>,
     now: i64,
     budget: usize,
     out: &mut Changes,
@@ -41,14 +50,14 @@ pub(super) fn process_family(
         let dirty = std::mem::take(&mut fam.dirty);
         done = dirty.len();
         for prefix in dirty {
-            process_dest(fam, ifaces, links, settings, prefix, now, out);
+            process_dest(fam, ctx, prefix, now, out);
         }
     } else {
         while done < budget {
             let Some(prefix) = fam.dirty.pop_first() else {
                 break;
             };
-            process_dest(fam, ifaces, links, settings, prefix, now, out);
+            process_dest(fam, ctx, prefix, now, out);
             done += 1;
         }
     }
@@ -58,29 +67,36 @@ pub(super) fn process_family(
     done
 }
 
-/// The active route as subscribers see it.
-fn best_of(routes: &[Route]) -> Option<(Protocol, u32, Target)> {
+/// The active route as subscribers see it (a BGP route's attributes included).
+fn best_of(routes: &[Route]) -> Option<(Protocol, u32, Target, Option<InfoId>)> {
     routes
         .iter()
         .find(|r| r.active)
-        .map(|r| (r.protocol, r.preference, r.target.clone()))
+        .map(|r| (r.protocol, r.preference, r.target.clone(), r.info))
 }
 
 fn process_dest(
     fam: &mut FamilyRib,
-    ifaces: &Ifaces,
-    links: &Links,
-    settings: &Settings,
+    ctx: &Context<'_>,
     prefix: IpNet,
     now: i64,
     out: &mut Changes,
 ) {
+    let Context {
+        ifaces,
+        links,
+        settings,
+        install,
+    } = *ctx;
     let FamilyRib {
         dests,
         directs,
         fib_errors,
+        lost,
         ..
     } = fam;
+    let lost = lost.remove(&prefix);
+    let now = stamp(now);
     let (op, best_changed) = dests.modify(prefix, |d| {
         let before = best_of(d.routes.as_slice());
         let routes = d.routes.as_mut_slice();
@@ -104,19 +120,24 @@ fn process_dest(
         }
         let wanted = best
             .and_then(|i| routes.get(i))
+            .filter(|_| install)
             .and_then(|r| r.wanted(settings.multipath, Family::of(&prefix)));
-        let op = match (wanted, &d.installed) {
+        let op = match (wanted, &mut d.installed) {
             (None, None) => None,
+            (None, Some(old)) if old.status == Status::Stale => None,
             (None, Some(old)) => {
                 let op = FibOp::Delete(old.to_fib(settings.kernel_table, prefix, ifaces));
                 d.installed = None;
                 Some(op)
             }
             (Some((protocol, action)), old) => {
-                if old
-                    .as_ref()
-                    .is_some_and(|o| o.protocol == protocol && o.action == action)
+                if let Some(o) = old
+                    .as_mut()
+                    .filter(|o| o.protocol == protocol && o.action == action)
                 {
+                    if o.status == Status::Stale {
+                        o.status = Status::Installed;
+                    }
                     None
                 } else {
                     let new = Installed {
@@ -130,7 +151,7 @@ fn process_dest(
                 }
             }
         };
-        (op, before != best_of(d.routes.as_slice()))
+        (op, lost || before != best_of(d.routes.as_slice()))
     });
     if let Some(op) = op {
         fib_errors.remove(&prefix);
@@ -176,7 +197,13 @@ mod tests {
                 inet,
                 ..
             } = &mut t;
-            process_family(inet, ifaces, links, settings, 1, usize::MAX, &mut out);
+            let ctx = Context {
+                ifaces,
+                links,
+                settings,
+                install: true,
+            };
+            process_family(inet, &ctx, 1, usize::MAX, &mut out);
             assert!(out.fib.is_empty());
             let d = &t.family(Family::Inet).dests.map[&"10.0.0.0/24".parse().unwrap()];
             let active = d.active().expect("an active route");

@@ -158,7 +158,9 @@ pub(super) fn configure(table: &mut Table, config: TableConfig, now: i64, out: &
                 out.fib.push(FibOp::Delete(route));
             }
         }
-    } else if !first && old.multipath != multipath {
+    } else if first || old.multipath != multipath {
+        // Multipath changed: every route lsys installs may change. A table configured for the
+        // first time installs the BGP routes it was given before (it had no kernel table).
         for family in [Family::Inet, Family::Inet6] {
             let fam = table.family_mut(family);
             let touched: Vec<IpNet> = fam
@@ -349,9 +351,11 @@ fn set_statics(fam: &mut FamilyRib, links: &Links, prefix: IpNet, routes: Few<Ro
         dests,
         directs,
         dirty,
+        lost,
         ..
     } = fam;
-    dests.modify(prefix, |d| {
+    let dropped = dests.modify(prefix, |d| {
+        let mut dropped = false;
         d.routes.edit(|v| {
             v.retain(|o| {
                 if o.protocol != Protocol::Static {
@@ -366,16 +370,23 @@ fn set_statics(fam: &mut FamilyRib, links: &Links, prefix: IpNet, routes: Few<Ro
                         routes.swap_remove(i);
                         true
                     }
-                    None => false,
+                    None => {
+                        dropped |= o.active;
+                        false
+                    }
                 }
             });
             for mut r in routes.drain(..) {
                 resolve(&mut r, directs, links);
                 v.push(r);
             }
-        })
+        });
+        dropped
     });
     dirty.insert(prefix);
+    if dropped {
+        lost.insert(prefix);
+    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! per address family; the connected (Direct/Local) diff.
 //!
 //! Every change of a destination goes through [`Dests::modify`], which keeps the table's
-//! counts ([`Stats`]) and the two next-hop tracking indexes (gateway → static prefixes,
-//! interface name → static prefixes) in step with the routes, so none is ever rebuilt by a
-//! scan.
+//! counts ([`Stats`]), the two next-hop tracking indexes (gateway → static and BGP prefixes,
+//! interface name → static prefixes) and the use counts of the BGP infos in step with the
+//! routes, so none is ever rebuilt by a scan.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -12,6 +12,7 @@ use std::ops::Bound;
 
 use ipnet::IpNet;
 
+use super::bgp::{info_of, Infos};
 use super::route::{Dest, IfId, IfName, Ifaces, Route, Stats, Target};
 use crate::{Connected, Family, Protocol};
 
@@ -57,6 +58,8 @@ pub(super) struct Dests {
     /// The same for interface next hops: (interface name, prefix). An interface that goes up
     /// or down (or changes ifindex) is a range of this set.
     pub if_deps: BTreeSet<(IfName, IpNet)>,
+    /// The attributes the BGP routes name.
+    pub infos: Infos,
     /// Reused buffers for the gateways of a destination before and after a change.
     scratch: (Vec<IpAddr>, Vec<IpAddr>),
     /// The same for its interface next hops.
@@ -70,6 +73,10 @@ pub(super) struct Dests {
 /// them in with full B-tree nodes instead of inserting one by one (which leaves nodes about
 /// half full when prefixes come in order, as a commit's do).
 const BULK: usize = 1024;
+
+/// [`Dests::compact`] rebuilds once the entries inserted one by one reach this share (1/N)
+/// of all.
+const COMPACT_SHARE: usize = 8;
 
 /// The connected subnets of one family (the Direct routes), for gateway resolution.
 #[derive(Debug, Default)]
@@ -112,9 +119,43 @@ pub(super) struct FamilyRib {
     /// The kernel's message for installed routes it refused.
     pub fib_errors: BTreeMap<IpNet, String>,
     pub limit: Limit,
+    /// Prefixes whose active route an input removed since they were last selected: their
+    /// active route changed even if none is active after selection (`best_changed`).
+    pub lost: BTreeSet<IpNet>,
+    /// The BGP speaker said it is in sync (`Rib::bgp_synced`): kernel BGP routes it did not
+    /// give are no longer kept (see `bgp.rs`).
+    pub bgp_synced: bool,
+}
+
+/// Removes the routes of `dest` that `gone` picks; returns whether the active one was among
+/// them.
+pub(super) fn drop_routes(dest: &mut Dest, gone: impl Fn(&Route) -> bool) -> bool {
+    let mut lost = false;
+    dest.routes.edit(|v| {
+        v.retain(|r| {
+            let drop = gone(r);
+            lost |= drop && r.active;
+            !drop
+        })
+    });
+    lost
 }
 
 impl FamilyRib {
+    /// An input changed the routes of `prefix` (`lost`: it removed the active one): marks it
+    /// dirty.
+    pub(super) fn touched(&mut self, prefix: IpNet, lost: bool) {
+        self.dirty.insert(prefix);
+        self.note_lost(prefix, lost);
+    }
+
+    /// Notes that an input removed the active route of `prefix` (when `lost`).
+    pub(super) fn note_lost(&mut self, prefix: IpNet, lost: bool) {
+        if lost {
+            self.lost.insert(prefix);
+        }
+    }
+
     /// Marks `prefixes` (sorted) dirty; many at once are merged in whole.
     pub(super) fn mark_dirty(&mut self, prefixes: Vec<IpNet>) {
         if prefixes.len() < BULK || prefixes.len() < self.dirty.len() / 4 {
@@ -181,14 +222,12 @@ impl Table {
         let mut subnets = Vec::new();
         for c in &removed {
             let fam = self.family_mut(Family::of(&c.prefix));
-            fam.dests.modify(c.prefix, |d| {
-                d.routes.edit(|v| {
-                    v.retain(|r| {
-                        !(r.protocol == c.protocol && r.target == Target::Interface(c.via))
-                    })
+            let lost = fam.dests.modify(c.prefix, |d| {
+                drop_routes(d, |r| {
+                    r.protocol == c.protocol && r.target == Target::Interface(c.via)
                 })
             });
-            fam.dirty.insert(c.prefix);
+            fam.touched(c.prefix, lost);
             if c.protocol == Protocol::Direct {
                 fam.directs.remove(c.prefix, c.via);
                 subnets.push(c.prefix);
@@ -247,6 +286,7 @@ impl Dests {
             stats,
             nh_deps,
             if_deps,
+            infos,
             scratch: (before, after),
             scratch_ifs: (ifs_before, ifs_after),
             loose,
@@ -256,10 +296,20 @@ impl Dests {
         stats.account(dest, false);
         gateways(dest, before);
         interfaces(dest, ifs_before);
+        let info_before = info_of(dest);
         let r = f(dest);
         stats.account(dest, true);
         gateways(dest, after);
         interfaces(dest, ifs_after);
+        let info_after = info_of(dest);
+        if info_before != info_after {
+            if let Some(id) = info_after {
+                infos.retain(id);
+            }
+            if let Some(id) = info_before {
+                infos.release(id);
+            }
+        }
         if before != after {
             for g in before.iter() {
                 nh_deps.remove(&(*g, prefix));
@@ -285,20 +335,22 @@ impl Dests {
     }
 
     /// Rebuilds the map and the next-hop index with full B-tree nodes once the entries
-    /// inserted one by one (which leave nodes about half full) reach half of them: amortized
-    /// O(1) per insertion, and a table grown by many small commits ends up near the size of
-    /// one built in a single commit.
+    /// inserted one by one (which leave nodes half to two thirds full) reach an eighth of
+    /// them: amortized O(1) per insertion (about eight entries moved per entry inserted), and
+    /// a table grown by many small commits or BGP updates ends up within a few percent of the
+    /// size of one built in a single commit.
     pub(super) fn compact(&mut self) {
+        self.infos.sweep();
         // Each `take` is refilled by the next statement, which cannot fail or panic (a
         // collect of an already sorted iterator).
-        if self.loose.0 >= BULK && self.loose.0 >= self.map.len() / 2 {
+        if self.loose.0 >= BULK && self.loose.0 >= self.map.len() / COMPACT_SHARE {
             let map = std::mem::take(&mut self.map);
-            self.map = map.into_iter().collect();
+            self.map = rebuilt_map(map);
             self.loose.0 = 0;
         }
-        if self.loose.1 >= BULK && self.loose.1 >= self.nh_deps.len() / 2 {
+        if self.loose.1 >= BULK && self.loose.1 >= self.nh_deps.len() / COMPACT_SHARE {
             let deps = std::mem::take(&mut self.nh_deps);
-            self.nh_deps = deps.into_iter().collect();
+            self.nh_deps = rebuilt_set(deps);
             self.loose.1 = 0;
         }
     }
@@ -315,6 +367,9 @@ impl Dests {
         let mut deps = Vec::new();
         for (prefix, d) in &new {
             self.stats.account(d, true);
+            if let Some(id) = info_of(d) {
+                self.infos.retain(id);
+            }
             gateways(d, &mut self.scratch.0);
             deps.extend(self.scratch.0.iter().map(|g| (*g, *prefix)));
             interfaces(d, &mut self.scratch_ifs.0);
@@ -342,6 +397,29 @@ impl Dests {
         let (lo, hi) = net_bounds();
         self.if_deps.range((name, lo)..=(name, hi)).map(|(_, p)| *p)
     }
+}
+
+/// `map` with full nodes, in one pass: `append` into a one-entry map merges the two sorted
+/// sequences into freshly built nodes (where `collect` would gather a `Vec` and sort it).
+fn rebuilt_map<K: Ord + Copy, V>(mut map: BTreeMap<K, V>) -> BTreeMap<K, V> {
+    let second = map.keys().nth(1).copied();
+    let Some(second) = second else {
+        return map;
+    };
+    let mut rest = map.split_off(&second);
+    map.append(&mut rest);
+    map
+}
+
+/// [`rebuilt_map`] for a set.
+fn rebuilt_set<K: Ord + Copy>(mut set: BTreeSet<K>) -> BTreeSet<K> {
+    let second = set.iter().nth(1).copied();
+    let Some(second) = second else {
+        return set;
+    };
+    let mut rest = set.split_off(&second);
+    set.append(&mut rest);
+    set
 }
 
 /// The smallest and largest [`IpNet`] (IpNet orders V4 before V6, then address, then length).
@@ -442,6 +520,16 @@ mod tests {
         assert_eq!(d.resolve("2001:db8::1".parse().unwrap()), None);
         d.remove(net("10.0.0.0/24"), a);
         assert_eq!(d.resolve("10.0.0.9".parse().unwrap()), Some(b));
+    }
+
+    #[test]
+    fn rebuilt_maps_keep_every_entry() {
+        for n in [0u32, 1, 2, 3, 100, 5000] {
+            let map: BTreeMap<u32, u32> = (0..n).map(|i| (i * 7 % (n + 1), i)).collect();
+            assert_eq!(rebuilt_map(map.clone()), map);
+            let set: BTreeSet<u32> = map.keys().copied().collect();
+            assert_eq!(rebuilt_set(set.clone()), set);
+        }
     }
 
     #[test]
