@@ -99,12 +99,19 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
             }
         })
         .await;
-        assert!(
-            got.is_ok(),
-            "routes: {table:?}\nAWS: {}\nAzure: {}",
-            aws.birdc(&["show", "protocols", "all"]),
-            azure.birdc(&["show", "protocols", "all"])
-        );
+        if got.is_err() {
+            let peers = speaker.status().await;
+            let states: Vec<String> = peers
+                .iter()
+                .map(|p| format!("{} {:?} {:?}", p.address, p.status.state, p.status.record))
+                .collect();
+            panic!(
+                "routes: {:?}\nspeaker: {states:#?}\nAWS: {}\nAzure: {}",
+                table.keys().collect::<Vec<_>>(),
+                aws.birdc(&["show", "protocols", "all", "cloudrouter"]),
+                azure.birdc(&["show", "protocols", "all", "cloudrouter"])
+            );
+        }
         let via = |p: &str| table[&p.parse::<IpNet>().unwrap()].next_hops.clone();
         let ip = |a: &str| a.parse::<IpAddr>().unwrap();
         assert_eq!(via("172.31.0.0/16"), vec![ip("10.0.0.1")]);

@@ -65,6 +65,8 @@ pub struct Core {
     pub kernel: Option<KernelReads>,
     /// The RIB (`show route`); `None`: `--no-dataplane`.
     pub rib: Option<crate::routing::RibHandle>,
+    /// The BGP speakers (`show bgp`); `None`: `--no-dataplane`.
+    pub bgp: Option<crate::bgp::BgpHandle>,
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
     /// Failed automatic rollbacks, shown by `show system commit` (scope → message).
@@ -78,6 +80,8 @@ pub struct Options {
     pub dataplane: Option<Box<dyn crate::dataplane::Dataplane>>,
     /// The RIB/FIB actor (with a dataplane).
     pub rib: Option<crate::routing::RibHandle>,
+    /// The BGP speakers (with a dataplane), and the TCP port they use (179).
+    pub bgp: Option<(crate::bgp::BgpHandle, u16)>,
     pub kernel: Option<KernelReads>,
     pub faults: Arc<dyn crate::pipeline::Faults>,
     pub clock: Arc<dyn Clock>,
@@ -89,6 +93,7 @@ impl Default for Options {
         Options {
             dataplane: None,
             rib: None,
+            bgp: None,
             kernel: None,
             faults: Arc::new(crate::pipeline::NoFaults),
             clock: Arc::new(crate::clock::SystemClock),
@@ -125,6 +130,13 @@ impl Core {
                 store.clone(),
             )));
         }
+        if let Some((bgp, port)) = &options.bgp {
+            subsystems.push(Box::new(crate::actors::bgp::Bgp::new(
+                bgp.clone(),
+                store.clone(),
+                *port,
+            )));
+        }
         let core = Arc::new(Core {
             running: Snapshot::new(Running::new(tree.clone(), seq, None)),
             shared: Mutex::new(SharedCandidate {
@@ -137,6 +149,7 @@ impl Core {
             pipeline,
             kernel: options.kernel,
             rib: options.rib,
+            bgp: options.bgp.map(|(h, _)| h),
             clock: options.clock,
             limits: options.limits,
             rollback_failures: Mutex::default(),

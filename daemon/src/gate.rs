@@ -185,6 +185,11 @@ impl Principal {
         self.need("network", "this command")
     }
 
+    /// `clear bgp neighbor` (Junos's `clear` flag).
+    pub fn may_clear(&self) -> Result<(), Denied> {
+        self.need("clear", "this command")
+    }
+
     /// `set cli logical-system`: the operator entering a logical system.
     pub fn may_enter_logical_systems(&self) -> Result<(), Denied> {
         if !self.is_master() {

@@ -27,6 +27,7 @@
 //! to their connection; a shell that vanishes loses only its private candidate.
 
 pub mod actors;
+pub mod bgp;
 pub mod clock;
 pub mod core;
 pub mod dataplane;

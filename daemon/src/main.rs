@@ -103,6 +103,30 @@ fn run(a: Args) -> anyhow::Result<()> {
             Box::new(lsysd::routing::kernel_links),
             Some((rt.handle(), &events)),
         )?);
+        let rib = options.rib.clone().expect("the RIB just started");
+        let converter = std::sync::Mutex::new(lsysd::bgp::routes::Converter::default());
+        let sink: lsysd::bgp::RouteSink = std::sync::Arc::new(move |key, routes| {
+            let mut c = lsysd::core::lock(&converter);
+            let (mut v4, mut v6) = (Vec::new(), Vec::new());
+            for (prefix, selected) in routes {
+                let route = selected.map(|s| c.route(&s, None));
+                match prefix {
+                    ipnet::IpNet::V4(_) => v4.push((prefix, route)),
+                    ipnet::IpNet::V6(_) => v6.push((prefix, route)),
+                }
+            }
+            c.purge();
+            drop(c);
+            for (family, routes) in [(lsys_fib::Family::Inet, v4), (lsys_fib::Family::Inet6, v6)] {
+                if rib.bgp(key, family, routes).is_err() {
+                    tracing::error!("the routing process is gone: BGP routes dropped");
+                }
+            }
+        });
+        options.bgp = Some((
+            lsysd::bgp::BgpHandle::new(rt.handle().clone(), sink),
+            lsys_bgp::config::PORT,
+        ));
         options.kernel = Some(KernelReads {
             live,
             runtime: rt.handle().clone(),

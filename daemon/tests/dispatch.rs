@@ -8,12 +8,8 @@ mod common;
 use common::inproc::Inproc;
 use lsys_grammar::schema::{Kind, Schema};
 
-/// Commands the schema has that say "is not supported yet" (they come with the routing and
-/// BGP work).
+/// Commands the schema has that say "is not supported yet" (they come with the BGP work).
 const NOT_YET: &[&str] = &[
-    "show bgp",
-    "show bgp neighbor",
-    "show bgp summary",
     "show route advertising-protocol",
     "show route advertising-protocol bgp",
     "show route receive-protocol",
@@ -23,6 +19,8 @@ const NOT_YET: &[&str] = &[
 /// (canonical command, a line that runs it, configuration mode?)
 const SAMPLES: &[(&str, &str, bool)] = &[
     ("clear", "clear cli logical-system", false),
+    ("clear bgp", "clear bgp neighbor", false),
+    ("clear bgp neighbor", "clear bgp neighbor soft", false),
     ("clear cli", "clear cli logical-system", false),
     ("configure", "configure", false),
     ("exit", "exit", false),

@@ -1,7 +1,9 @@
 //! lsysd programming the kernel inside the commit, in the real-kernel lab
 //! (tests/lab/dataplane.sh): the seed scenario's circuits over a veth port, the tenant's
 //! `show interfaces terse`, pings through the VRF, link down/up, foreign objects, a restart with
-//! zero writes, conflicting tenants, a missing port and a half-applied plan undone.
+//! zero writes, conflicting tenants, a missing port and a half-applied plan undone; static
+//! routes and ping (routing.sh); BGP with BIRD and FRR (bgp.sh) and VRF-scoped MD5 keys
+//! (bgp-vrf.sh).
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -43,6 +45,33 @@ fn static_routes_show_route_ping_and_traceroute_in_the_tenant_vrf() {
     let (bin_dir, conf) = seed_fixture("routing-seed.conf");
     let out = lab(&bin_dir, "routing.sh", &[&conf, TENANT]);
     passed(&out, "ROUTING-OK");
+}
+
+/// The seed Cloud Router end to end (tests/lab/bgp.sh): BIRD as AWS and FRR as Azure on the
+/// seed's circuits, sessions with MD5 inside the tenant's VRF, BGP routes in the VRF table,
+/// each cloud learning the other's prefixes, transit traffic, a wrong key, static over BGP and
+/// a restart.
+#[test]
+fn the_seed_cloud_router_peers_with_bird_and_frr() {
+    let (bin_dir, conf) = seed_fixture("bgp-seed.conf");
+    let out = lab(&bin_dir, "bgp.sh", &[&conf, TENANT]);
+    passed(&out, "BGP-OK");
+}
+
+/// TCP MD5 keys scoped to VRFs (tests/lab/bgp-vrf.sh, the `bgp-vrf-probe` binary): two VRFs
+/// with the same peer address and different keys, listeners on :179 in the main table and in
+/// both VRFs at once, keys added at run time, outgoing connects signed with their VRF's key.
+#[test]
+fn md5_keys_are_scoped_to_their_vrf() {
+    let bin_dir = bin("bgp-vrf-probe")
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let out = lab(&bin_dir, "bgp-vrf.sh", &[]);
+    let stdout = passed(&out, "VRF-MD5-OK");
+    for line in stdout.lines().filter(|l| l.starts_with("check:")) {
+        eprintln!("{line}");
+    }
 }
 
 /// Asserts that a lab script exited 0 and printed `marker`; returns its stdout.

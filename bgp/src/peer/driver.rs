@@ -19,8 +19,7 @@ use crate::fsm::{self, ConnId, Input, MessageKind, Output, PeerType, Session, St
 use crate::net;
 use crate::packet::{self, Attrs, CodecContext, Message, UpdateBuilder};
 
-/// Messages read but not yet handed to the instance (one at most: reading pauses until the
-/// instance takes it).
+/// What a read gives the instance, if anything.
 type Pending = Option<Event>;
 
 pub(super) struct Driver {
@@ -34,6 +33,10 @@ pub(super) struct Driver {
     reads_tx: mpsc::Sender<(ConnId, Read)>,
     connected_tx: mpsc::Sender<(ConnId, Result<TcpStream, net::SocketError>)>,
     events: mpsc::Sender<(IpAddr, Event)>,
+    /// Events for the instance, in order (session events and UPDATEs alike, so an UPDATE can
+    /// never overtake the Established before it). Reading pauses while it is not empty: it
+    /// holds at most one UPDATE plus the session events the machine produced meanwhile.
+    outbox: VecDeque<Event>,
     status: watch::Sender<Status>,
     /// Encoded messages for the established connection, waiting for room in its writer.
     out: VecDeque<Vec<u8>>,
@@ -68,6 +71,7 @@ impl Driver {
             reads_tx,
             connected_tx,
             events,
+            outbox: VecDeque::new(),
             status,
             out: VecDeque::new(),
             ctx: CodecContext {
@@ -78,7 +82,6 @@ impl Driver {
             out_octets: 0,
             last_change: None,
         };
-        let mut pending: Pending = None;
         loop {
             let deadline = d.timers.values().min().copied();
             let events = d.events.clone();
@@ -106,11 +109,13 @@ impl Driver {
                         }
                     }
                 }
-                Some((id, r)) = reads.recv(), if pending.is_none() => {
-                    pending = d.read(id, r);
+                Some((id, r)) = reads.recv(), if d.outbox.is_empty() => {
+                    if let Some(ev) = d.read(id, r) {
+                        d.outbox.push_back(ev);
+                    }
                 }
-                permit = events.reserve(), if pending.is_some() => {
-                    if let (Ok(p), Some(ev)) = (permit, pending.take()) {
+                permit = events.reserve(), if !d.outbox.is_empty() => {
+                    if let (Ok(p), Some(ev)) = (permit, d.outbox.pop_front()) {
                         p.send((d.config.session.peer_address, ev));
                     }
                 }
@@ -284,16 +289,11 @@ impl Driver {
         }
     }
 
-    /// Session events are few and must not be lost or reordered behind routes: they wait for
-    /// room like routes do, but without pausing the machine.
+    /// Session events are never lost nor reordered with the UPDATEs around them: they join
+    /// the outbox, which the loop drains as the instance takes events (timers and commands
+    /// are served meanwhile).
     fn event(&mut self, ev: Event) {
-        let events = self.events.clone();
-        let ev = (self.config.session.peer_address, ev);
-        if let Err(mpsc::error::TrySendError::Full(ev)) = events.try_send(ev) {
-            tokio::spawn(async move {
-                let _ = events.send(ev).await;
-            });
-        }
+        self.outbox.push_back(ev);
     }
 
     /// Encodes `m` and hands it to `conn`'s writer (a control message: never dropped for a

@@ -47,6 +47,15 @@ impl Bird {
             .args(["--net", "--", "sh", "-c", &script])
             .spawn()
             .expect("start bird");
+        // Move the link only once the child has its own namespace (before that, `netns PID`
+        // would name ours and the link would stay here).
+        let ours_ns = std::fs::read_link("/proc/thread-self/ns/net").expect("own netns");
+        for _ in 0..200 {
+            match std::fs::read_link(format!("/proc/{}/ns/net", child.id())) {
+                Ok(ns) if ns != ours_ns => break,
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
         super::net_support::ip(&format!("link set {theirs} netns {}", child.id()));
         Bird {
             child,

@@ -20,6 +20,7 @@
 //! link and address changes; each BGP speaker is an actor per routing instance, fed the BGP
 //! objects of the change set, with its routes going to the RIB over a bounded channel.
 
+pub mod bgp;
 pub mod links;
 pub mod routing;
 

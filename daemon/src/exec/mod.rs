@@ -2,6 +2,7 @@
 //! the operational or configuration-mode handlers, apply `display` / `compare` pipes. Text pipes
 //! (`match`, `count`, ...) are the shell's.
 
+mod bgp;
 mod config;
 mod live;
 mod oper;

@@ -53,6 +53,8 @@ pub(super) fn run(
         p.may_configure()
     } else if name == "ping" || name == "traceroute" {
         p.may_use_network()
+    } else if name.starts_with("clear bgp") {
+        p.may_clear()
     } else {
         Ok(())
     };
@@ -105,10 +107,10 @@ pub(super) fn run(
         "show route" => super::route::show_route(core, s, inv, display, line),
         "ping" => super::ping::ping(core, s, inv),
         "traceroute" => super::ping::traceroute(core, s, inv),
-        name @ ("show route receive-protocol bgp"
-        | "show route advertising-protocol bgp"
-        | "show bgp summary"
-        | "show bgp neighbor") => {
+        "show bgp summary" => super::bgp::summary(core, s, inv),
+        "show bgp neighbor" => super::bgp::neighbor(core, s, inv),
+        "clear bgp neighbor" => super::bgp::clear(core, s, inv),
+        name @ ("show route receive-protocol bgp" | "show route advertising-protocol bgp") => {
             if core.kernel.is_none() {
                 Reply::error("error: no dataplane: lsysd runs with --no-dataplane")
             } else {

@@ -33,12 +33,19 @@ fn main() {
         .build()
         .expect("runtime");
     let code = rt.block_on(async {
-        match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        match args
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
             ["check"] => check().await,
             ["client", addr, rest @ ..] => client(addr, rest.first().copied()).await,
             ["server", port, peer, key] => server(port, peer, key).await,
             _ => {
-                eprintln!("usage: bgp-vrf-probe check | client ADDR:PORT [KEY] | server PORT PEER KEY");
+                eprintln!(
+                    "usage: bgp-vrf-probe check | client ADDR:PORT [KEY] | server PORT PEER KEY"
+                );
                 2
             }
         }
@@ -157,7 +164,11 @@ async fn check() -> i32 {
             "check: {ns} with {:<5} -> {} {}",
             key.unwrap_or("no key"),
             if connected { "connected to" } else { "refused" },
-            if got.is_empty() { "-".to_string() } else { got.join(",") },
+            if got.is_empty() {
+                "-".to_string()
+            } else {
+                got.join(",")
+            },
         );
         ok &= good;
     }
@@ -165,10 +176,13 @@ async fn check() -> i32 {
     let late = BgpListener::bind(&ListenerConfig::new(Family::Ipv4).device("vrfA").port(1790))
         .expect("late listener");
     let before = in_ns("peerA", &["client", "10.0.0.0:1790", "keyA"]).await;
-    late.set_key(&PeerKey::new(peer(), "keyA")).expect("key at run time");
+    late.set_key(&PeerKey::new(peer(), "keyA"))
+        .expect("key at run time");
     let accept = tokio::spawn(async move { late.accept().await.is_ok() });
     let after = in_ns("peerA", &["client", "10.0.0.0:1790", "keyA"]).await;
-    let accepted_late = tokio::time::timeout(WAIT, accept).await.is_ok_and(|r| r.unwrap_or(false));
+    let accepted_late = tokio::time::timeout(WAIT, accept)
+        .await
+        .is_ok_and(|r| r.unwrap_or(false));
     println!("check: key added at run time: signed connect before {before}, after {after}");
     ok &= !before && after && accepted_late;
     // Outgoing: a connect from vrfA signs with keyA and reaches peerA only.
@@ -196,7 +210,10 @@ async fn check() -> i32 {
         let connected = connect(&c).await.is_ok();
         let _ = server.start_kill();
         let _ = server.wait().await;
-        println!("check: connect from {vrf} with {key} -> {}", if connected { "connected" } else { "refused" });
+        println!(
+            "check: connect from {vrf} with {key} -> {}",
+            if connected { "connected" } else { "refused" }
+        );
         ok &= connected == want;
     }
     if ok {
