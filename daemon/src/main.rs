@@ -123,6 +123,11 @@ fn run(a: Args) -> anyhow::Result<()> {
                 }
             }
         });
+        // BGP sockets are bound per VRF; with tcp_l3mdev_accept=1 a socket of the default VRF
+        // could take a tenant's connection (and its MD5 key would not apply): say so at start.
+        if let Err(e) = lsys_bgp::net::check_tcp_l3mdev_accept() {
+            tracing::error!(error = %e, "BGP: net.ipv4.tcp_l3mdev_accept must be 0");
+        }
         options.bgp = Some((
             lsysd::bgp::BgpHandle::new(rt.handle().clone(), sink),
             lsys_bgp::config::PORT,
