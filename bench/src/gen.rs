@@ -238,9 +238,9 @@ fn logical_system(out: &mut String, t: &Tenant) {
                     bgp {{
                         group aws {{
                             type external;
-                            peer-as 64512;
                             import aws-in;
                             export to-clouds;
+                            peer-as 64512;
                             neighbor {aws_peer} {{
                                 description "AWS Direct Connect {i}";
                                 authentication-key "{aws_key}"; ## SECRET-DATA
@@ -248,9 +248,9 @@ fn logical_system(out: &mut String, t: &Tenant) {
                         }}
                         group azure {{
                             type external;
-                            peer-as 12076;
                             import azure-in;
                             export to-clouds;
+                            peer-as 12076;
                             neighbor {azure_peer} {{
                                 description "Azure ExpressRoute {i}";
                                 authentication-key "{azure_key}"; ## SECRET-DATA
