@@ -203,3 +203,82 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
         assert_eq!(peers[0].tables[0].received, 1);
     });
 }
+
+/// A tenant's peer that sends more than its `prefix-limit` is torn down (Cease / Maximum
+/// Number of Prefixes Reached) and, with `idle-timeout forever`, stays down; its routes leave
+/// the table. AWS allows 100 prefixes per interface: here AWS sends 3 against a limit of 2.
+#[test]
+fn a_prefix_limit_tears_the_session_down() {
+    if !bird_support::available() {
+        return;
+    }
+    in_netns(|| async {
+        let aws = bird_support::Bird::start(
+            &AWS.replace(
+                "route 172.31.0.0/16 blackhole;",
+                "route 172.31.0.0/16 blackhole; route 172.30.0.0/16 blackhole; route 172.29.0.0/16 blackhole;",
+            ),
+            "aws0",
+            "10.0.0.0/31",
+            "aws1",
+            "10.0.0.1/31",
+        );
+        let (tx, mut out) = mpsc::channel(64);
+        let speaker = Instance::spawn(
+            "cust".into(),
+            ("cust.inet.0".into(), "cust.inet6.0".into()),
+            tx,
+        );
+        let (config, policies) = instance_config(
+            "routing-options { autonomous-system 65000; }
+             protocols { bgp { group aws { type external; peer-as 64512;
+                 family inet { unicast { prefix-limit { maximum 2; teardown idle-timeout forever; } } }
+                 neighbor 10.0.0.1 { local-address 10.0.0.0; authentication-key abcdefgh; } } } }",
+        );
+        speaker.send(Command::Configure { config, policies }).await;
+        let down = timeout(BOUND, async {
+            loop {
+                let peers = speaker.status().await;
+                let p = &peers[0];
+                if p.status.record.flaps >= 1 || p.status.record.last_error.is_some() {
+                    return p.clone();
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .expect("the session is torn down");
+        let e = down.status.record.last_error.clone().expect("last error");
+        assert_eq!(
+            (e.notification.code, e.notification.subcode),
+            (6, 1),
+            "Cease / Maximum Number of Prefixes Reached: {e:?}"
+        );
+        // It stays down (idle-timeout forever) and nothing of AWS stays in the table.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let peers = speaker.status().await;
+        assert_ne!(peers[0].status.state, lsys_bgp::fsm::State::Established);
+        let mut table: BTreeMap<IpNet, Selected> = BTreeMap::new();
+        while let Ok(Output::Routes(routes)) = out.try_recv() {
+            for (p, s) in routes {
+                match s {
+                    Some(s) => table.insert(p, s),
+                    None => table.remove(&p),
+                };
+            }
+        }
+        assert!(
+            table.is_empty(),
+            "routes left: {:?}",
+            table.keys().collect::<Vec<_>>()
+        );
+        // BIRD heard a NOTIFICATION (the limit's, or, once it tried again, Connection Rejected:
+        // the session stays down) rather than a broken connection.
+        let bird = aws.birdc(&["show", "protocols", "all", "cloudrouter"]);
+        assert!(
+            bird.contains("Received: Maximum number of prefixes reached")
+                || bird.contains("Received: Connection rejected"),
+            "{bird}"
+        );
+    });
+}

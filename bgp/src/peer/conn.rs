@@ -42,12 +42,15 @@ pub(crate) struct Conn {
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        self.reader_task.abort();
-        // The writer finishes what is queued (a NOTIFICATION before the close) and then
-        // ends on its own when the sender is gone; it is aborted only if the peer stalls.
+        // The writer sends what is queued (the NOTIFICATION before a close) and then shuts the
+        // connection down; the reader keeps draining meanwhile, because closing a socket with
+        // unread data sends a RST, and a peer that gets a RST drops our NOTIFICATION unread.
+        // Both end on their own when the peer closes; they are aborted if it has not in 2 s.
+        let reader = self.reader_task.abort_handle();
         let writer = self.writer_task.abort_handle();
         tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            reader.abort();
             writer.abort();
         });
     }
