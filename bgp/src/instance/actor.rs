@@ -16,7 +16,7 @@ use super::{Clear, Command, Output, Selected};
 use crate::config::{self, Change, InstanceConfig, Neighbor};
 use crate::fsm::{Cease, Notification, PeerType};
 use crate::net::{BgpListener, Family as SockFamily, ListenerConfig, PeerKey};
-use crate::packet::{AttrInterner, Verdict};
+use crate::packet::{AttrInterner, Attrs, Verdict};
 use crate::peer::{Command as PeerCommand, Event, Peer, PeerConfig};
 use crate::policy::{Chain, DefaultPolicy, Policies};
 use crate::rib::{AdjRibOut, BestChange, PeerId, PeerInfo, Rib};
@@ -401,13 +401,30 @@ impl Actor {
         &mut self,
         addr: IpAddr,
         withdrawn: &[IpNet],
-        announced: &[(IpNet, Arc<crate::packet::Attrs>)],
+        announced: &[(IpNet, Arc<Attrs>)],
     ) {
+        let fed = self.import_with(addr, |rib, id, import| {
+            let _ = rib.update(id, withdrawn, announced, import);
+        });
+        if fed {
+            self.check_limits(addr).await;
+            let changes = self.rib.process();
+            self.propagate(changes).await;
+        }
+    }
+
+    /// Hands `feed` the RIB, the peer at `addr` and its import decision (AS-loop check, then
+    /// its import chain); false, feeding nothing, when that peer is not established.
+    fn import_with(
+        &mut self,
+        addr: IpAddr,
+        feed: impl FnOnce(&mut Rib, PeerId, &mut dyn FnMut(&IpNet, &Arc<Attrs>) -> Option<Arc<Attrs>>),
+    ) -> bool {
         let Some(s) = self.slots.get(&addr) else {
-            return;
+            return false;
         };
         let Some(info) = s.info else {
-            return;
+            return false;
         };
         let side = Side {
             info: &info,
@@ -415,14 +432,10 @@ impl Actor {
             chain: &s.import,
             advertise_peer_as: false,
         };
-        let interner = &mut self.interner_in;
-        let name = &self.name;
-        let _ = self.rib.update(s.id, withdrawn, announced, |p, a| {
-            export::import(p, a, &side, name, interner)
-        });
-        self.check_limits(addr).await;
-        let changes = self.rib.process();
-        self.propagate(changes).await;
+        let (interner, name) = (&mut self.interner_in, &self.name);
+        let mut import = |p: &IpNet, a: &Arc<Attrs>| export::import(p, a, &side, name, interner);
+        feed(&mut self.rib, s.id, &mut import);
+        true
     }
 
     /// `prefix-limit maximum N [teardown ...]` on what the peer sent.
@@ -456,25 +469,13 @@ impl Actor {
     }
 
     async fn reimport(&mut self, addr: IpAddr) {
-        let Some(s) = self.slots.get(&addr) else {
-            return;
-        };
-        let Some(info) = s.info else {
-            return;
-        };
-        let side = Side {
-            info: &info,
-            local_address: None,
-            chain: &s.import,
-            advertise_peer_as: false,
-        };
-        let interner = &mut self.interner_in;
-        let name = &self.name;
-        let _ = self
-            .rib
-            .reimport(s.id, |p, a| export::import(p, a, &side, name, interner));
-        let changes = self.rib.process();
-        self.propagate(changes).await;
+        let fed = self.import_with(addr, |rib, id, import| {
+            let _ = rib.reimport(id, import);
+        });
+        if fed {
+            let changes = self.rib.process();
+            self.propagate(changes).await;
+        }
     }
 
     async fn clear(&mut self, addr: IpAddr, how: Clear) {
