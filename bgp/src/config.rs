@@ -48,6 +48,13 @@ pub struct Neighbor {
     /// `shutdown`: configured, kept down.
     pub shutdown: bool,
     pub log_updown: bool,
+    /// `advertise-peer-as`: routes from the peer's own AS may go back to it (eBGP).
+    pub advertise_peer_as: bool,
+    /// `advertise-inactive`: the best BGP path goes out even where another protocol's route
+    /// is active in the table (and the export chain does not take that one).
+    pub advertise_inactive: bool,
+    /// `multipath [multiple-as]`: paths equal down to the router id share the traffic.
+    pub multipath: Option<crate::rib::Multipath>,
     /// Junos's `Options: <...>` words for `show bgp neighbor`.
     pub options: Vec<&'static str>,
 }
@@ -197,6 +204,15 @@ fn neighbor(
     if s.local_as.is_some() {
         options.push("LocalAS");
     }
+    if s.advertise_inactive {
+        options.push("AdvertiseInactive");
+    }
+    if s.advertise_peer_as == Some(true) {
+        options.push("AdvertisePeerAs");
+    }
+    if s.multipath.is_some() {
+        options.push("Multipath");
+    }
     options.push("Refresh");
     Ok(Neighbor {
         group: group.to_string(),
@@ -208,6 +224,11 @@ fn neighbor(
         accepted_limits: limits(|f| f.accepted_prefix_limit),
         shutdown: s.shutdown,
         log_updown: s.log_updown,
+        advertise_peer_as: s.advertise_peer_as.unwrap_or(false),
+        advertise_inactive: s.advertise_inactive,
+        multipath: s.multipath.map(|m| crate::rib::Multipath {
+            multiple_as: m.multiple_as,
+        }),
         options,
     })
 }

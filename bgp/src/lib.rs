@@ -18,7 +18,8 @@
 //! `net/` the sockets: bound to a VRF device, TCP MD5 keys scoped to it (the one module with
 //! unsafe code is `net/md5.rs`); `peer/` a neighbor as a tokio task around the machine;
 //! `policy/` Junos policy chains; `rib/` Adj-RIB-In/Out and best-path selection; `config` the
-//! neighbors a configuration asks for; `show/` the Junos layouts of `show bgp`.
+//! neighbors a configuration asks for; `show/` the Junos layouts (and `| display json`) of
+//! `show bgp` and of `show route receive-protocol | advertising-protocol bgp`.
 
 pub mod config;
 pub mod fsm;

@@ -85,10 +85,16 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
 
         // The routing table gets all three clouds' prefixes, each via its cloud.
         let mut table: BTreeMap<IpNet, Selected> = BTreeMap::new();
+        let mut synced = Vec::new();
         let got = timeout(BOUND, async {
             while table.len() < 3 {
-                let Some(Output::Routes(routes)) = out.recv().await else {
-                    continue;
+                let routes = match out.recv().await {
+                    Some(Output::Routes(routes)) => routes,
+                    Some(Output::Synced(f)) => {
+                        synced.push(f);
+                        continue;
+                    }
+                    None => continue,
                 };
                 for (p, s) in routes {
                     match s {
@@ -172,7 +178,12 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
         speaker.send(Command::Configure { config, policies }).await;
         let gone = timeout(BOUND, async {
             loop {
-                if let Some(Output::Routes(routes)) = out.recv().await {
+                let output = out.recv().await;
+                if let Some(Output::Synced(f)) = output {
+                    synced.push(f);
+                    continue;
+                }
+                if let Some(Output::Routes(routes)) = output {
                     if routes
                         .iter()
                         .any(|(p, s)| p.to_string() == "172.31.0.0/16" && s.is_none())
@@ -201,6 +212,21 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
         assert_eq!(peers[0].status.record.flaps, 0, "a policy change reset AWS");
         assert_eq!(peers[0].tables[0].accepted, 0);
         assert_eq!(peers[0].tables[0].received, 1);
+
+        // Both peers have sent their routes (End-of-RIB, or quiet for a while): the table is
+        // told, once per family (IPv6 too: no peer negotiated it).
+        let all = timeout(BOUND, async {
+            while synced.len() < 2 {
+                if let Some(Output::Synced(f)) = out.recv().await {
+                    synced.push(f);
+                }
+            }
+        })
+        .await;
+        assert!(all.is_ok(), "synced: {synced:?}");
+        synced.sort();
+        use lsys_bgp::net::Family;
+        assert_eq!(synced, vec![Family::Ipv4, Family::Ipv6]);
     });
 }
 
@@ -259,7 +285,10 @@ fn a_prefix_limit_tears_the_session_down() {
         let peers = speaker.status().await;
         assert_ne!(peers[0].status.state, lsys_bgp::fsm::State::Established);
         let mut table: BTreeMap<IpNet, Selected> = BTreeMap::new();
-        while let Ok(Output::Routes(routes)) = out.try_recv() {
+        while let Ok(output) = out.try_recv() {
+            let Output::Routes(routes) = output else {
+                continue;
+            };
             for (p, s) in routes {
                 match s {
                     Some(s) => table.insert(p, s),
@@ -280,5 +309,209 @@ fn a_prefix_limit_tears_the_session_down() {
                 || bird.contains("Received: Connection rejected"),
             "{bird}"
         );
+    });
+}
+
+/// The "advertised subnets" of a Cloud Router: static routes go out through an export policy
+/// (`from protocol static`), and a prefix whose active route in the table is a static is
+/// exported as that static or not at all — never as the BGP path it beat (Junos exports active
+/// routes): the default chain accepts BGP routes only.
+#[test]
+fn statics_are_exported_through_policy_and_beat_bgp_paths() {
+    use lsys_bgp::instance::LocalRoute;
+    use lsys_bgp::policy::Protocol;
+    if !bird_support::available() {
+        return;
+    }
+    in_netns(|| async {
+        let aws = bird_support::Bird::start(AWS, "aws0", "10.0.0.0/31", "aws1", "10.0.0.1/31");
+        let azure = bird_support::Bird::start(AZURE, "az0", "10.0.0.13/30", "az1", "10.0.0.14/30");
+        let (tx, mut out) = mpsc::channel(64);
+        // Nobody reads the table here: drain it so the speaker never waits.
+        tokio::spawn(async move { while out.recv().await.is_some() {} });
+        let speaker = Instance::spawn(
+            "cust".into(),
+            ("cust.inet.0".into(), "cust.inet6.0".into()),
+            tx,
+        );
+        let (config, policies) = instance_config(&format!(
+            "{SEED} protocols {{ bgp {{ group aws {{ export subnets; }} }} }}
+             policy-options {{ policy-statement subnets {{
+                 term statics {{ from {{ protocol static; route-filter 192.168.0.0/16 orlonger; }} then accept; }} }} }}"
+        ));
+        speaker.send(Command::Configure { config, policies }).await;
+        let route = |protocol, preference| LocalRoute {
+            protocol,
+            preference,
+            metric: None,
+            tag: None,
+            next_hops: vec![],
+            interfaces: vec!["irb.4".into()],
+        };
+        let net = |p: &str| p.parse::<IpNet>().unwrap();
+        speaker
+            .send(Command::Local {
+                routes: vec![
+                    (net("10.0.0.0/31"), Some(route(Protocol::Direct, 0))),
+                    (net("192.168.10.0/24"), Some(route(Protocol::Static, 5))),
+                ],
+                full: true,
+            })
+            .await;
+        let at_aws = aws
+            .route("192.168.10.0/24", "BGP.as_path: 65000", BOUND)
+            .await
+            .expect("AWS learns the advertised subnet");
+        assert!(at_aws.contains("BGP.next_hop: 10.0.0.0"), "{at_aws}");
+        assert!(at_aws.contains("BGP.origin: IGP"), "{at_aws}");
+        aws.route("10.7.0.0/16", "BGP.as_path: 65000 12076", BOUND)
+            .await
+            .expect("AWS learns Azure's VNet");
+        // The direct subnet matches no term, and the default chain takes BGP routes only.
+        assert!(!aws
+            .birdc(&["show", "route", "for", "10.0.0.0/31", "all"])
+            .contains("65000"));
+        // Azure's default export (no policy) does not take the static either.
+        assert!(!azure
+            .birdc(&["show", "route", "for", "192.168.10.0/24"])
+            .contains("192.168.10.0/24"));
+
+        // A static for 10.7.0.0/16 wins in the table: AWS loses the BGP path it beat.
+        let absent = |bird: &bird_support::Bird, prefix: &str| {
+            !bird
+                .birdc(&["show", "route", "for", prefix, "all"])
+                .contains("BGP.as_path: 65000")
+        };
+        // Polls (bounded) without blocking the runtime the speaker runs on.
+        async fn until(cond: impl Fn() -> bool) -> bool {
+            let start = std::time::Instant::now();
+            while !cond() && start.elapsed() < BOUND {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            cond()
+        }
+        speaker
+            .send(Command::Local {
+                routes: vec![(net("10.7.0.0/16"), Some(route(Protocol::Static, 5)))],
+                full: false,
+            })
+            .await;
+        assert!(
+            until(|| absent(&aws, "10.7.0.0/16")).await,
+            "AWS keeps 10.7.0.0/16"
+        );
+        assert!(!absent(&aws, "10.6.0.0/16"), "AWS lost 10.6.0.0/16");
+        // The static goes: the BGP path is active, and exported, again.
+        speaker
+            .send(Command::Local {
+                routes: vec![(net("10.7.0.0/16"), None)],
+                full: false,
+            })
+            .await;
+        assert!(
+            until(|| !absent(&aws, "10.7.0.0/16")).await,
+            "10.7.0.0/16 not back at AWS"
+        );
+        // The subnet goes: withdrawn.
+        speaker
+            .send(Command::Local {
+                routes: vec![(net("192.168.10.0/24"), None)],
+                full: false,
+            })
+            .await;
+        assert!(
+            until(|| absent(&aws, "192.168.10.0/24")).await,
+            "AWS keeps 192.168.10.0/24"
+        );
+        let peers = speaker.status().await;
+        assert!(
+            peers.iter().all(|p| p.status.record.flaps == 0),
+            "a session was reset"
+        );
+    });
+}
+
+/// MP-BGP IPv6 unicast (RFC 4760) with BIRD over an IPv6 session: its prefix reaches the
+/// table via its address, and an advertised IPv6 subnet reaches BIRD with our address as next
+/// hop and the family's End-of-RIB/quiet sync is reported for IPv6.
+#[test]
+fn ipv6_unicast_with_bird() {
+    use lsys_bgp::instance::LocalRoute;
+    use lsys_bgp::policy::Protocol;
+    if !bird_support::available() {
+        return;
+    }
+    in_netns(|| async {
+        let bird = bird_support::Bird::start(
+            "router id 10.0.0.1;
+             protocol device {}
+             protocol static { ipv6; route 2001:db8:100::/48 blackhole; }
+             protocol bgp lsys {
+                 local fd00::1 as 64512; neighbor fd00:: as 65000; connect delay time 1;
+                 ipv6 { import all; export where source = RTS_STATIC; };
+             }",
+            "v60",
+            "fd00::/64 nodad",
+            "v61",
+            "fd00::1/64 nodad",
+        );
+        let (tx, mut out) = mpsc::channel(64);
+        let speaker = Instance::spawn(
+            "cust".into(),
+            ("cust.inet.0".into(), "cust.inet6.0".into()),
+            tx,
+        );
+        let (config, policies) = instance_config(
+            "routing-options { autonomous-system 65000; }
+             protocols { bgp { group v6 { type external; peer-as 64512; export all;
+                 family inet6 { unicast; }
+                 neighbor fd00::1 { local-address fd00::; } } } }
+             policy-options { policy-statement all { then accept; } }",
+        );
+        speaker.send(Command::Configure { config, policies }).await;
+        speaker
+            .send(Command::Local {
+                routes: vec![(
+                    "2001:db8:200::/48".parse().unwrap(),
+                    Some(LocalRoute {
+                        protocol: Protocol::Static,
+                        preference: 5,
+                        metric: None,
+                        tag: None,
+                        next_hops: vec![],
+                        interfaces: vec![],
+                    }),
+                )],
+                full: true,
+            })
+            .await;
+        let learned = timeout(BOUND, async {
+            loop {
+                if let Some(Output::Routes(routes)) = out.recv().await {
+                    if let Some((_, Some(s))) = routes
+                        .into_iter()
+                        .find(|(p, _)| p.to_string() == "2001:db8:100::/48")
+                    {
+                        return s;
+                    }
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "no IPv6 route: {}",
+                bird.birdc(&["show", "protocols", "all", "lsys"])
+            )
+        });
+        assert_eq!(
+            learned.next_hops,
+            vec!["fd00::1".parse::<IpAddr>().unwrap()]
+        );
+        let at_bird = bird
+            .route("2001:db8:200::/48", "BGP.as_path: 65000", BOUND)
+            .await
+            .expect("BIRD learns the IPv6 subnet");
+        assert!(at_bird.contains("BGP.next_hop: fd00::"), "{at_bird}");
     });
 }

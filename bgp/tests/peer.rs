@@ -234,6 +234,13 @@ fn a_wrong_md5_key_never_establishes() {
         assert!(r.is_err(), "nothing may happen with a wrong key: {r:?}");
         assert_ne!(a.status().state, State::Established);
         assert_eq!(b.status().state, State::Active);
+        // The dropped SYNs are all there is to see; show bgp neighbor names the likely cause.
+        assert_eq!(
+            a.status().connect_error,
+            Some(lsys_bgp::peer::ConnectFailure::NoAnswer {
+                authenticated: true
+            })
+        );
     });
 }
 

@@ -89,6 +89,7 @@ fn established(peer: &str, peer_as: u32, local: &str, inpkt: u64, outpkt: u64) -
         last_change: None,
         local: Some(SocketAddr::new(local.parse().unwrap(), 57175)),
         remote: Some(SocketAddr::new(peer.parse().unwrap(), 179)),
+        connect_error: None,
     }
 }
 
@@ -270,4 +271,30 @@ fn neighbor_blocks() {
         "{out}"
     );
     golden("neighbor-seed", &out);
+}
+
+/// A session kept down by a wrong MD5 key shows only as silence: `show bgp neighbor` says
+/// so while the peer is not up, and says nothing of it once it is.
+#[test]
+fn a_silent_peer_with_a_key_is_explained() {
+    use lsys_bgp::peer::ConnectFailure;
+    let mut peers = seed();
+    let mut down = peers.remove(0);
+    down.status = Status {
+        state: State::Active,
+        connect_error: Some(ConnectFailure::NoAnswer {
+            authenticated: true,
+        }),
+        ..Status::default()
+    };
+    let out = neighbor(std::slice::from_ref(&down));
+    assert!(out.contains(
+        "  Last Error: None\n  Last connect error: no answer to connection attempts; the peer may use a different authentication key\n"
+    ), "{out}");
+    down.status.connect_error = Some(ConnectFailure::Refused);
+    assert!(neighbor(std::slice::from_ref(&down))
+        .contains("  Last connect error: connection refused by the peer\n"));
+    down.status = established("10.0.0.1", 64512, "10.0.0.0", 10, 10);
+    down.status.connect_error = Some(ConnectFailure::Refused);
+    assert!(!neighbor(&[down]).contains("connect error"));
 }

@@ -105,7 +105,20 @@ fn run(a: Args) -> anyhow::Result<()> {
         )?);
         let rib = options.rib.clone().expect("the RIB just started");
         let converter = std::sync::Mutex::new(lsysd::bgp::routes::Converter::default());
-        let sink: lsysd::bgp::RouteSink = std::sync::Arc::new(move |key, routes| {
+        let sink: lsysd::bgp::RouteSink = std::sync::Arc::new(move |key, output| {
+            let routes = match output {
+                lsys_bgp::instance::Output::Routes(routes) => routes,
+                lsys_bgp::instance::Output::Synced(family) => {
+                    let family = match family {
+                        lsys_bgp::net::Family::Ipv4 => lsys_fib::Family::Inet,
+                        lsys_bgp::net::Family::Ipv6 => lsys_fib::Family::Inet6,
+                    };
+                    if rib.bgp_synced(key, family).is_err() {
+                        tracing::error!("the routing process is gone");
+                    }
+                    return;
+                }
+            };
             let mut c = lsysd::core::lock(&converter);
             let (mut v4, mut v6) = (Vec::new(), Vec::new());
             for (prefix, selected) in routes {
@@ -128,10 +141,13 @@ fn run(a: Args) -> anyhow::Result<()> {
         if let Err(e) = lsys_bgp::net::check_tcp_l3mdev_accept() {
             tracing::error!(error = %e, "BGP: net.ipv4.tcp_l3mdev_accept must be 0");
         }
-        options.bgp = Some((
-            lsysd::bgp::BgpHandle::new(rt.handle().clone(), sink),
-            lsys_bgp::config::PORT,
+        let bgp = lsysd::bgp::BgpHandle::new(rt.handle().clone(), sink);
+        // Export policies see the tables' static, direct and local routes through this.
+        rt.spawn(lsysd::bgp::local::follow(
+            bgp.clone(),
+            options.rib.clone().expect("the RIB just started"),
         ));
+        options.bgp = Some((bgp, lsys_bgp::config::PORT));
         options.kernel = Some(KernelReads {
             live,
             runtime: rt.handle().clone(),

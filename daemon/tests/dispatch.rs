@@ -8,13 +8,8 @@ mod common;
 use common::inproc::Inproc;
 use lsys_grammar::schema::{Kind, Schema};
 
-/// Commands the schema has that say "is not supported yet" (they come with the BGP work).
-const NOT_YET: &[&str] = &[
-    "show route advertising-protocol",
-    "show route advertising-protocol bgp",
-    "show route receive-protocol",
-    "show route receive-protocol bgp",
-];
+/// Commands the schema has that say "is not supported yet" (none at the moment).
+const NOT_YET: &[&str] = &[];
 
 /// (canonical command, a line that runs it, configuration mode?)
 const SAMPLES: &[(&str, &str, bool)] = &[
@@ -31,6 +26,7 @@ const SAMPLES: &[(&str, &str, bool)] = &[
     ("set cli", "set cli logical-system l2", false),
     ("show", "show version", false),
     ("show bgp", "show bgp summary", false),
+    ("show bgp group", "show bgp group aws", false),
     ("show bgp neighbor", "show bgp neighbor", false),
     ("show bgp summary", "show bgp summary", false),
     ("show configuration", "show configuration", false),
@@ -48,7 +44,7 @@ const SAMPLES: &[(&str, &str, bool)] = &[
     ),
     (
         "show route receive-protocol bgp",
-        "show route receive-protocol bgp 192.0.2.1",
+        "show route receive-protocol bgp 192.0.2.1 hidden",
         false,
     ),
     (

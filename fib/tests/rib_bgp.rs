@@ -595,6 +595,23 @@ fn the_active_route_for_export() {
     assert!(rib
         .active_route("l2/OTHER", Family::Inet, net("10.6.0.0/16"))
         .is_none());
+    // The speaker's first view: every active route that is not BGP's, in prefix order.
+    let all: Vec<(String, Protocol)> = rib
+        .active_non_bgp(KEY, Family::Inet)
+        .into_iter()
+        .map(|(p, a)| (p.to_string(), a.protocol))
+        .collect();
+    let want = [
+        ("10.0.0.0/31", Protocol::Direct),
+        ("10.0.0.0/32", Protocol::Local),
+        ("10.0.0.12/30", Protocol::Direct),
+        ("10.0.0.13/32", Protocol::Local),
+        ("10.6.0.0/16", Protocol::Static),
+        ("10.66.0.0/16", Protocol::Static),
+    ];
+    assert_eq!(all, want.map(|(p, proto)| (p.to_string(), proto)).to_vec());
+    assert!(rib.active_non_bgp(KEY, Family::Inet6).is_empty());
+    assert!(rib.active_non_bgp("l2/OTHER", Family::Inet).is_empty());
 }
 
 #[test]

@@ -176,8 +176,36 @@ fn bgp_statements_and_inheritance() {
         })
     );
     assert!(core.log_updown, "bgp-level flags reach every neighbor");
-    // The internal neighbor is off-subnet: fine, internal sessions are multihop.
-    assert!(validate(&t).is_ok(), "{:#?}", errors(&t));
+    // The internal neighbor is off-subnet: fine, internal sessions are multihop. What the
+    // speaker does not realize is refused, each where it is written.
+    let refused: Vec<(String, String)> = errors(&t)
+        .into_iter()
+        .map(|(path, statement, _)| (path, statement))
+        .collect();
+    let want = [
+        ("protocols bgp group core", "cluster 192.0.2.1"),
+        ("protocols bgp group core", "neighbor 198.51.100.1"),
+        ("protocols bgp group transit", "as-override"),
+        ("protocols bgp group transit", "bfd-liveness-detection"),
+        ("protocols bgp group transit", "remove-private"),
+        ("protocols bgp group transit local-as", "loops 2"),
+        ("protocols bgp group transit local-as", "private"),
+        (
+            "protocols bgp group transit neighbor 192.0.2.3 local-as",
+            "no-prepend-global-as",
+        ),
+    ];
+    assert_eq!(
+        refused,
+        want.map(|(p, s)| (p.to_string(), s.to_string())).to_vec()
+    );
+    let messages: Vec<String> = errors(&t).into_iter().map(|(_, _, m)| m).collect();
+    assert!(messages.contains(&"cluster is not supported yet".to_string()));
+    assert!(messages.contains(
+        &"Error in neighbor 198.51.100.1 of group core:\ngraceful-restart is not supported yet \
+          (graceful-restart disable is)"
+            .to_string()
+    ));
 }
 
 #[test]
@@ -256,6 +284,19 @@ fn bgp_checks_are_those_of_junos() {
     assert!(checks(
         "protocols { bgp { local-as 65001; group a { peer-as 65002; neighbor 192.0.2.2; } } }"
     )
+    .is_empty());
+    // TCP MD5 only; graceful restart only off.
+    assert_eq!(
+        checks(&format!(
+            "{asn} protocols {{ bgp {{ group e {{ peer-as 64511; authentication-algorithm ao; \
+             neighbor 192.0.2.2; }} }} }}"
+        )),
+        ["Error in neighbor 192.0.2.2 of group e:\nauthentication-algorithm ao is not supported yet"]
+    );
+    assert!(checks(&format!(
+        "{asn} protocols {{ bgp {{ group e {{ peer-as 64511; authentication-algorithm md5; \
+         graceful-restart {{ disable; }} neighbor 192.0.2.2; }} }} }}"
+    ))
     .is_empty());
 }
 

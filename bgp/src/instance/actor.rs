@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::export::{self, Side};
-use super::{Clear, Command, Output, Selected};
+use super::{Clear, Command, LocalRoute, Output, Selected};
 use crate::config::{self, Change, InstanceConfig, Neighbor};
 use crate::fsm::{Cease, Notification, PeerType};
 use crate::net::{BgpListener, Family as SockFamily, ListenerConfig, PeerKey};
@@ -24,8 +24,12 @@ use crate::show::{PeerView, TableCounts};
 
 /// Peer events queued for the actor (shared by the instance's peers).
 const EVENTS: usize = 64;
-/// How often a listener that could not be bound is tried again.
+/// How often a listener that could not be bound is tried again (and quiet peers are
+/// looked at).
 const RETRY: Duration = Duration::from_secs(5);
+/// A peer that sent no UPDATE for this long after coming up has sent its routes, End-of-RIB
+/// or not (many speakers send it only to graceful-restart peers).
+const QUIET: Duration = Duration::from_secs(3);
 
 struct Slot {
     id: PeerId,
@@ -39,6 +43,11 @@ struct Slot {
     since: Instant,
     /// A prefix limit was passed and logged (without teardown).
     over_limit: bool,
+    /// The families negotiated while Established.
+    families: Vec<SockFamily>,
+    /// The families the peer has sent all its routes of (End-of-RIB, or quiet).
+    synced: BTreeSet<SockFamily>,
+    last_update: Instant,
 }
 
 struct Listener {
@@ -63,12 +72,16 @@ pub(super) struct Actor {
     slots: BTreeMap<IpAddr, Slot>,
     listeners: Vec<Listener>,
     rib: Rib,
+    /// The prefixes whose active route in the instance's table is another protocol's.
+    local: BTreeMap<IpNet, LocalRoute>,
     interner_in: AttrInterner,
     interner_out: AttrInterner,
     events_tx: mpsc::Sender<(IpAddr, Event)>,
     accepted_tx: mpsc::Sender<(TcpStream, SocketAddr)>,
     output: mpsc::Sender<Output>,
     next_id: u32,
+    /// The families `Output::Synced` was sent for.
+    synced: BTreeSet<SockFamily>,
 }
 
 impl Actor {
@@ -89,12 +102,14 @@ impl Actor {
             slots: BTreeMap::new(),
             listeners: Vec::new(),
             rib: Rib::new(),
+            local: BTreeMap::new(),
             interner_in: AttrInterner::new(),
             interner_out: AttrInterner::new(),
             events_tx,
             accepted_tx,
             output,
             next_id: 0,
+            synced: BTreeSet::new(),
         };
         let mut tick = tokio::time::interval(RETRY);
         loop {
@@ -106,6 +121,7 @@ impl Actor {
                 Some((addr, ev)) = events.recv() => a.event(addr, ev).await,
                 Some((stream, remote)) = accepted.recv() => a.accepted(stream, remote).await,
                 _ = tick.tick() => {
+                    a.quiet_peers().await;
                     a.listen();
                     a.interner_in.purge();
                     a.interner_out.purge();
@@ -128,6 +144,14 @@ impl Actor {
                 for addr in addrs {
                     self.clear(addr, how).await;
                 }
+            }
+            Command::Local { routes, full } => self.local_routes(routes, full).await,
+            Command::Routes {
+                neighbor,
+                side,
+                reply,
+            } => {
+                let _ = reply.send(self.routes(neighbor, side));
             }
         }
     }
@@ -201,8 +225,21 @@ impl Actor {
         if policies_changed {
             soft.extend(self.slots.keys().copied());
         }
+        let multipath = config
+            .neighbors
+            .values()
+            .filter_map(|n| n.multipath)
+            .reduce(|a, b| crate::rib::Multipath {
+                multiple_as: a.multiple_as || b.multiple_as,
+            });
+        let multipath_changed = self.rib.multipath_mode() != multipath;
         self.config = Some(config);
         self.listen();
+        if multipath_changed {
+            self.rib.set_multipath(multipath);
+            let changes = self.rib.process();
+            self.propagate(changes).await;
+        }
         for addr in soft {
             self.refresh_chains(addr);
             self.reimport(addr).await;
@@ -253,6 +290,9 @@ impl Actor {
                 info: None,
                 since: Instant::now(),
                 over_limit: false,
+                families: Vec::new(),
+                synced: BTreeSet::new(),
+                last_update: Instant::now(),
             },
         );
     }
@@ -362,6 +402,13 @@ impl Actor {
                 s.since = Instant::now();
                 s.out = AdjRibOut::new();
                 s.over_limit = false;
+                s.families = negotiated
+                    .families
+                    .iter()
+                    .filter_map(|f| sock_family(f.afi))
+                    .collect();
+                s.synced.clear();
+                s.last_update = Instant::now();
                 self.rib.set_peer(s.id, info);
                 if s.neighbor.log_updown {
                     tracing::info!(instance = %self.name, neighbor = %addr, "BGP peer Established");
@@ -371,6 +418,7 @@ impl Actor {
             Event::Down { reason } => {
                 let id = s.id;
                 s.info = None;
+                s.synced.clear();
                 s.since = Instant::now();
                 s.out.reset();
                 if s.neighbor.log_updown {
@@ -381,6 +429,12 @@ impl Actor {
                 self.propagate(changes).await;
             }
             Event::Update(u) => {
+                s.last_update = Instant::now();
+                if let Some(f) = u.end_of_rib_family().and_then(|f| sock_family(f.afi.0)) {
+                    s.synced.insert(f);
+                    self.check_synced().await;
+                    return;
+                }
                 if u.verdict() != Verdict::Good {
                     for issue in &u.issues {
                         tracing::warn!(instance = %self.name, neighbor = %addr, %issue, "UPDATE attribute error");
@@ -436,6 +490,39 @@ impl Actor {
         let mut import = |p: &IpNet, a: &Arc<Attrs>| export::import(p, a, &side, name, interner);
         feed(&mut self.rib, s.id, &mut import);
         true
+    }
+
+    /// Peers up for a while that have sent nothing new for [`QUIET`] have sent their routes.
+    async fn quiet_peers(&mut self) {
+        for s in self.slots.values_mut() {
+            if s.info.is_some() && s.since.elapsed() >= QUIET && s.last_update.elapsed() >= QUIET {
+                s.synced.extend(s.families.iter().copied());
+            }
+        }
+        self.check_synced().await;
+    }
+
+    /// Tells the daemon a family's BGP routes are complete once every enabled neighbor is
+    /// up and has sent its routes of it (a neighbor that did not negotiate the family counts
+    /// as done; one that is down keeps the kernel's old routes until the RIB's grace ends).
+    async fn check_synced(&mut self) {
+        for family in [SockFamily::Ipv4, SockFamily::Ipv6] {
+            if self.synced.contains(&family) || self.config.is_none() {
+                continue;
+            }
+            let done = self
+                .slots
+                .values()
+                .filter(|s| !s.neighbor.shutdown)
+                .all(|s| {
+                    s.info.is_some()
+                        && (s.synced.contains(&family) || !s.families.contains(&family))
+                });
+            if done {
+                self.synced.insert(family);
+                let _ = self.output.send(Output::Synced(family)).await;
+            }
+        }
     }
 
     /// `prefix-limit maximum N [teardown ...]` on what the peer sent.
@@ -497,9 +584,60 @@ impl Actor {
         }
     }
 
-    /// Sends the peer at `addr` what export decides for the whole Loc-RIB.
+    /// Takes the table's active routes of other protocols and exports what changed.
+    async fn local_routes(&mut self, routes: Vec<(IpNet, Option<LocalRoute>)>, full: bool) {
+        let mut changed: BTreeSet<IpNet> = BTreeSet::new();
+        if full {
+            let old = std::mem::take(&mut self.local);
+            changed.extend(old.keys().copied());
+            for (p, r) in routes {
+                if let Some(r) = r {
+                    if old.get(&p) == Some(&r) {
+                        changed.remove(&p);
+                    } else {
+                        changed.insert(p);
+                    }
+                    self.local.insert(p, r);
+                }
+            }
+        } else {
+            for (p, r) in routes {
+                let differs = match r {
+                    Some(r) => self.local.insert(p, r.clone()) != Some(r),
+                    None => self.local.remove(&p).is_some(),
+                };
+                if differs {
+                    changed.insert(p);
+                }
+            }
+        }
+        if changed.is_empty() {
+            return;
+        }
+        let changed: Vec<IpNet> = changed.into_iter().collect();
+        for addr in self.established() {
+            self.export_to(addr, &changed).await;
+        }
+    }
+
+    fn established(&self) -> Vec<IpAddr> {
+        self.slots
+            .iter()
+            .filter(|(_, s)| s.info.is_some())
+            .map(|(a, _)| *a)
+            .collect()
+    }
+
+    /// Sends the peer at `addr` what export decides for the whole table: the Loc-RIB's
+    /// prefixes and those whose active route is another protocol's.
     async fn export_all(&mut self, addr: IpAddr) {
-        let prefixes: Vec<IpNet> = self.rib.active_routes().map(|(p, _)| p).collect();
+        let prefixes: Vec<IpNet> = self
+            .rib
+            .active_routes()
+            .map(|(p, _)| p)
+            .filter(|p| !self.local.contains_key(p))
+            .chain(self.local.keys().copied())
+            .collect();
         self.export_to(addr, &prefixes).await;
     }
 
@@ -516,10 +654,20 @@ impl Actor {
             info: &to_info,
             local_address,
             chain: &s.export,
-            advertise_peer_as: false,
+            advertise_peer_as: s.neighbor.advertise_peer_as,
         };
+        let advertise_inactive = s.neighbor.advertise_inactive;
         let mut decisions = Vec::with_capacity(prefixes.len());
         for p in prefixes {
+            if let Some(route) = self.local.get(p) {
+                let d = export::export_local(p, route, &side, &self.name, &mut self.interner_out);
+                // Another protocol's route is active: it goes out, or, with
+                // advertise-inactive, the best BGP path it beat.
+                if d.is_some() || !advertise_inactive {
+                    decisions.push((*p, d));
+                    continue;
+                }
+            }
             let d = self.rib.best(p).and_then(|best| {
                 let from = self.rib.peer_info(best.peer)?;
                 export::export(
@@ -575,13 +723,7 @@ impl Actor {
         if changed.is_empty() {
             return;
         }
-        let established: Vec<IpAddr> = self
-            .slots
-            .iter()
-            .filter(|(_, s)| s.info.is_some())
-            .map(|(a, _)| *a)
-            .collect();
-        for addr in established {
+        for addr in self.established() {
             self.export_to(addr, &changed).await;
         }
     }
@@ -620,6 +762,34 @@ impl Actor {
                 }
             })
             .collect()
+    }
+
+    /// `show route receive-protocol | advertising-protocol bgp A` (query.rs); `None`: no
+    /// such neighbor.
+    fn routes(&self, addr: IpAddr, side: super::RouteSide) -> Option<Vec<crate::show::RouteLine>> {
+        let s = self.slots.get(&addr)?;
+        Some(match side {
+            super::RouteSide::Received { hidden } => {
+                super::query::received(&self.rib, s.id, hidden)
+            }
+            super::RouteSide::Advertised => {
+                let to = super::Towards {
+                    local_as: s.neighbor.session.local_as,
+                    external: s.neighbor.session.peer_type == PeerType::External,
+                    local_address: s.peer.status().local.map(|l| l.ip()),
+                };
+                super::query::advertised(&s.out, &to)
+            }
+        })
+    }
+}
+
+/// The socket family of an AFI (1 IPv4, 2 IPv6).
+fn sock_family(afi: u16) -> Option<SockFamily> {
+    match afi {
+        1 => Some(SockFamily::Ipv4),
+        2 => Some(SockFamily::Ipv6),
+        _ => None,
     }
 }
 

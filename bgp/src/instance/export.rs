@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use crate::packet::{AttrInterner, Attrs, NextHop as WireNextHop};
+use super::LocalRoute;
+use crate::packet::{AsPath, AttrInterner, Attrs, NextHop as WireNextHop, Origin};
 use crate::policy::{Chain, NextHop, PolicyRoute, Protocol, RouteType, MASTER_INSTANCE};
 use crate::rib::PeerInfo;
 
@@ -100,12 +101,40 @@ pub(super) fn export(
     if !out.accepted() {
         return None;
     }
-    let policy_set_med = out.attrs.med != attrs.med;
-    let policy_set_lp = out.attrs.local_pref != attrs.local_pref;
+    outgoing(&out, attrs, to, Learned::Bgp, interner)
+}
+
+/// Where an exported route's attributes came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Learned {
+    /// A BGP path: towards internal peers the next hop is kept.
+    Bgp,
+    /// Another protocol's route, originated here: the next hop is always the session's local
+    /// address, and its metric (MED) goes to external peers too.
+    Local,
+}
+
+/// The attributes sent after the export chain accepted the route (`out`) whose attributes
+/// were `before`: AS prepended, next-hop self, LOCAL_PREF and MED dropped towards external
+/// peers unless policy set them; LOCAL_PREF 100 towards internal ones unless set; then the
+/// chain's `next-hop` action. `None` when there is no next hop to send.
+fn outgoing(
+    out: &crate::policy::Outcome,
+    before: &Attrs,
+    to: &Side<'_>,
+    learned: Learned,
+    interner: &mut AttrInterner,
+) -> Option<Arc<Attrs>> {
+    let peer = to.info;
+    let keep_med = out.attrs.med != before.med || learned == Learned::Local;
+    let policy_set_lp = out.attrs.local_pref != before.local_pref;
     let mut a: Attrs = (*out.attrs).clone();
     let local = to.local_address;
     if peer.internal {
         a.local_pref = Some(a.local_pref.unwrap_or(DEFAULT_LOCAL_PREF));
+        if learned == Learned::Local {
+            a.next_hop = local.map(next_hop_of);
+        }
     } else {
         let mut path = a.as_path.take().unwrap_or_default();
         path.prepend(peer.local_as);
@@ -115,7 +144,7 @@ pub(super) fn export(
         if !policy_set_lp {
             a.local_pref = None;
         }
-        if !policy_set_med {
+        if !keep_med {
             a.med = None;
         }
         a.originator_id = None;
@@ -129,6 +158,40 @@ pub(super) fn export(
     }
     a.next_hop.as_ref()?;
     Some(interner.intern(a))
+}
+
+/// The attributes `to` is sent for `route`, the active route of `prefix` from another
+/// protocol (static, direct, local), or `None` when the export chain does not accept it (the
+/// default chain accepts BGP routes only). Origin IGP, an empty AS path (the local AS is
+/// prepended towards external peers), the route's metric as MED, next-hop self.
+pub(super) fn export_local(
+    prefix: &IpNet,
+    route: &LocalRoute,
+    to: &Side<'_>,
+    instance: &str,
+    interner: &mut AttrInterner,
+) -> Option<Arc<Attrs>> {
+    let attrs = Arc::new(Attrs {
+        origin: Some(Origin::Igp),
+        as_path: Some(AsPath::default()),
+        med: route.metric,
+        ..Attrs::default()
+    });
+    let interfaces: Vec<&str> = route.interfaces.iter().map(String::as_str).collect();
+    let policy_route = PolicyRoute {
+        instance: instance_name(instance),
+        interfaces: &interfaces,
+        next_hops: &route.next_hops,
+        tag: route.tag,
+        preference: route.preference,
+        metric: route.metric,
+        ..PolicyRoute::new(*prefix, route.protocol, &attrs)
+    };
+    let out = to.chain.evaluate(&policy_route);
+    if !out.accepted() {
+        return None;
+    }
+    outgoing(&out, &attrs, to, Learned::Local, interner)
 }
 
 fn next_hop_of(addr: IpAddr) -> WireNextHop {
@@ -214,6 +277,55 @@ mod tests {
             &mut i
         )
         .is_none());
+        // advertise-peer-as: it may.
+        let allowed = Side {
+            advertise_peer_as: true,
+            ..same_as
+        };
+        assert!(export(
+            &prefix,
+            &learned(&[12076]),
+            &azure,
+            &allowed,
+            "CUST",
+            &mut i
+        )
+        .is_some());
+    }
+
+    /// An advertised subnet: origin IGP, only the local AS in the path, next-hop self; not
+    /// taken by the default chain (BGP routes only).
+    #[test]
+    fn a_static_goes_out_only_through_a_policy() {
+        let aws = info("10.0.0.1", 64512, false);
+        let default = Chain::default_only(DefaultPolicy::BGP_EXPORT);
+        let to = Side {
+            info: &aws,
+            local_address: Some("10.0.0.0".parse().unwrap()),
+            chain: &default,
+            advertise_peer_as: false,
+        };
+        let route = LocalRoute {
+            protocol: crate::policy::Protocol::Static,
+            preference: 5,
+            metric: Some(20),
+            tag: None,
+            next_hops: vec![],
+            interfaces: vec![],
+        };
+        let p: IpNet = "192.168.10.0/24".parse().unwrap();
+        let mut i = AttrInterner::new();
+        assert!(export_local(&p, &route, &to, "CUST", &mut i).is_none());
+        let all = Chain::default_only(DefaultPolicy::Accept);
+        let to = Side { chain: &all, ..to };
+        let a = export_local(&p, &route, &to, "CUST", &mut i).expect("accepted");
+        assert_eq!(a.origin, Some(Origin::Igp));
+        assert_eq!(a.as_path.as_ref().unwrap().segments[0].asns, vec![65000]);
+        assert_eq!(
+            a.next_hop,
+            Some(WireNextHop::V4("10.0.0.0".parse().unwrap()))
+        );
+        assert_eq!(a.med, Some(20), "the route's metric goes out as MED");
     }
 
     #[test]

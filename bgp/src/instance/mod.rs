@@ -3,13 +3,17 @@
 //!
 //! ```text
 //!  daemon ── Command::Configure(InstanceConfig, policies) ──►┐
-//!         ── Command::Status / Clear ──────────────────────►│  actor (one per instance)
+//!         ── Command::Status / Clear / Routes ─────────────►│  actor (one per instance)
 //!  listener (VRF device, MD5 keys) ── accepted stream ─────►│   config::diff → start/stop/reset
 //!  peer tasks ── (addr, Event) ─────────────────────────────►│   peers; rib::Rib; policy chains
 //!                                                            │
 //!  peer tasks ◄── Announce / Withdraw (AdjRibOut diffs) ─────┤
 //!  daemon     ◄── Output::Routes(prefix → best path or gone) ┘  (into the instance's table)
 //! ```
+//!
+//! The daemon also sends the instance's non-BGP active routes (`Command::Local`): a prefix whose
+//! active route is static, direct or local is exported as that route, through the export
+//! chain (whose default accepts only BGP routes), with origin IGP and an empty AS path.
 //!
 //! Import: routes whose AS path holds the local AS are hidden (loop), then the neighbor's
 //! import chain decides (default accept). Export to a peer: the active BGP route of each prefix,
@@ -23,6 +27,7 @@
 
 mod actor;
 mod export;
+mod query;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -34,7 +39,11 @@ use tokio::task::JoinHandle;
 
 use crate::config::InstanceConfig;
 use crate::packet::Attrs;
+use crate::policy::Protocol;
 use crate::show::PeerView;
+
+pub use crate::show::RouteLine;
+pub use query::{RouteSide, Towards};
 
 /// Commands queued for an instance.
 const COMMANDS: usize = 32;
@@ -53,6 +62,20 @@ pub enum Command {
     Clear {
         neighbor: Option<IpAddr>,
         how: Clear,
+    },
+    /// The routes of other protocols that are active in the instance's table, for export
+    /// policy (`from protocol static`): `Some` sets a prefix's, `None` says its active route
+    /// is BGP's again or gone. `full` replaces everything held (a speaker's first view).
+    Local {
+        routes: Vec<(IpNet, Option<LocalRoute>)>,
+        full: bool,
+    },
+    /// `show route receive-protocol | advertising-protocol bgp A`: the routes of the neighbor
+    /// at `neighbor` (query.rs); `None` when the instance has no such neighbor.
+    Routes {
+        neighbor: IpAddr,
+        side: RouteSide,
+        reply: oneshot::Sender<Option<Vec<RouteLine>>>,
     },
 }
 
@@ -81,11 +104,32 @@ pub struct Selected {
     pub internal: bool,
 }
 
+/// A route of another protocol (static, direct, local) that is the active route of its
+/// prefix in the instance's table: what export policy matches it on. A prefix whose active
+/// route is one of these is exported as it (or not at all), never as a BGP path that lost to
+/// it — Junos exports active routes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalRoute {
+    pub protocol: Protocol,
+    pub preference: u32,
+    /// Sent as MED when exported.
+    pub metric: Option<u32>,
+    pub tag: Option<u32>,
+    /// Gateway addresses (`from next-hop`).
+    pub next_hops: Vec<IpAddr>,
+    /// Interface units (`from interface`).
+    pub interfaces: Vec<String>,
+}
+
 /// What an instance tells the daemon.
 #[derive(Debug)]
 pub enum Output {
     /// Best paths that changed: `None` removes the prefix's BGP route.
     Routes(Vec<(IpNet, Option<Selected>)>),
+    /// Every enabled neighbor is up and has sent its routes of the family (End-of-RIB, or
+    /// nothing new for a while): the table's BGP routes are complete, so BGP routes the kernel
+    /// kept from before a restart that were not given again can go. Sent once per family.
+    Synced(crate::net::Family),
 }
 
 /// A running instance; dropping it stops every session (Cease / Peer De-configured).
@@ -119,6 +163,21 @@ impl Instance {
             return Vec::new();
         }
         rx.await.unwrap_or_default()
+    }
+
+    /// The routes of the neighbor at `neighbor` as the route listings see them; `None` when
+    /// the instance has no such neighbor (or has stopped).
+    pub async fn routes(&self, neighbor: IpAddr, side: RouteSide) -> Option<Vec<RouteLine>> {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Routes {
+            neighbor,
+            side,
+            reply,
+        };
+        if !self.send(cmd).await {
+            return None;
+        }
+        rx.await.ok().flatten()
     }
 }
 

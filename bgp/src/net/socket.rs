@@ -28,7 +28,7 @@ pub const TTL_EBGP_SINGLE_HOP: u8 = 1;
 const BACKLOG: i32 = 64;
 
 /// An address family of a listener or a session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
     Ipv4,
     Ipv6,

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::conn::{Conn, Read};
 use super::convert;
-use super::{Command, Event, PeerConfig, Status};
+use super::{Command, ConnectFailure, Event, PeerConfig, Status};
 use crate::fsm::{self, ConnId, Input, MessageKind, Output, PeerType, Session, State, TimerKind};
 use crate::net;
 use crate::packet::{self, Attrs, CodecContext, Message, UpdateBuilder};
@@ -44,6 +44,8 @@ pub(super) struct Driver {
     in_octets: u64,
     out_octets: u64,
     last_change: Option<std::time::SystemTime>,
+    /// Why the last outgoing connect failed, until a connection opens.
+    connect_error: Option<ConnectFailure>,
 }
 
 /// Most encoded UPDATE batches held for a slow peer before the instance is told to wait
@@ -81,6 +83,7 @@ impl Driver {
             in_octets: 0,
             out_octets: 0,
             last_change: None,
+            connect_error: None,
         };
         loop {
             let deadline = d.timers.values().min().copied();
@@ -105,6 +108,7 @@ impl Driver {
                         Ok(stream) => d.connection(id, stream, Input::TcpConnectionConfirmed(id)),
                         Err(e) => {
                             tracing::debug!(peer = %d.config.connect.peer, error = %e, "connect failed");
+                            d.connect_error = Some(ConnectFailure::of(&e, d.config.connect.key.is_some()));
                             d.input(Input::TcpConnectionFails(id));
                         }
                     }
@@ -168,6 +172,7 @@ impl Driver {
 
     /// Starts the tasks of a new connection, then tells the machine.
     fn connection(&mut self, id: ConnId, stream: TcpStream, input: Input) {
+        self.connect_error = None;
         let ibgp = self.ctx.ibgp;
         let local = stream.local_addr().ok();
         let remote = stream.peer_addr().ok();
@@ -252,6 +257,13 @@ impl Driver {
             Output::CloseConnection(id) => {
                 if let Some(t) = self.connecting.remove(&id) {
                     t.abort();
+                    // The machine gave up on the attempt (ConnectRetry expired first): as
+                    // silent as a timeout, unless another connection is what ended it.
+                    if self.conns.is_empty() {
+                        self.connect_error = Some(ConnectFailure::NoAnswer {
+                            authenticated: self.config.connect.key.is_some(),
+                        });
+                    }
                 }
                 self.conns.remove(&id);
             }
@@ -374,6 +386,7 @@ impl Driver {
             self.out.len(),
             self.last_change,
         );
+        let connect_error = &self.connect_error;
         self.status.send_if_modified(|s| {
             let new = Status {
                 state,
@@ -385,6 +398,7 @@ impl Driver {
                 last_change,
                 local: s.local,
                 remote: s.remote,
+                connect_error: connect_error.clone(),
             };
             let changed = *s != new;
             *s = new;

@@ -105,6 +105,60 @@ pub struct Status {
     pub last_change: Option<SystemTime>,
     pub local: Option<SocketAddr>,
     pub remote: Option<SocketAddr>,
+    /// Why the last outgoing connection attempt failed; cleared when a connection opens.
+    pub connect_error: Option<ConnectFailure>,
+}
+
+/// How an outgoing connection attempt failed, as `show bgp neighbor` explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// Nothing answered within the connect timeout. With an MD5 key configured this is what a
+    /// key mismatch looks like: the peer's kernel drops segments whose signature it cannot
+    /// verify without a word (RFC 2385 §2.0), and ours drops the peer's.
+    NoAnswer { authenticated: bool },
+    /// The peer answered with a reset: reachable, but nothing listens on the port.
+    Refused,
+    /// The system error, e.g. `No route to host`.
+    Other(String),
+}
+
+impl ConnectFailure {
+    /// Classifies a failed [`crate::net::connect`].
+    pub fn of(e: &crate::net::SocketError, authenticated: bool) -> ConnectFailure {
+        use crate::net::SocketError;
+        match e {
+            SocketError::ConnectTimeout { .. } => ConnectFailure::NoAnswer { authenticated },
+            SocketError::Connect { source, .. }
+                if source.kind() == std::io::ErrorKind::ConnectionRefused =>
+            {
+                ConnectFailure::Refused
+            }
+            SocketError::Connect { source, .. } => {
+                // The OS text without Rust's ` (os error N)` suffix.
+                let text = source.to_string();
+                let text = text.split(" (os error").next().unwrap_or(&text);
+                ConnectFailure::Other(text.to_string())
+            }
+            other => ConnectFailure::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ConnectFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectFailure::NoAnswer {
+                authenticated: true,
+            } => f.write_str(
+                "no answer to connection attempts; the peer may use a different authentication key",
+            ),
+            ConnectFailure::NoAnswer {
+                authenticated: false,
+            } => f.write_str("no answer to connection attempts"),
+            ConnectFailure::Refused => f.write_str("connection refused by the peer"),
+            ConnectFailure::Other(text) => f.write_str(text),
+        }
+    }
 }
 
 impl Default for Status {
@@ -119,6 +173,7 @@ impl Default for Status {
             last_change: None,
             local: None,
             remote: None,
+            connect_error: None,
         }
     }
 }
@@ -177,5 +232,45 @@ impl Drop for Peer {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             handle.abort();
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::time::Duration;
+
+    use super::ConnectFailure;
+    use crate::net::SocketError;
+
+    #[test]
+    fn connect_failures_are_classified() {
+        let peer = "10.0.0.1:179".parse().unwrap();
+        let timeout = SocketError::ConnectTimeout {
+            peer,
+            device: Some("vrf1000".into()),
+            timeout: Duration::from_secs(5),
+        };
+        assert_eq!(
+            ConnectFailure::of(&timeout, true),
+            ConnectFailure::NoAnswer {
+                authenticated: true
+            }
+        );
+        let refused = SocketError::Connect {
+            peer,
+            device: None,
+            source: io::Error::from(io::ErrorKind::ConnectionRefused),
+        };
+        assert_eq!(ConnectFailure::of(&refused, true), ConnectFailure::Refused);
+        let unreachable = SocketError::Connect {
+            peer,
+            device: None,
+            source: io::Error::from_raw_os_error(113),
+        };
+        assert_eq!(
+            ConnectFailure::of(&unreachable, false).to_string(),
+            "No route to host"
+        );
     }
 }

@@ -1,22 +1,101 @@
-//! `show bgp summary` and `show bgp neighbor` in Junos's layouts, as pure functions of plain
-//! snapshots (the daemon fills them from the peers' [`Status`] and the instance's counters).
+//! The `show bgp` commands and `show route receive-protocol | advertising-protocol bgp A` in
+//! Junos's layouts, as pure functions of plain snapshots (the daemon fills them from the peers'
+//! [`Status`], the instance's counters and RIB, and the typed configuration).
 //!
 //! ```text
 //!  PeerView (config + peer::Status + per-table counts) ──► summary()   Threading mode: ...
-//!                                                      └─► neighbor()  Peer: A+179 AS N ...
+//!                                                      ├─► neighbor()  Peer: A+179 AS N ...
+//!  GroupView (typed group + its PeerViews) ────────────└─► groups()    Group Type: External ...
+//!  RouteTable (table counts + RouteLines of a neighbor) ──► routes()   * 10.6.0.0/16  10.0.0.14 ...
+//!  each of them ──► *_json()                                            | display json
 //! ```
 //! The layouts are junos-cli.md §4's (and the seed capture's): the peer line is
 //! `%-20s%7s %10u %10u %7u %7u %11s %s`; a peer whose routes go to a routing instance's table
 //! shows `Establ` and one indented `TABLE: active/received/accepted/damped` line per table, a
 //! master-instance peer shows its counts on the line itself. The `Table` block lists the
-//! master-instance tables only, which is why the seed's tenant sees none.
+//! master-instance tables only, which is why the seed's tenant sees none. `show bgp group` is
+//! described in `group.rs`, the route listings in `routes.rs`.
+//!
+//! # JSON (`| display json`)
+//!
+//! Junos's XML element names, plain values (numbers are JSON numbers, no `[{"data": ...}]`
+//! wrapping), optional members left out rather than `null` (the style of `show route | display
+//! json`, lsys-fib's `render` module):
+//!
+//! ```text
+//! show bgp summary
+//! { "bgp-information": {
+//!     "group-count": 2, "peer-count": 2, "down-peer-count": 0,
+//!     "bgp-rib": [ { "name": "inet.0", "total-prefix-count": 2, "active-prefix-count": 2,
+//!                    "suppressed-prefix-count": 0, "history-prefix-count": 0,
+//!                    "damped-prefix-count": 0, "pending-prefix-count": 0 } ],  (master tables)
+//!     "bgp-peer": [ { "peer-address": "10.0.0.1", "peer-as": 64512,
+//!         "input-messages": 11492, "output-messages": 12391, "route-queue-count": 0,
+//!         "flap-count": 2, "elapsed-time": { "seconds": 335746, "text": "3d 21:15:46" },
+//!         "peer-state": "Established",
+//!         "bgp-rib"?: [ { "name": "CUST.inet.0", "active-prefix-count": 1,       (established)
+//!                         "received-prefix-count": 1, "accepted-prefix-count": 1,
+//!                         "suppressed-prefix-count": 0 } ] } ] } }
+//!
+//! show bgp neighbor [A]
+//! { "bgp-information": { "bgp-peer": [ {
+//!     "peer-address": "10.0.0.1+179", "peer-as": 64512, "local-address"?: "10.0.0.0+57175",
+//!     "local-as": 65000, "peer-group": "aws", "peer-cfg-rti": "CUST", "peer-type": "External",
+//!     "peer-state": "Established", "peer-flags": "Sync" | "", "last-state": "OpenConfirm",
+//!     "last-event"?: "RecvKeepAlive", "last-error"?: "Cease",
+//!     "bgp-option-information": { "export-policy"?: [ "to-aws" ], "import-policy"?: [ .. ],
+//!         "bgp-options": "Preference AuthKey PeerAS Refresh", "holdtime": 90,
+//!         "preference": 170, "local-as": 65000, "local-system-as": 0 },
+//!     "flap-count": 2,
+//!     "bgp-error"?: [ { "name": "Cease", "send-count": 0, "receive-count": 2 } ],
+//!     established only: "peer-id": "10.0.0.1", "local-id": "10.0.0.0", "active-holdtime": 90,
+//!         "keepalive-interval": 30,
+//!     "peer-index": 0,
+//!     "bgp-rib"?: [ { "name": "CUST.inet.0", "rib-bit": 20000, "active-prefix-count": 1,
+//!         "received-prefix-count": 1, "accepted-prefix-count": 1,
+//!         "advertised-prefix-count": 1 } ],                                     (established)
+//!     "input-messages": 11492, "input-updates": 2, "input-refreshes": 0, "input-octets": ..,
+//!     "output-messages": 12391, "output-updates": 1, "output-refreshes": 0, "output-octets": ..
+//! } ] } }
+//!
+//! show bgp group [NAME]
+//! { "bgp-group-information": {
+//!     "bgp-group": [ { "type": "External", "peer-as"?: 64512, "local-as": 65000, "name": "aws",
+//!         "group-index": 0, "group-flags": "Export Eval",
+//!         "bgp-option-information": { "export-policy"?: [..], "import-policy"?: [..],
+//!                                     "holdtime": 0 },
+//!         "peer-count": 1, "established-count": 1, "peer-address": [ "10.0.0.1+179" ],
+//!         "bgp-rib"?: [ { "name": "CUST.inet.0", "active-prefix-count": 1,
+//!             "received-prefix-count": 1, "accepted-prefix-count": 1,
+//!             "suppressed-prefix-count": 0 } ] } ],
+//!     "bgp-information"?: { "group-count": 2, "peer-count": 2, "external-peer-count": 2,   (not
+//!         "internal-peer-count": 0, "down-peer-count": 0, "flap-count": 4,      with NAME)
+//!         "bgp-rib": [ ...as in the summary... ] } } }
+//!
+//! show route receive-protocol bgp A [hidden] | advertising-protocol bgp A
+//! { "route-information": { "route-table": [ {
+//!     "table-name": "CUST.inet.0", "destination-count": 7, "total-route-count": 7,
+//!     "active-route-count": 7, "holddown-route-count": 0, "hidden-route-count": 0,
+//!     "rt": [ { "rt-destination": "10.6.0.0/16",
+//!       "rt-entry": [ { "active-tag": "*" | "", "protocol-name": "BGP", "hidden": false,
+//!         "nh": [ { "to": "10.0.0.14", "self"?: true } ],
+//!         "med"?: 0, "local-preference"?: 100, "as-path": "12076 I" } ] } ] } ] } }
+//! ```
+//! `"self": true` is the text layout's `Self`: the next hop sent is the session's own address
+//! (`to` holds it).
 
+mod group;
+mod json;
 mod neighbor;
+mod routes;
 mod summary;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+pub use group::{groups, GroupView, GroupsView};
+pub use json::{groups_json, neighbor_json, routes_json, summary_json};
 pub use neighbor::neighbor;
+pub use routes::{routes, RouteLine, RouteTable};
 pub use summary::summary;
 
 use crate::fsm::PeerType;

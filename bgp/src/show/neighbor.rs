@@ -70,6 +70,11 @@ fn block(out: &mut String, p: &PeerView, index: usize) {
         .as_ref()
         .map_or("None", |e| e.notification.code_name());
     let _ = writeln!(out, "  Last Error: {last_error}");
+    // Not in Junos's layout: why the last connection attempt failed (a wrong MD5 key shows
+    // only as silence), while the session is not up.
+    if let (false, Some(e)) = (established, &s.connect_error) {
+        let _ = writeln!(out, "  Last connect error: {e}");
+    }
     let (export, import) = (list(&p.export), list(&p.import));
     let policies: Vec<String> = [("Export", export), ("Import", import)]
         .into_iter()

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use lsys_fib::render::age_extensive;
 
-use super::{PeerView, SummaryView};
+use super::{PeerView, SummaryView, TableTotals};
 use crate::fsm::State;
 
 const PEER_HEADER: &str = "Peer                     AS      InPkt     OutPkt    OutQ   Flaps Last Up/Dwn State|#Active/Received/Accepted/Damped...";
@@ -30,22 +30,28 @@ pub fn summary(view: &SummaryView) -> String {
         view.groups,
         view.peers.len()
     );
-    if !view.tables.is_empty() {
-        let _ = writeln!(out, "{TABLE_HEADER}");
-        for t in &view.tables {
-            let _ = writeln!(out, "{}", t.table);
-            let _ = writeln!(
-                out,
-                "{:>24}{:>11}{:>11}{:>11}{:>11}{:>11}",
-                t.paths, t.active, 0, 0, 0, 0
-            );
-        }
-    }
+    table_block(&mut out, &view.tables);
     let _ = writeln!(out, "{PEER_HEADER}");
     for p in &view.peers {
         peer_line(&mut out, p);
     }
     out
+}
+
+/// The `Table` block (nothing without tables), shared with `show bgp group`.
+pub(super) fn table_block(out: &mut String, tables: &[TableTotals]) {
+    if tables.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{TABLE_HEADER}");
+    for t in tables {
+        let _ = writeln!(out, "{}", t.table);
+        let _ = writeln!(
+            out,
+            "{:>24}{:>11}{:>11}{:>11}{:>11}{:>11}",
+            t.paths, t.active, 0, 0, 0, 0
+        );
+    }
 }
 
 fn counts(t: &super::TableCounts) -> String {

@@ -11,6 +11,7 @@
 //! the runtime (it enters the runtime to spawn and blocks on replies), so no async code runs on
 //! the pipeline thread.
 
+pub mod local;
 pub mod plan;
 pub mod routes;
 
@@ -26,8 +27,9 @@ use tokio::task::JoinHandle;
 use crate::core::lock;
 pub use plan::{plan, Planned};
 
-/// Where a speaker's selected routes go: the instance key and the changed prefixes.
-pub type RouteSink = Arc<dyn Fn(&str, Vec<(IpNet, Option<Selected>)>) + Send + Sync>;
+/// Where a speaker's output goes, with its instance key: changed prefixes
+/// (`Output::Routes`) and `Output::Synced` for the routing table.
+pub type RouteSink = Arc<dyn Fn(&str, Output) + Send + Sync>;
 
 /// Route batches a speaker may queue for its forwarder.
 const OUTPUT: usize = 64;
@@ -38,6 +40,9 @@ struct Speaker {
     forward: JoinHandle<()>,
     /// The prefixes whose BGP route this speaker gave the table (withdrawn when it stops).
     installed: Arc<Mutex<BTreeSet<IpNet>>>,
+    /// Tells this speaker from an earlier one of the same key (which the local-routes
+    /// follower gave its table's routes to).
+    generation: u64,
 }
 
 impl Drop for Speaker {
@@ -52,6 +57,7 @@ pub struct BgpHandle {
     runtime: tokio::runtime::Handle,
     speakers: Arc<Mutex<BTreeMap<String, Speaker>>>,
     sink: RouteSink,
+    generations: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl BgpHandle {
@@ -60,6 +66,7 @@ impl BgpHandle {
             runtime,
             speakers: Arc::default(),
             sink,
+            generations: Arc::default(),
         }
     }
 
@@ -79,7 +86,7 @@ impl BgpHandle {
                 let left: Vec<(IpNet, Option<Selected>)> =
                     lock(&s.installed).iter().map(|p| (*p, None)).collect();
                 if !left.is_empty() {
-                    (self.sink)(&key, left);
+                    (self.sink)(&key, Output::Routes(left));
                 }
             }
         }
@@ -104,10 +111,10 @@ impl BgpHandle {
             let installed: Arc<Mutex<BTreeSet<IpNet>>> = Arc::default();
             let track = installed.clone();
             let forward = self.runtime.spawn(async move {
-                while let Some(Output::Routes(routes)) = rx.recv().await {
-                    {
+                while let Some(output) = rx.recv().await {
+                    if let Output::Routes(routes) = &output {
                         let mut t = lock(&track);
-                        for (p, r) in &routes {
+                        for (p, r) in routes {
                             match r {
                                 Some(_) => t.insert(*p),
                                 None => t.remove(p),
@@ -117,7 +124,7 @@ impl BgpHandle {
                     let sink = sink.clone();
                     let k = k.clone();
                     // The sink may block on the RIB's channel: not on a runtime worker.
-                    let _ = tokio::task::spawn_blocking(move || sink(&k, routes)).await;
+                    let _ = tokio::task::spawn_blocking(move || sink(&k, output)).await;
                 }
             });
             speakers.insert(
@@ -127,9 +134,20 @@ impl BgpHandle {
                     planned: p.clone(),
                     forward,
                     installed,
+                    generation: self
+                        .generations
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 },
             );
         }
+    }
+
+    /// The running speakers: key (the table's), generation and command channel.
+    pub(crate) fn speakers(&self) -> Vec<(String, u64, mpsc::Sender<Command>)> {
+        lock(&self.speakers)
+            .iter()
+            .map(|(k, s)| (k.clone(), s.generation, s.instance.commands().clone()))
+            .collect()
     }
 
     /// The neighbors of the speakers whose keys `pick` accepts, by key, for the show commands.
@@ -177,5 +195,41 @@ impl BgpHandle {
                 .block_on(c.send(Command::Clear { neighbor, how }));
         }
         n
+    }
+
+    /// `show route receive-protocol | advertising-protocol bgp A`: the routes of `neighbor` in
+    /// each speaker `pick` accepts whose configuration has that neighbor, with its key and plan,
+    /// in key order; empty when none has it (a speaker that has not taken its configuration
+    /// yet answers no routes).
+    pub fn routes(
+        &self,
+        pick: impl Fn(&str, &Planned) -> bool,
+        neighbor: std::net::IpAddr,
+        side: lsys_bgp::instance::RouteSide,
+    ) -> Vec<(String, Planned, Vec<lsys_bgp::instance::RouteLine>)> {
+        let chosen: Vec<(String, Planned, mpsc::Sender<Command>)> = lock(&self.speakers)
+            .iter()
+            .filter(|(k, s)| pick(k, &s.planned))
+            .filter(|(_, s)| s.planned.config.neighbors.contains_key(&neighbor))
+            .map(|(k, s)| (k.clone(), s.planned.clone(), s.instance.commands().clone()))
+            .collect();
+        chosen
+            .into_iter()
+            .map(|(k, p, commands)| {
+                let lines = self.runtime.block_on(async move {
+                    let (reply, rx) = tokio::sync::oneshot::channel();
+                    let cmd = Command::Routes {
+                        neighbor,
+                        side,
+                        reply,
+                    };
+                    if commands.send(cmd).await.is_err() {
+                        return Vec::new();
+                    }
+                    rx.await.ok().flatten().unwrap_or_default()
+                });
+                (k, p, lines)
+            })
+            .collect()
     }
 }

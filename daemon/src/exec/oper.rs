@@ -107,15 +107,12 @@ pub(super) fn run(
         "show route" => super::route::show_route(core, s, inv, display, line),
         "ping" => super::ping::ping(core, s, inv),
         "traceroute" => super::ping::traceroute(core, s, inv),
-        "show bgp summary" => super::bgp::summary(core, s, inv),
-        "show bgp neighbor" => super::bgp::neighbor(core, s, inv),
+        "show bgp summary" => super::bgp::summary(core, s, inv, display),
+        "show bgp neighbor" => super::bgp::neighbor(core, s, inv, display),
+        "show bgp group" => super::bgp::group(core, s, inv, display),
         "clear bgp neighbor" => super::bgp::clear(core, s, inv),
-        name @ ("show route receive-protocol bgp" | "show route advertising-protocol bgp") => {
-            if core.kernel.is_none() {
-                Reply::error("error: no dataplane: lsysd runs with --no-dataplane")
-            } else {
-                Reply::error(format!("error: '{name}' is not supported yet"))
-            }
+        "show route receive-protocol bgp" | "show route advertising-protocol bgp" => {
+            super::bgp::routes(core, s, inv, display)
         }
         other => Reply::error(format!("error: '{other}' is not supported yet")),
     }

@@ -287,6 +287,16 @@ impl Rib {
         }
         query::active_route(self.tables.get(key)?, prefix)
     }
+
+    /// Every active route of table `key` and `family` that is not a BGP route (Direct,
+    /// Local, Static), in prefix order: a BGP speaker's first view of what its export
+    /// policies may advertise. Empty if the table is unknown.
+    pub fn active_non_bgp(&self, key: &str, family: Family) -> Vec<(IpNet, ActiveRoute)> {
+        self.tables
+            .get(key)
+            .map(|t| query::active_non_bgp(t, family))
+            .unwrap_or_default()
+    }
 }
 
 /// The configured tables writing to `kernel_table`.

@@ -12,7 +12,7 @@ use super::table::{FamilyRib, Table};
 use crate::view::{
     DestFilter, DestView, LimitView, NextHopView, ProtocolCount, Query, RouteView, TableView,
 };
-use crate::{ActiveKind, ActiveRoute, Family, FibState, NextHop};
+use crate::{ActiveKind, ActiveRoute, Family, FibState, NextHop, Protocol};
 
 pub(super) fn view(table: &Table, family: Family, query: &Query) -> TableView {
     let fam = table.family(family);
@@ -203,6 +203,19 @@ fn route_view(table: &Table, fam: &FamilyRib, prefix: IpNet, d: &Dest, r: &Route
         fib,
         bgp: r.info.and_then(|id| fam.dests.infos.get(id)).cloned(),
     }
+}
+
+/// The active routes of `family` that are not BGP's, in prefix order: what a BGP speaker's
+/// export policies may take from the table besides its own routes.
+pub(super) fn active_non_bgp(table: &Table, family: Family) -> Vec<(IpNet, ActiveRoute)> {
+    table
+        .family(family)
+        .dests
+        .map
+        .iter()
+        .filter(|(_, d)| d.active().is_some_and(|r| r.protocol != Protocol::Bgp))
+        .filter_map(|(p, _)| Some((*p, active_route(table, *p)?)))
+        .collect()
 }
 
 /// The active route of `prefix` (exactly), for the BGP speaker's export.

@@ -295,19 +295,27 @@ pub(super) fn differences(p: &mut Page) {
         "Refused at commit as not supported yet: instance-type other than vrf and \
          virtual-router (instance-type forwarding is not supported yet), bridge-domain \
          vlan-id all, next-table, routing-options aggregate, \
-         link aggregation (gigether-options 802.3ad, aggregated-ether-options) and BGP \
-         family inet-vpn and inet6-vpn.",
+         link aggregation (gigether-options 802.3ad, aggregated-ether-options), BGP \
+         family inet-vpn and inet6-vpn, and in BGP remove-private, as-override, cluster \
+         (route reflection), bfd-liveness-detection, the local-as options loops, private, \
+         alias and no-prepend-global-as, graceful-restart other than graceful-restart \
+         disable, and authentication-algorithm other than md5.",
         "The attributes of a static route (metric, tag, community, as-path) are kept for \
          policies and BGP; retain, install and their no- forms have no effect (a route with \
          a usable next hop is always installed), and resolve does not make lsys resolve a \
          next hop through other routes: it must lie on a connected subnet.",
-        "BGP statements (local-as options, prefix limits, BFD, multipath, graceful restart, \
-         authentication-algorithm, shutdown, as-override, remove-private, ...) are kept and \
-         checked; the BGP speaker realizes them. As in Junos, statements of protocols bgp \
-         apply to every group and a group's to its neighbors unless set again there, type \
-         may be left out (a peer whose peer-as is the local AS is internal, any other \
-         external), an internal peer need not be on a connected subnet, and routing-options \
-         autonomous-system may be left out when every group sets local-as.",
+        "BGP: as in Junos, statements of protocols bgp apply to every group and a group's \
+         to its neighbors unless set again there, type may be left out (a peer whose \
+         peer-as is the local AS is internal, any other external), an internal peer need \
+         not be on a connected subnet, and routing-options autonomous-system may be left \
+         out when every group sets local-as. Export policies see the instance's active \
+         routes: a static or direct route goes out when an export policy accepts it (from \
+         protocol static), with origin IGP and next-hop self; a BGP path that lost to a \
+         static route in the table is not advertised unless advertise-inactive. multipath \
+         on any neighbor turns it on for the whole instance (Junos: per group); the kernel \
+         installs several next hops only with a load-balance forwarding-table export, as for \
+         statics. A session that does not come up says why in show bgp neighbor (Last \
+         connect error): no answer with an authentication key usually means the keys differ.",
         "In policies, to conditions are kept but not evaluated, and conditions on protocols \
          lsys does not run (isis, ospf, rip) never match. A community whose members are \
          regular expressions (^65000:.*$, *:*) can be matched and deleted; community add \

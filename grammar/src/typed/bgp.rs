@@ -137,6 +137,18 @@ pub enum AuthenticationAlgorithm {
     Ao,
 }
 
+impl AuthenticationAlgorithm {
+    /// The configuration's word for it.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            AuthenticationAlgorithm::Md5 => "md5",
+            AuthenticationAlgorithm::HmacSha196 => "hmac-sha-1-96",
+            AuthenticationAlgorithm::Aes128Cmac96 => "aes-128-cmac-96",
+            AuthenticationAlgorithm::Ao => "ao",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Multipath {
     /// `multiple-as`: paths from different neighboring ASs count as equal.

@@ -8,7 +8,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::{at, error, CheckError};
-use crate::typed::{Bgp, InstanceType, PeerType, RoutingInstance, Scope, Unit, UnitRef};
+use crate::typed::{
+    AuthenticationAlgorithm, Bgp, InstanceType, PeerType, RoutingInstance, Scope, Unit, UnitRef,
+};
 use crate::types::quote;
 
 pub(super) fn check(scope: &Scope, prefix: &[String], errs: &mut Vec<CheckError>) {
@@ -253,6 +255,21 @@ impl Instance<'_> {
                         }
                     }
                     _ => {}
+                }
+                if let Some(alg) = s
+                    .authentication_algorithm
+                    .filter(|a| *a != AuthenticationAlgorithm::Md5)
+                {
+                    errs.push(fail(format!(
+                        "authentication-algorithm {} is not supported yet",
+                        alg.keyword()
+                    )));
+                }
+                if s.graceful_restart.is_some_and(|g| !g.disable) {
+                    errs.push(fail(
+                        "graceful-restart is not supported yet (graceful-restart disable is)"
+                            .into(),
+                    ));
                 }
                 let direct = kind == PeerType::External && s.multihop.is_none();
                 if direct && !connected(addrs, n.address) {
