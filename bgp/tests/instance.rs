@@ -7,20 +7,16 @@
 
 mod bird_support;
 mod net_support;
+mod speaker_support;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
-use lsys_bgp::config;
-use lsys_bgp::instance::{Command, Instance, Output, Selected};
-use lsys_grammar::schema::ROOT;
-use lsys_grammar::text::curly;
-use lsys_grammar::typed;
+use lsys_bgp::instance::{Command, Output, Selected};
 use net_support::in_netns;
-use tokio::sync::mpsc;
+use speaker_support::{apply, drained, instance_config, spawned, until};
 use tokio::time::timeout;
 
 const BOUND: Duration = Duration::from_secs(30);
@@ -52,19 +48,8 @@ const SEED: &str = "routing-options { autonomous-system 65000; }
             neighbor 10.0.0.14 { local-address 10.0.0.13; authentication-key abcdefg; } }
     } }";
 
-fn instance_config(text: &str) -> (config::InstanceConfig, Arc<typed::PolicyOptions>) {
-    let tree = curly::read(text, ROOT).expect("config");
-    let i = typed::intent(&tree).expect("typed");
-    let c = config::instance(
-        &i.root.bgp,
-        i.root.routing_options.autonomous_system,
-        "10.0.0.13".parse().unwrap(),
-        None,
-        config::PORT,
-    )
-    .expect("instance");
-    (c, Arc::new(i.root.policy_options))
-}
+/// The speaker's BGP identifier: its address towards Azure.
+const ROUTER_ID: &str = "10.0.0.13";
 
 #[test]
 fn the_seed_cloud_router_joins_aws_and_azure() {
@@ -74,13 +59,8 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
     in_netns(|| async {
         let aws = bird_support::Bird::start(AWS, "aws0", "10.0.0.0/31", "aws1", "10.0.0.1/31");
         let azure = bird_support::Bird::start(AZURE, "az0", "10.0.0.13/30", "az1", "10.0.0.14/30");
-        let (tx, mut out) = mpsc::channel(64);
-        let speaker = Instance::spawn(
-            "d87ed303".into(),
-            ("d87ed303.inet.0".into(), "d87ed303.inet6.0".into()),
-            tx,
-        );
-        let (config, policies) = instance_config(SEED);
+        let (speaker, mut out) = spawned("d87ed303");
+        let (config, policies) = instance_config(SEED, ROUTER_ID);
         speaker.send(Command::Configure { config, policies }).await;
 
         // The routing table gets all three clouds' prefixes, each via its cloud.
@@ -96,12 +76,7 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
                     }
                     None => continue,
                 };
-                for (p, s) in routes {
-                    match s {
-                        Some(s) => table.insert(p, s),
-                        None => table.remove(&p),
-                    };
-                }
+                apply(&mut table, routes);
             }
         })
         .await;
@@ -171,10 +146,13 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
         assert!(summary.contains("  d87ed303.inet.0: 2/2/2/0"), "{summary}");
 
         // A policy change is soft: AWS's import now rejects 172.31/16, the session stays.
-        let (config, policies) = instance_config(&format!(
-            "{SEED} protocols {{ bgp {{ group aws {{ import no-vpc; }} }} }}
+        let (config, policies) = instance_config(
+            &format!(
+                "{SEED} protocols {{ bgp {{ group aws {{ import no-vpc; }} }} }}
              policy-options {{ policy-statement no-vpc {{ from {{ route-filter 172.31.0.0/16 exact; }} then reject; }} }}"
-        ));
+            ),
+            ROUTER_ID,
+        );
         speaker.send(Command::Configure { config, policies }).await;
         let gone = timeout(BOUND, async {
             loop {
@@ -195,19 +173,13 @@ fn the_seed_cloud_router_joins_aws_and_azure() {
         })
         .await;
         assert!(gone.is_ok(), "172.31.0.0/16 stays after the import change");
-        let withdrawn = timeout(BOUND, async {
-            loop {
-                if !azure
-                    .birdc(&["show", "route", "for", "172.31.0.0/16"])
-                    .contains("172.31.0.0/16")
-                {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+        let withdrawn = until(BOUND, async || {
+            !azure
+                .birdc(&["show", "route", "for", "172.31.0.0/16"])
+                .contains("172.31.0.0/16")
         })
         .await;
-        assert!(withdrawn.is_ok(), "Azure still has 172.31.0.0/16");
+        assert!(withdrawn, "Azure still has 172.31.0.0/16");
         let peers = speaker.status().await;
         assert_eq!(peers[0].status.record.flaps, 0, "a policy change reset AWS");
         assert_eq!(peers[0].tables[0].accepted, 0);
@@ -249,31 +221,25 @@ fn a_prefix_limit_tears_the_session_down() {
             "aws1",
             "10.0.0.1/31",
         );
-        let (tx, mut out) = mpsc::channel(64);
-        let speaker = Instance::spawn(
-            "cust".into(),
-            ("cust.inet.0".into(), "cust.inet6.0".into()),
-            tx,
-        );
+        let (speaker, mut out) = spawned("cust");
         let (config, policies) = instance_config(
             "routing-options { autonomous-system 65000; }
              protocols { bgp { group aws { type external; peer-as 64512;
                  family inet { unicast { prefix-limit { maximum 2; teardown idle-timeout forever; } } }
                  neighbor 10.0.0.1 { local-address 10.0.0.0; authentication-key abcdefgh; } } } }",
+            ROUTER_ID,
         );
         speaker.send(Command::Configure { config, policies }).await;
-        let down = timeout(BOUND, async {
-            loop {
-                let peers = speaker.status().await;
-                let p = &peers[0];
-                if p.status.record.flaps >= 1 || p.status.record.last_error.is_some() {
-                    return p.clone();
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+        let mut down = None;
+        let torn_down = until(BOUND, async || {
+            let p = speaker.status().await.swap_remove(0);
+            let gone = p.status.record.flaps >= 1 || p.status.record.last_error.is_some();
+            down = Some(p);
+            gone
         })
-        .await
-        .expect("the session is torn down");
+        .await;
+        assert!(torn_down, "the session is torn down");
+        let down = down.expect("asked at least once");
         let e = down.status.record.last_error.clone().expect("last error");
         assert_eq!(
             (e.notification.code, e.notification.subcode),
@@ -286,14 +252,8 @@ fn a_prefix_limit_tears_the_session_down() {
         assert_ne!(peers[0].status.state, lsys_bgp::fsm::State::Established);
         let mut table: BTreeMap<IpNet, Selected> = BTreeMap::new();
         while let Ok(output) = out.try_recv() {
-            let Output::Routes(routes) = output else {
-                continue;
-            };
-            for (p, s) in routes {
-                match s {
-                    Some(s) => table.insert(p, s),
-                    None => table.remove(&p),
-                };
+            if let Output::Routes(routes) = output {
+                apply(&mut table, routes);
             }
         }
         assert!(
@@ -326,19 +286,16 @@ fn statics_are_exported_through_policy_and_beat_bgp_paths() {
     in_netns(|| async {
         let aws = bird_support::Bird::start(AWS, "aws0", "10.0.0.0/31", "aws1", "10.0.0.1/31");
         let azure = bird_support::Bird::start(AZURE, "az0", "10.0.0.13/30", "az1", "10.0.0.14/30");
-        let (tx, mut out) = mpsc::channel(64);
         // Nobody reads the table here: drain it so the speaker never waits.
-        tokio::spawn(async move { while out.recv().await.is_some() {} });
-        let speaker = Instance::spawn(
-            "cust".into(),
-            ("cust.inet.0".into(), "cust.inet6.0".into()),
-            tx,
-        );
-        let (config, policies) = instance_config(&format!(
-            "{SEED} protocols {{ bgp {{ group aws {{ export subnets; }} }} }}
+        let speaker = drained("cust");
+        let (config, policies) = instance_config(
+            &format!(
+                "{SEED} protocols {{ bgp {{ group aws {{ export subnets; }} }} }}
              policy-options {{ policy-statement subnets {{
                  term statics {{ from {{ protocol static; route-filter 192.168.0.0/16 orlonger; }} then accept; }} }} }}"
-        ));
+            ),
+            ROUTER_ID,
+        );
         speaker.send(Command::Configure { config, policies }).await;
         let route = |protocol, preference| LocalRoute {
             protocol,
@@ -382,14 +339,6 @@ fn statics_are_exported_through_policy_and_beat_bgp_paths() {
                 .birdc(&["show", "route", "for", prefix, "all"])
                 .contains("BGP.as_path: 65000")
         };
-        // Polls (bounded) without blocking the runtime the speaker runs on.
-        async fn until(cond: impl Fn() -> bool) -> bool {
-            let start = std::time::Instant::now();
-            while !cond() && start.elapsed() < BOUND {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            cond()
-        }
         speaker
             .send(Command::Local {
                 routes: vec![(net("10.7.0.0/16"), Some(route(Protocol::Static, 5)))],
@@ -397,7 +346,7 @@ fn statics_are_exported_through_policy_and_beat_bgp_paths() {
             })
             .await;
         assert!(
-            until(|| absent(&aws, "10.7.0.0/16")).await,
+            until(BOUND, async || absent(&aws, "10.7.0.0/16")).await,
             "AWS keeps 10.7.0.0/16"
         );
         assert!(!absent(&aws, "10.6.0.0/16"), "AWS lost 10.6.0.0/16");
@@ -409,7 +358,7 @@ fn statics_are_exported_through_policy_and_beat_bgp_paths() {
             })
             .await;
         assert!(
-            until(|| !absent(&aws, "10.7.0.0/16")).await,
+            until(BOUND, async || !absent(&aws, "10.7.0.0/16")).await,
             "10.7.0.0/16 not back at AWS"
         );
         // The subnet goes: withdrawn.
@@ -420,7 +369,7 @@ fn statics_are_exported_through_policy_and_beat_bgp_paths() {
             })
             .await;
         assert!(
-            until(|| absent(&aws, "192.168.10.0/24")).await,
+            until(BOUND, async || absent(&aws, "192.168.10.0/24")).await,
             "AWS keeps 192.168.10.0/24"
         );
         let peers = speaker.status().await;
@@ -455,18 +404,14 @@ fn ipv6_unicast_with_bird() {
             "v61",
             "fd00::1/64 nodad",
         );
-        let (tx, mut out) = mpsc::channel(64);
-        let speaker = Instance::spawn(
-            "cust".into(),
-            ("cust.inet.0".into(), "cust.inet6.0".into()),
-            tx,
-        );
+        let (speaker, mut out) = spawned("cust");
         let (config, policies) = instance_config(
             "routing-options { autonomous-system 65000; }
              protocols { bgp { group v6 { type external; peer-as 64512; export all;
                  family inet6 { unicast; }
                  neighbor fd00::1 { local-address fd00::; } } } }
              policy-options { policy-statement all { then accept; } }",
+            ROUTER_ID,
         );
         speaker.send(Command::Configure { config, policies }).await;
         speaker
@@ -513,5 +458,61 @@ fn ipv6_unicast_with_bird() {
             .await
             .expect("BIRD learns the IPv6 subnet");
         assert!(at_bird.contains("BGP.next_hop: fd00::"), "{at_bird}");
+    });
+}
+
+/// A prefix limit lowered below what an established peer already sent applies at the commit
+/// (Junos does), not at the peer's next UPDATE — found by the lab (tests/lab/bgp.sh), where
+/// Azure sends its two prefixes once and then only keepalives.
+#[test]
+fn a_lowered_prefix_limit_applies_at_commit() {
+    if !bird_support::available() {
+        return;
+    }
+    in_netns(|| async {
+        let _aws = bird_support::Bird::start(
+            &AWS.replace(
+                "route 172.31.0.0/16 blackhole;",
+                "route 172.31.0.0/16 blackhole; route 172.30.0.0/16 blackhole;",
+            ),
+            "aws0",
+            "10.0.0.0/31",
+            "aws1",
+            "10.0.0.1/31",
+        );
+        let speaker = drained("cust");
+        let group = |limit: &str| {
+            instance_config(
+                &format!(
+                    "routing-options {{ autonomous-system 65000; }}
+                     protocols {{ bgp {{ group aws {{ type external; peer-as 64512; {limit}
+                         neighbor 10.0.0.1 {{ local-address 10.0.0.0; authentication-key abcdefgh; }} }} }} }}"
+                ),
+                ROUTER_ID,
+            )
+        };
+        let (config, policies) = group("");
+        speaker.send(Command::Configure { config, policies }).await;
+        let both = until(BOUND, async || {
+            speaker.status().await[0].tables[0].received == 2
+        })
+        .await;
+        assert!(both, "AWS's two prefixes never arrived");
+        let (config, policies) = group(
+            "family inet { unicast { prefix-limit { maximum 1; teardown idle-timeout forever; } } }",
+        );
+        speaker.send(Command::Configure { config, policies }).await;
+        let torn_down = until(Duration::from_secs(5), async || {
+            speaker.status().await[0].status.record.last_error.is_some()
+        })
+        .await;
+        let p = speaker.status().await.swap_remove(0);
+        assert!(
+            torn_down,
+            "still up after the lower limit: {:?}",
+            p.status.state
+        );
+        let e = p.status.record.last_error.expect("last error");
+        assert_eq!((e.notification.code, e.notification.subcode), (6, 1));
     });
 }

@@ -7,20 +7,15 @@
 
 mod bird_support;
 mod net_support;
+mod speaker_support;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use lsys_bgp::config;
-use lsys_bgp::instance::{Command, Instance, RouteLine, RouteSide};
+use lsys_bgp::instance::{Command, RouteLine, RouteSide};
 use lsys_bgp::show::{routes, RouteTable};
-use lsys_grammar::schema::ROOT;
-use lsys_grammar::text::curly;
-use lsys_grammar::typed;
 use net_support::in_netns;
-use tokio::sync::mpsc;
-use tokio::time::timeout;
+use speaker_support::{drained, instance_config, until};
 
 const BOUND: Duration = Duration::from_secs(30);
 
@@ -57,20 +52,6 @@ const SPEAKER: &str = "routing-options { autonomous-system 65000; }
     policy-options { policy-statement no-29 {
         from { route-filter 172.29.0.0/16 exact; } then reject; } }";
 
-fn instance_config() -> (config::InstanceConfig, Arc<typed::PolicyOptions>) {
-    let tree = curly::read(SPEAKER, ROOT).expect("config");
-    let i = typed::intent(&tree).expect("typed");
-    let c = config::instance(
-        &i.root.bgp,
-        i.root.routing_options.autonomous_system,
-        "10.0.0.13".parse().unwrap(),
-        None,
-        config::PORT,
-    )
-    .expect("instance");
-    (c, Arc::new(i.root.policy_options))
-}
-
 fn ip(a: &str) -> IpAddr {
     a.parse().unwrap()
 }
@@ -102,42 +83,31 @@ fn received_hidden_and_advertised_routes_of_a_neighbor() {
     in_netns(|| async {
         let _aws = bird_support::Bird::start(AWS, "aws0", "10.0.0.0/31", "aws1", "10.0.0.1/31");
         let _azure = bird_support::Bird::start(AZURE, "az0", "10.0.0.13/30", "az1", "10.0.0.14/30");
-        let (tx, mut out) = mpsc::channel(64);
         // The routing table is not part of this test: its output is drained.
-        tokio::spawn(async move { while out.recv().await.is_some() {} });
-        let speaker = Instance::spawn(
-            "cust".into(),
-            ("cust.inet.0".into(), "cust.inet6.0".into()),
-            tx,
-        );
-        let (config, policies) = instance_config();
+        let speaker = drained("cust");
+        let (config, policies) = instance_config(SPEAKER, "10.0.0.13");
         speaker.send(Command::Configure { config, policies }).await;
 
         let hidden = RouteSide::Received { hidden: true };
-        let settled = timeout(BOUND, async {
-            loop {
-                let h = speaker
-                    .routes(ip("10.0.0.1"), hidden)
-                    .await
-                    .unwrap_or_default();
-                let to_aws = speaker
-                    .routes(ip("10.0.0.1"), RouteSide::Advertised)
-                    .await
-                    .unwrap_or_default();
-                let to_azure = speaker
-                    .routes(ip("10.0.0.14"), RouteSide::Advertised)
-                    .await
-                    .unwrap_or_default();
-                if h.len() == 2 && !to_aws.is_empty() && !to_azure.is_empty() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+        let settled = until(BOUND, async || {
+            let h = speaker
+                .routes(ip("10.0.0.1"), hidden)
+                .await
+                .unwrap_or_default();
+            let to_aws = speaker
+                .routes(ip("10.0.0.1"), RouteSide::Advertised)
+                .await
+                .unwrap_or_default();
+            let to_azure = speaker
+                .routes(ip("10.0.0.14"), RouteSide::Advertised)
+                .await
+                .unwrap_or_default();
+            h.len() == 2 && !to_aws.is_empty() && !to_azure.is_empty()
         })
         .await;
         let peers = speaker.status().await;
         assert!(
-            settled.is_ok(),
+            settled,
             "not settled: {:?}",
             peers
                 .iter()

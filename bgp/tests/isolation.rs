@@ -6,49 +6,17 @@
 
 mod bird_support;
 mod net_support;
+mod speaker_support;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lsys_bgp::config;
 use lsys_bgp::fsm::State;
-use lsys_bgp::instance::{Command, Instance};
-use lsys_grammar::schema::ROOT;
-use lsys_grammar::text::curly;
-use lsys_grammar::typed;
+use lsys_bgp::instance::Command;
 use net_support::in_netns;
-use tokio::sync::mpsc;
+use speaker_support::{drained, instance_config, until};
 
 const FLOOD: usize = 200_000;
 const BOUND: Duration = Duration::from_secs(120);
-
-fn instance_config(
-    text: &str,
-    router_id: &str,
-) -> (config::InstanceConfig, Arc<typed::PolicyOptions>) {
-    let tree = curly::read(text, ROOT).expect("config");
-    let i = typed::intent(&tree).expect("typed");
-    let c = config::instance(
-        &i.root.bgp,
-        i.root.routing_options.autonomous_system,
-        router_id.parse().unwrap(),
-        None,
-        config::PORT,
-    )
-    .expect("instance");
-    (c, Arc::new(i.root.policy_options))
-}
-
-fn spawn(name: &str) -> Instance {
-    let (tx, mut out) = mpsc::channel(64);
-    // The routing table's side: take everything (lsysd's forwarder does the same).
-    tokio::spawn(async move { while out.recv().await.is_some() {} });
-    Instance::spawn(
-        name.into(),
-        (format!("{name}.inet.0"), format!("{name}.inet6.0")),
-        tx,
-    )
-}
 
 #[test]
 fn a_flooding_peer_does_not_slow_another_tenant() {
@@ -95,8 +63,8 @@ fn a_flooding_peer_does_not_slow_another_tenant() {
             "b1",
             "10.0.1.1/31",
         );
-        let a = spawn("a");
-        let b = spawn("b");
+        let a = drained("a");
+        let b = drained("b");
         // B first: its session is up before the flood starts.
         let (config, policies) = instance_config(
             "routing-options { autonomous-system 62610; }
@@ -105,11 +73,11 @@ fn a_flooding_peer_does_not_slow_another_tenant() {
             "10.0.1.0",
         );
         b.send(Command::Configure { config, policies }).await;
-        let start = Instant::now();
-        while b.status().await[0].status.state != State::Established {
-            assert!(start.elapsed() < BOUND, "B never came up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let up = until(BOUND, async || {
+            b.status().await[0].status.state == State::Established
+        })
+        .await;
+        assert!(up, "B never came up");
         let (config, policies) = instance_config(
             "routing-options { autonomous-system 65000; }
              protocols { bgp { group aws { type external; peer-as 64512;
@@ -136,18 +104,14 @@ fn a_flooding_peer_does_not_slow_another_tenant() {
         });
         let flood_start = Instant::now();
         a.send(Command::Configure { config, policies }).await;
-        loop {
-            let received = a.status().await[0].tables[0].received;
-            if received as usize >= FLOOD {
-                break;
-            }
-            assert!(
-                flood_start.elapsed() < BOUND,
-                "A received {received} of {FLOOD}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let mut received = 0;
+        let flooded = until(BOUND, async || {
+            received = a.status().await[0].tables[0].received;
+            received as usize >= FLOOD
+        })
+        .await;
         let took = flood_start.elapsed();
+        assert!(flooded, "A received {received} of {FLOOD}");
         // A few more hold times of B with A's table in place.
         tokio::time::sleep(Duration::from_secs(4)).await;
         let _ = stop.send(());

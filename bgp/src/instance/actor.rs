@@ -243,6 +243,9 @@ impl Actor {
         for addr in soft {
             self.refresh_chains(addr);
             self.reimport(addr).await;
+            // A limit lowered below what the peer already sent applies now, not at its next
+            // UPDATE.
+            self.check_limits(addr).await;
             self.export_all(addr).await;
         }
     }

@@ -1,7 +1,7 @@
-//! Shared by the golden tests of the BGP show layouts (show_group.rs, show_routes.rs): the
-//! golden-file helpers and the seed's peers (tests/golden/NAME.txt and NAME.json;
-//! `LSYS_BLESS=1 cargo test -p lsys-bgp --test show_group --test show_routes` rewrites them —
-//! review the diff).
+//! Shared by the golden tests of the BGP show layouts (show.rs, show_group.rs, show_routes.rs):
+//! the golden-file helpers and the seed's peers (tests/golden/NAME.txt and NAME.json;
+//! `LSYS_BLESS=1 cargo test -p lsys-bgp --test show --test show_group --test show_routes`
+//! rewrites them — review the diff).
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::fs;

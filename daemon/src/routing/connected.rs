@@ -4,6 +4,10 @@
 //! names every VRF after its table: netlink::desired); a link with no master belongs to the
 //! main table (the root's master instance). Bridge members (their master is a bridge) and the
 //! VRF devices themselves belong to none.
+//!
+//! IPv6 link-local addresses (fe80::/10) give no routes: Linux puts one on every link, with
+//! or without `family inet6`, and Junos lists neither a Direct fe80::/64 nor, for a unit
+//! without inet6, its link-local address; a tenant that configured only IPv4 sees no inet6.0.
 
 use std::collections::BTreeMap;
 
@@ -43,7 +47,12 @@ pub fn connected(
                 ifname: link.name.clone(),
                 ifindex: link.index,
                 up: link.oper_up,
-                addresses: link.addresses.clone(),
+                addresses: link
+                    .addresses
+                    .iter()
+                    .filter(|a| !is_link_local(a))
+                    .copied()
+                    .collect(),
             });
         }
     }
@@ -51,6 +60,13 @@ pub fn connected(
         list.sort();
     }
     out
+}
+
+fn is_link_local(a: &ipnet::IpNet) -> bool {
+    match a {
+        ipnet::IpNet::V6(v6) => v6.addr().segments()[0] & 0xffc0 == 0xfe80,
+        ipnet::IpNet::V4(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -66,7 +82,11 @@ mod tests {
         let mut irb = LiveLink::new(11, "irb.4", "bridge");
         irb.master = Some(10);
         irb.oper_up = true;
-        irb.addresses = vec!["10.0.0.0/31".parse().unwrap()];
+        irb.addresses = vec![
+            "10.0.0.0/31".parse().unwrap(),
+            "fe80::1c2d:3eff:fe4f:5a6b/64".parse().unwrap(),
+            "2001:db8::1/64".parse().unwrap(),
+        ];
         live.insert(irb);
         let mut member = LiveLink::new(12, "eth1.4", "vlan");
         member.master = Some(11);
@@ -81,5 +101,13 @@ mod tests {
         assert_eq!(c["l2/CUST"].len(), 1);
         assert_eq!(c["l2/CUST"][0].ifname, "irb.4");
         assert!(c["l2/CUST"][0].up);
+        // The kernel's link-local address is no route of the table.
+        assert_eq!(
+            c["l2/CUST"][0].addresses,
+            vec![
+                "10.0.0.0/31".parse::<ipnet::IpNet>().unwrap(),
+                "2001:db8::1/64".parse().unwrap()
+            ]
+        );
     }
 }
