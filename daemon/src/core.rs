@@ -83,6 +83,8 @@ pub struct Options {
     /// The BGP speakers (with a dataplane), and the TCP port they use (179).
     pub bgp: Option<(crate::bgp::BgpHandle, u16)>,
     pub kernel: Option<KernelReads>,
+    /// `system login user` as Unix accounts (`--manage-accounts`); runs after the others.
+    pub accounts: Option<crate::actors::accounts::Accounts>,
     pub faults: Arc<dyn crate::pipeline::Faults>,
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
@@ -95,6 +97,7 @@ impl Default for Options {
             rib: None,
             bgp: None,
             kernel: None,
+            accounts: None,
             faults: Arc::new(crate::pipeline::NoFaults),
             clock: Arc::new(crate::clock::SystemClock),
             limits: Limits::default(),
@@ -136,6 +139,9 @@ impl Core {
                 store.clone(),
                 *port,
             )));
+        }
+        if let Some(accounts) = options.accounts {
+            subsystems.push(Box::new(accounts));
         }
         let core = Arc::new(Core {
             running: Snapshot::new(Running::new(tree.clone(), seq, None)),

@@ -18,7 +18,9 @@
 //!                                         actors: links ("lsys-netlink" thread: netlink socket)
 //!                                                 routing ─► RIB/FIB actor ("lsys-rib" thread,
 //!                                                 routing/: lsys-fib's Rib + batched netlink)
-//!                                                 [bgp per instance: next]
+//!                                                 bgp (a speaker per instance)
+//!                                                 accounts (--manage-accounts: `system login
+//!                                                 user` as Unix accounts, accounts/)
 //!  kernel events ─► live state (show interfaces) ─► KernelEvents broadcast ─► RIB (connected)
 //!  kernel route deletions (lsys's protocols) ─────────────────────────────► RIB (put back)
 //! ```
@@ -26,6 +28,7 @@
 //! snapshot, and the pipeline swaps in a new one only once a commit is durable. Sessions belong
 //! to their connection; a shell that vanishes loses only its private candidate.
 
+pub mod accounts;
 pub mod actors;
 pub mod bgp;
 pub mod clock;

@@ -20,6 +20,7 @@
 //! link and address changes; each BGP speaker is an actor per routing instance, fed the BGP
 //! objects of the change set, with its routes going to the RIB over a bounded channel.
 
+pub mod accounts;
 pub mod bgp;
 pub mod links;
 pub mod routing;
@@ -48,6 +49,19 @@ pub struct Transaction {
 #[error("{message}")]
 pub struct SubsystemError {
     pub message: String,
+}
+
+impl SubsystemError {
+    /// As the user sees it: a refusal in the Junos layout (`[edit PATH]` / `  'STATEMENT'` /
+    /// `    MESSAGE`, as the accounts subsystem gives) stands as it is; any other message is an
+    /// `error:` line.
+    pub fn layout(&self) -> String {
+        if self.message.starts_with("[edit") {
+            self.message.clone()
+        } else {
+            format!("error: {}", self.message)
+        }
+    }
 }
 
 pub trait Subsystem: Send {

@@ -36,7 +36,7 @@ pub enum CommitError {
     ConfirmPending { user: String, minutes: i64 },
     #[error("error: commit failed: {0}")]
     Store(String),
-    #[error("error: {0}\nerror: configuration check-out failed")]
+    #[error("{}\nerror: configuration check-out failed", .0.layout())]
     Subsystem(#[from] SubsystemError),
     #[error("error: commit failed at {stage}: {message}\nerror: configuration check-out failed")]
     Injected { stage: Stage, message: String },
