@@ -1,13 +1,40 @@
 //! The command line: `lsys [--socket PATH] [-c "cmd; cmd"] [-f FILE] [--echo]`, and the splitting
 //! of `-c` strings and command files into commands.
+//!
+//! As a login shell (the Unix account's shell, run by sshd) lsys gets what any shell gets:
+//! argv[0] `-lsys` and no arguments for `ssh host` (interactive with `-t` or a terminal, else
+//! commands from standard input), or `-c "COMMAND; COMMAND"` for `ssh host 'COMMAND; COMMAND'`.
+//! argv[0] is not looked at: both are ordinary invocations. sshd's environment is clean, so the
+//! socket is the default path unless sshd_config sets `SetEnv LSYS_SOCKET=...`. File transfers
+//! also reach the login shell as `-c`, and are refused ([`file_transfer`], transfer.rs).
 
 use std::path::PathBuf;
+
+use crate::transfer::Transfer;
 
 /// Where the daemon listens unless told otherwise.
 pub const DEFAULT_SOCKET: &str = "/run/lsys/lsysd.sock";
 
 pub const USAGE: &str =
     "usage: lsys [--socket PATH] [-c \"COMMAND; COMMAND ...\" | -f FILE] [--echo]";
+
+/// `lsys --help`: the usage line, then every option (on stdout, exit 0).
+pub const HELP: &str = "\
+usage: lsys [--socket PATH] [-c \"COMMAND; COMMAND ...\" | -f FILE] [--echo]
+
+The Junos-style shell of an lsys router: a command line on a terminal, or a batch of commands.
+
+options:
+  -s, --socket PATH    the socket of lsysd (default: $LSYS_SOCKET, else /run/lsys/lsysd.sock)
+  -c, --command CMDS   run the commands (separated by ';' or newlines) in batch mode, then exit
+  -f, --file FILE      run the commands in FILE (one a line, '#' starts a comment), then exit
+      --echo           in batch mode, print each command after its prompt, as a transcript
+  -h, --help           print this help and exit
+  -V, --version        print the name and version and exit
+
+Without -c or -f the commands come from the terminal, or from standard input when it is not
+one. Exit status: 0 success, 1 a batch command failed, 2 usage error or lsysd not reachable.
+See lsys(1).";
 
 /// Where the commands come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +45,22 @@ pub enum Source {
     Commands(Vec<String>),
     /// `-f FILE`.
     File(PathBuf),
+    /// `-c` naming a file-transfer program: sshd starting sftp or scp through the login shell.
+    FileTransfer(Transfer),
+}
+
+/// The file-transfer program a `-c` string starts, by its name in any directory (no lsys
+/// command is called that): sftp makes sshd run `SHELL -c /usr/lib/openssh/sftp-server` (the
+/// `Subsystem sftp` line, unless it is the in-process `internal-sftp`, which never reaches a
+/// shell), `scp -O` (the legacy protocol) `SHELL -c "scp -t DIR"` or `"scp -f FILE"`; newer scp
+/// speaks sftp.
+pub fn file_transfer(command: &str) -> Option<Transfer> {
+    let first = command.split_whitespace().next().unwrap_or_default();
+    match first.rsplit('/').next().unwrap_or(first) {
+        "sftp-server" => Some(Transfer::Sftp),
+        "scp" => Some(Transfer::Scp),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +71,8 @@ pub struct Args {
     pub echo: bool,
     /// `--help`.
     pub help: bool,
+    /// `--version`.
+    pub version: bool,
 }
 
 /// Parses the arguments (without the program name). `env_socket` is `$LSYS_SOCKET`.
@@ -39,6 +84,7 @@ pub fn parse(
     let mut source = Source::Terminal;
     let mut echo = false;
     let mut help = false;
+    let mut version = false;
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("option {name} needs a value"));
@@ -48,7 +94,11 @@ pub fn parse(
                 if source != Source::Terminal {
                     return Err("give only one of -c and -f".into());
                 }
-                source = Source::Commands(split_commands(&value(&a)?));
+                let commands = value(&a)?;
+                source = match file_transfer(&commands) {
+                    Some(t) => Source::FileTransfer(t),
+                    None => Source::Commands(split_commands(&commands)),
+                };
             }
             "-f" | "--file" => {
                 if source != Source::Terminal {
@@ -58,6 +108,7 @@ pub fn parse(
             }
             "--echo" => echo = true,
             "-h" | "--help" => help = true,
+            "-V" | "--version" => version = true,
             _ if a.starts_with("--socket=") => {
                 socket = Some(PathBuf::from(&a["--socket=".len()..]));
             }
@@ -73,6 +124,7 @@ pub fn parse(
         source,
         echo,
         help,
+        version,
     })
 }
 
@@ -161,6 +213,23 @@ mod tests {
     }
 
     #[test]
+    fn help_and_version() {
+        assert!(p(&["--help"]).unwrap().help);
+        assert!(p(&["-V"]).unwrap().version && p(&["--version"]).unwrap().version);
+        assert!(HELP.starts_with(USAGE));
+        for option in [
+            "--socket",
+            "--command",
+            "--file",
+            "--echo",
+            "--help",
+            "--version",
+        ] {
+            assert!(HELP.contains(option), "{option}");
+        }
+    }
+
+    #[test]
     fn usage_errors() {
         assert_eq!(p(&["-c"]).unwrap_err(), "option -c needs a value");
         assert_eq!(p(&["--frob"]).unwrap_err(), "unknown option '--frob'");
@@ -169,6 +238,36 @@ mod tests {
             p(&["-c", "x", "-f", "y"]).unwrap_err(),
             "give only one of -c and -f"
         );
+    }
+
+    #[test]
+    fn file_transfers_through_the_login_shell_are_recognised() {
+        for (c, t) in [
+            ("/usr/lib/openssh/sftp-server", Transfer::Sftp),
+            ("/usr/libexec/openssh/sftp-server -l INFO", Transfer::Sftp),
+            ("sftp-server", Transfer::Sftp),
+            ("scp -t /tmp", Transfer::Scp),
+            ("  scp -f -- /etc/passwd", Transfer::Scp),
+            ("/usr/bin/scp -t .", Transfer::Scp),
+        ] {
+            assert_eq!(
+                p(&["-c", c]).unwrap().source,
+                Source::FileTransfer(t),
+                "{c}"
+            );
+        }
+        for c in [
+            "show version",
+            "show configuration | save scp",
+            "set system host-name scp",
+            "sftp-server2",
+            "",
+        ] {
+            assert!(
+                matches!(p(&["-c", c]).unwrap().source, Source::Commands(_)),
+                "{c}"
+            );
+        }
     }
 
     #[test]

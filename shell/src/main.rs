@@ -11,20 +11,31 @@
 //!                    ─► pager::Pager (terminal) or stdout (batch)
 //!        render: `Possible completions:` rows, carets, prompt + [edit] banner
 //! ```
-//! Exit status: 0 success (or the session ended by `exit` / Ctrl-D), 1 a batch command failed,
-//! 2 usage error, daemon unreachable or refused, connection lost.
+//! Exit status: 0 success (or the session ended by `exit` / Ctrl-D), 1 a batch command failed
+//! (or sftp/scp asked for a file transfer), 2 usage error, daemon unreachable or refused,
+//! connection lost (to lsysd, or the terminal hung up).
+//!
+//! As an SSH login shell (see args.rs): `ssh host` with a terminal is the interactive shell,
+//! `ssh host 'a; b'` a batch with the batch's exit status, and a dropped connection (SIGHUP for
+//! a terminal, end of input or a closed pipe without one) ends the process; lsysd, seeing its
+//! socket close, leaves configuration mode for it: a private candidate is discarded, an
+//! exclusive lock released (daemon/src/server/conn.rs).
 
 mod args;
 mod batch;
+mod editor;
 mod interactive;
 mod pager;
 mod pipes;
 mod render;
 mod session;
+mod transfer;
 
 use std::io::{self, BufRead, IsTerminal};
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use lsys_protocol::Client;
 
@@ -50,6 +61,18 @@ fn tty_name() -> Option<String> {
         .then_some(name)
 }
 
+/// A hangup of the terminal (SIGHUP: the SSH connection dropped, the terminal window closed)
+/// ends the interactive shell at once with status 2, whatever it is doing (reading a line,
+/// paging, waiting for a command). The socket closes with the process, which is how lsysd
+/// learns the session is over. A handler rather than the default action because a disposition
+/// inherited as "ignored" would leave the shell running on a dead terminal; batches keep the
+/// inherited one (`nohup lsys -c ...` must survive a logout).
+fn end_on_hangup() -> io::Result<()> {
+    let always = Arc::new(AtomicBool::new(true));
+    signal_hook::flag::register_conditional_shutdown(signal_hook::consts::SIGHUP, 2, always)
+        .map(drop)
+}
+
 fn run() -> i32 {
     let args = match args::parse(std::env::args().skip(1), std::env::var("LSYS_SOCKET").ok()) {
         Ok(a) => a,
@@ -59,8 +82,16 @@ fn run() -> i32 {
         }
     };
     if args.help {
-        println!("{}", args::USAGE);
+        println!("{}", args::HELP);
         return 0;
+    }
+    if args.version {
+        println!("lsys {}", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    // Before connecting: the answer is the same whether lsysd runs or not.
+    if let Source::FileTransfer(what) = args.source {
+        return transfer::refuse(what);
     }
     let interactive = args.source == Source::Terminal && io::stdin().is_terminal();
     let client = if !interactive {
@@ -113,6 +144,10 @@ fn run() -> i32 {
         }
     };
     if interactive {
+        if let Err(e) = end_on_hangup() {
+            eprintln!("error: cannot handle hangups: {e}");
+            return 2;
+        }
         return interactive::run(session);
     }
     let (mut out, mut err) = (io::stdout(), io::stderr());

@@ -7,6 +7,12 @@
 //! For tests that attack the daemon (tests/hostile.rs): [`Lab::start_with`] (another lsysd
 //! binary, a file-descriptor limit), [`Proto`] (a protocol client with timeouts), [`RssPeak`]
 //! (the daemon's peak resident memory over a span) and [`latencies`] (p50/p99).
+//!
+//! [`tmux::Tmux`] is a terminal to drive the interactive shell in; [`sshd`] a real OpenSSH
+//! server with lsys as the login shell of test accounts (tests/ssh.rs).
+
+pub mod sshd;
+pub mod tmux;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -69,6 +75,8 @@ pub struct LabOptions {
     pub lsysd: Option<PathBuf>,
     /// Soft and hard limit on open files, set with `prlimit` before lsysd starts.
     pub nofile: Option<u64>,
+    /// More arguments for lsysd (`--manage-accounts ...`).
+    pub args: Vec<String>,
 }
 
 /// A running lsysd with its own state and socket, stopped on drop.
@@ -108,6 +116,7 @@ impl Lab {
             .arg("--socket")
             .arg(&socket)
             .arg("--no-dataplane")
+            .args(&options.args)
             .env("LSYSD_LOG", "warn")
             .stdin(Stdio::null())
             .spawn()

@@ -250,6 +250,7 @@ fn hostile_tenant() {
     let lab = Lab::start_with(LabOptions {
         lsysd: Some(lsysd.clone()),
         nofile: None,
+        ..Default::default()
     });
     lab.load(&config(0));
     let r = lab.user(TENANT, "show version");
@@ -418,6 +419,7 @@ fn hostile_tenant() {
     let lab = Lab::start_with(LabOptions {
         lsysd: Some(lsysd),
         nofile: Some(1024),
+        ..Default::default()
     });
     lab.load(&config(FLOODERS));
     let limit = lab.nofile_limit();
