@@ -18,6 +18,8 @@ pub struct Limits {
     pub load_bytes_total: usize,
     /// Commits waiting for the pipeline.
     pub commit_queue: usize,
+    /// How long one minute of `set cli idle-timeout` lasts (a minute; tests shorten it).
+    pub idle_minute: Duration,
 }
 
 impl Default for Limits {
@@ -31,6 +33,7 @@ impl Default for Limits {
             load_bytes: 16 << 20,
             load_bytes_total: 128 << 20,
             commit_queue: 256,
+            idle_minute: Duration::from_secs(60),
         }
     }
 }

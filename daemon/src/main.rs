@@ -1,4 +1,5 @@
 //! lsysd [--state-dir DIR] [--socket PATH] [--no-dataplane]
+//!       [--manage-accounts [--login-shell PATH] [--keys-dir DIR]]
 
 use anyhow::Context;
 use lsys_datastore::Datastore;
@@ -12,30 +13,90 @@ struct Args {
     state_dir: PathBuf,
     socket: PathBuf,
     no_dataplane: bool,
+    /// `--manage-accounts`: `system login user` as Unix accounts, with this shell and keys dir.
+    accounts: Option<lsysd::accounts::Settings>,
+    /// `--login-shell` or `--keys-dir` without `--manage-accounts` (said in the log).
+    unused_account_flags: bool,
 }
 
-fn args() -> Result<Args, String> {
+const USAGE: &str = "usage: lsysd [--state-dir DIR] [--socket PATH] [--no-dataplane]
+             [--manage-accounts [--login-shell PATH] [--keys-dir DIR]]
+             [--help] [--version]
+
+  --state-dir DIR     the datastore's directory (default /var/lib/lsys)
+  --socket PATH       the socket lsys shells connect to (default /run/lsys/lsysd.sock)
+  --no-dataplane      configuration only: program no interfaces, routes or BGP sessions
+  --manage-accounts   make each `system login user` a Unix account on commit
+  --login-shell PATH  the managed accounts' shell (default: the lsys next to lsysd,
+                      else /usr/bin/lsys)
+  --keys-dir DIR      the managed accounts' authorized keys, DIR/USER (default /etc/lsys/keys)";
+
+/// What the command line asks for.
+enum Cli {
+    Run(Args),
+    /// `--help`, `--version`: print this on standard output and exit 0.
+    Print(String),
+}
+
+/// The `lsys` next to lsysd's own executable, else /usr/bin/lsys.
+fn default_login_shell() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| Some(p.parent()?.join("lsys")))
+        .filter(|p| p.is_file())
+        .map_or_else(|| "/usr/bin/lsys".into(), |p| p.display().to_string())
+}
+
+fn args() -> Result<Cli, String> {
     let mut a = Args {
         state_dir: "/var/lib/lsys".into(),
         socket: "/run/lsys/lsysd.sock".into(),
         no_dataplane: false,
+        accounts: None,
+        unused_account_flags: false,
     };
+    let (mut manage, mut shell, mut keys_dir) = (false, None, None);
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--state-dir" => a.state_dir = it.next().ok_or("--state-dir needs a directory")?.into(),
             "--socket" => a.socket = it.next().ok_or("--socket needs a path")?.into(),
             "--no-dataplane" => a.no_dataplane = true,
-            "-h" | "--help" => return Err("usage: lsysd [--state-dir DIR] [--socket PATH] [--no-dataplane]".into()),
-            other => return Err(format!("unknown argument '{other}'\nusage: lsysd [--state-dir DIR] [--socket PATH] [--no-dataplane]")),
+            "--manage-accounts" => manage = true,
+            "--login-shell" => shell = Some(it.next().ok_or("--login-shell needs a path")?),
+            "--keys-dir" => keys_dir = Some(it.next().ok_or("--keys-dir needs a directory")?),
+            "-h" | "--help" => return Ok(Cli::Print(USAGE.into())),
+            "-V" | "--version" => {
+                return Ok(Cli::Print(format!("lsysd {}", env!("CARGO_PKG_VERSION"))))
+            }
+            other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
     }
-    Ok(a)
+    if let Some(shell) = &shell {
+        if !shell.starts_with('/') || shell.contains(':') {
+            return Err(format!(
+                "--login-shell needs an absolute path without ':' (got '{shell}')"
+            ));
+        }
+    }
+    if manage {
+        a.accounts = Some(lsysd::accounts::Settings {
+            shell: shell.unwrap_or_else(default_login_shell),
+            keys_dir: keys_dir.unwrap_or_else(|| "/etc/lsys/keys".into()).into(),
+        });
+    } else {
+        a.unused_account_flags = shell.is_some() || keys_dir.is_some();
+    }
+    Ok(Cli::Run(a))
 }
 
 fn main() -> std::process::ExitCode {
     let a = match args() {
-        Ok(a) => a,
+        Ok(Cli::Run(a)) => a,
+        Ok(Cli::Print(text)) => {
+            println!("{text}");
+            return std::process::ExitCode::SUCCESS;
+        }
         Err(e) => {
             eprintln!("{e}");
             return std::process::ExitCode::from(2);
@@ -154,6 +215,21 @@ fn run(a: Args) -> anyhow::Result<()> {
             events,
         });
     }
+    if a.unused_account_flags {
+        tracing::warn!("--login-shell and --keys-dir do nothing without --manage-accounts");
+    }
+    if let Some(settings) = a.accounts {
+        tracing::info!(shell = settings.shell, keys = %settings.keys_dir.display(), "--manage-accounts: system login users are Unix accounts");
+        if !std::path::Path::new(&settings.shell).is_file() {
+            // sshd refuses a login whose shell is missing.
+            tracing::warn!(shell = settings.shell, "the login shell does not exist");
+        }
+        let system = lsysd::accounts::unix::Unix::new(&settings.keys_dir);
+        options.accounts = Some(lsysd::actors::accounts::Accounts::new(
+            settings,
+            Box::new(system),
+        ));
+    }
     let core = Core::start(store, options).context("loading the committed configuration")?;
     // A kernel that cannot be brought in line (a port that is missing, say) must not keep the
     // operator from logging in to fix the configuration: log it and serve.
@@ -165,5 +241,46 @@ fn run(a: Args) -> anyhow::Result<()> {
         }
         Err(e) => tracing::error!(error = %e, "kernel could not be reconciled"),
     }
-    rt.block_on(server::serve(core, &a.socket, exec::execute))
+    rt.block_on(serve_and_notify(core, &a.socket))
+}
+
+/// Serves clients, and tells systemd (`Type=notify` in packaging/lsysd.service) when they can
+/// connect: `serve` binds the socket before its first `await` and then waits in `accept`, so
+/// after its first poll the datastore is open, the kernel reconciled and the socket listening.
+async fn serve_and_notify(
+    core: std::sync::Arc<Core>,
+    socket: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::future::Future;
+    use std::task::Poll;
+    let mut serving = std::pin::pin!(server::serve(core, socket, exec::execute));
+    if let Poll::Ready(result) =
+        std::future::poll_fn(|cx| Poll::Ready(serving.as_mut().poll(cx))).await
+    {
+        return result;
+    }
+    notify_ready();
+    serving.await
+}
+
+/// sd_notify(3)'s `READY=1` on the datagram socket systemd names in `$NOTIFY_SOCKET` (a path,
+/// or an abstract name after `@`); nothing when lsysd was not started by systemd.
+fn notify_ready() {
+    use std::os::unix::net::{SocketAddr, UnixDatagram};
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let sent = UnixDatagram::unbound().and_then(|sock| {
+        use std::os::unix::ffi::OsStrExt;
+        match path.as_bytes().strip_prefix(b"@") {
+            Some(name) => {
+                use std::os::linux::net::SocketAddrExt;
+                sock.send_to_addr(b"READY=1", &SocketAddr::from_abstract_name(name)?)
+            }
+            None => sock.send_to(b"READY=1", &path),
+        }
+    });
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, socket = ?path, "cannot tell systemd that lsysd is ready");
+    }
 }

@@ -7,7 +7,7 @@ use lsys_grammar::path::words_of;
 use lsys_grammar::schema::Schema;
 use lsys_grammar::tree::{Node, Step};
 use lsys_grammar::view::View;
-use lsys_protocol::{Client, Prompt};
+use lsys_protocol::{CliSettings, Client, Prompt};
 
 use crate::core::SessionInfo;
 use crate::gate::Principal;
@@ -68,6 +68,9 @@ pub struct Session {
     /// Levels to return to on `exit`.
     pub edit_stack: Vec<Vec<Step>>,
     pub pending: Option<Pending>,
+    /// `set cli screen-length ...`: the session's CLI settings, sent to the shell with every
+    /// Done (`lsys_protocol::settings`).
+    pub cli: CliSettings,
 }
 
 impl Session {
@@ -91,6 +94,7 @@ impl Session {
             edit: Vec::new(),
             edit_stack: Vec::new(),
             pending: None,
+            cli: CliSettings::default(),
         }
     }
 

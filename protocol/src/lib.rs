@@ -8,12 +8,14 @@
 //!                                   ◄─── Output { id, text }*   (streamed)
 //!                                   ◄─── Question { id, text, default }  ─► Answer { id, yes }
 //!                                   ◄─── ReadText { id, file }  ─► Text { id, text | error }
-//!                                   ◄─── Done { id, ok, error, prompt }
+//!                                   ◄─── Done { id, ok, error, prompt, cli }
 //!    Complete { line } ──────────────►
 //!                                   ◄─── Completions { rows, tab, col }
 //!    Cancel { id } ──────────────────►   (Ctrl-C: the daemon stops streaming and answers Done)
 //!                                   ◄─── Tail { id, text }*     (an interrupted command's last
 //!                                                                words: ping's statistics)
+//!                                   ◄─── Closed { reason }      (unasked: lsysd ends the session,
+//!                                                                `set cli idle-timeout`)
 //! ```
 //! Frames are a 4-byte big-endian length followed by that many bytes of JSON. A frame longer
 //! than [`MAX_FRAME`] is refused without reading it. Every message carries no more than the
@@ -27,8 +29,10 @@ use std::io::{self, Read, Write};
 use serde::{Deserialize, Serialize};
 
 pub mod check;
+pub mod settings;
 
 pub use check::{Checked, FieldError, MAX_LINE, MAX_TEXT_ERROR, MAX_TTY};
+pub use settings::{timestamp, CliSettings, TIMESTAMP_FORMAT};
 
 /// Protocol version; the daemon refuses a Hello with another one.
 pub const VERSION: u32 = 1;
@@ -180,6 +184,10 @@ pub enum Response {
         caret: Option<usize>,
         prompt: Prompt,
         exit: bool,
+        /// The session's `set cli` settings after the command (the shell applies them from
+        /// the next command on).
+        #[serde(default)]
+        cli: CliSettings,
     },
     Completions {
         rows: Vec<Row>,
@@ -192,6 +200,11 @@ pub enum Response {
     /// when possible.
     Error {
         message: String,
+    },
+    /// lsysd ends the session on its own while no command runs (`set cli idle-timeout`):
+    /// `reason` is for the user's terminal; the connection closes after it.
+    Closed {
+        reason: String,
     },
 }
 

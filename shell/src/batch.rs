@@ -1,6 +1,7 @@
 //! Batch mode (`-c`, `-f`, standard input that is not a terminal): commands run in order, output
 //! unpaged on stdout, questions take their default, and the first failure stops the batch with
-//! its error on stderr.
+//! its error on stderr. `set cli screen-width` wraps long lines and `set cli timestamp` prints
+//! the time before each command's output, as on a terminal; there is never a pager.
 //!
 //! Exit status: 0 all commands succeeded (or one asked to end the session), 1 a command failed,
 //! 2 the connection or the input broke.
@@ -15,14 +16,18 @@ use crate::session::{Flow, Frontend, Session};
 struct BatchUi<'a> {
     out: &'a mut dyn Write,
     echo: bool,
+    /// `set cli screen-width`.
+    width: Option<u32>,
 }
 
 impl Frontend for BatchUi<'_> {
     fn output(&mut self, line: &str) -> Flow {
-        match writeln!(self.out, "{line}") {
-            Ok(()) => Flow::More,
-            Err(_) => Flow::Stop, // stdout closed (`lsys -c ... | head`)
+        for piece in render::wrap(line, self.width) {
+            if writeln!(self.out, "{piece}").is_err() {
+                return Flow::Stop; // stdout closed (`lsys -c ... | head`)
+            }
         }
+        Flow::More
     }
 
     fn question(&mut self, text: &str, default: bool) -> bool {
@@ -66,7 +71,14 @@ pub fn run<W: Write>(
                 return 1;
             }
         };
-        let mut ui = BatchUi { out, echo };
+        let mut ui = BatchUi {
+            out,
+            echo,
+            width: session.cli.screen_width,
+        };
+        if session.cli.timestamp {
+            ui.output(&render::timestamp_now());
+        }
         let outcome = match session.execute(&line, &mut pipes, &mut ui) {
             Ok(o) => o,
             Err(e) => {
@@ -133,6 +145,7 @@ mod tests {
                 caret: None,
                 prompt: lsys_protocol::Prompt::default(),
                 exit: true,
+                cli: Default::default(),
             },
         ]);
         let (mut out, mut err) = (Vec::new(), Vec::new());

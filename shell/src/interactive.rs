@@ -9,6 +9,13 @@
 //!
 //! SIGINT only reaches us outside the editor (rustyline reads keys in raw mode): a flag set by
 //! the signal handler is polled while a command runs, which sends `Cancel`.
+//!
+//! `set cli` settings (from the last Done) apply to each command: `screen-length` and
+//! `screen-width` size the pager (0: no pager) and wrap long lines, `timestamp` prints the time
+//! before the output, `complete-on-space on` binds space to complete the only keyword that
+//! fits. On a terminal without ANSI (TERM unset or `dumb`, editor.rs) lines are read plainly
+//! and a line ending in `?` lists the completions. When lsysd ends an idle session
+//! (`set cli idle-timeout`), the shell restores the terminal, prints why and exits at once.
 
 use std::io::{self, IsTerminal, Write};
 use std::os::unix::net::UnixStream;
@@ -16,6 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lsys_protocol::Row;
+use nix::sys::termios::{self, SetArg};
 use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
@@ -24,10 +32,11 @@ use rustyline::{
     KeyEvent, Modifiers, RepeatCount,
 };
 
+use crate::editor::{plain_terminal, LineEditor};
 use crate::pager::{Pager, Tty};
 use crate::pipes::Pipeline;
 use crate::render;
-use crate::session::{Flow, Frontend, Session};
+use crate::session::{Flow, Frontend, Session, SessionError};
 
 type Conn = Session<UnixStream>;
 
@@ -42,6 +51,8 @@ struct Help {
 struct Shared {
     session: Mutex<Conn>,
     pending: Mutex<Option<Help>>,
+    /// `set cli complete-on-space on`.
+    complete_on_space: AtomicBool,
 }
 
 /// The `?` and TAB keys.
@@ -87,10 +98,35 @@ impl ConditionalEventHandler for HelpKey {
     }
 }
 
+/// Space with `set cli complete-on-space on`: completes the only keyword that fits the word
+/// before the cursor (render::space_completion); otherwise, and inside quotes, a blank.
+struct SpaceKey {
+    shared: Arc<Shared>,
+}
+
+impl ConditionalEventHandler for SpaceKey {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
+        let (line, pos) = (ctx.line(), ctx.pos());
+        let before = &line[..pos];
+        if !self.shared.complete_on_space.load(Ordering::Relaxed)
+            || before.is_empty()
+            || before.ends_with(char::is_whitespace)
+            || in_quotes(before)
+        {
+            return None;
+        }
+        let mut session = self.shared.session.try_lock().ok()?;
+        let (rows, tab) = session.complete(before).ok()?;
+        render::space_completion(&rows, tab.as_deref()).map(|t| Cmd::Insert(1, t))
+    }
+}
+
 /// Output and questions of a command on the terminal.
 struct TermUi<'a> {
-    editor: &'a mut Editor<(), DefaultHistory>,
+    editor: &'a mut LineEditor,
     pager: Pager,
+    /// `set cli screen-width`.
+    width: Option<u32>,
     sigint: &'a AtomicBool,
     /// Ctrl-C was typed during this command (the terminal echoed `^C`).
     ctrl_c: bool,
@@ -98,7 +134,12 @@ struct TermUi<'a> {
 
 impl Frontend for TermUi<'_> {
     fn output(&mut self, line: &str) -> Flow {
-        self.pager.line(&mut io::stdout(), &mut Tty, line)
+        for piece in render::wrap(line, self.width) {
+            if self.pager.line(&mut io::stdout(), &mut Tty, piece) == Flow::Stop {
+                return Flow::Stop;
+            }
+        }
+        Flow::More
     }
 
     fn question(&mut self, text: &str, default: bool) -> bool {
@@ -130,7 +171,7 @@ impl Frontend for TermUi<'_> {
                     text.push_str(&l);
                     text.push('\n');
                 }
-                Err(rustyline::error::ReadlineError::Eof) => return Ok(text),
+                Err(ReadlineError::Eof) => return Ok(text),
                 Err(_) => return Err("input abandoned".into()),
             }
         }
@@ -143,10 +184,10 @@ impl Frontend for TermUi<'_> {
     }
 }
 
-/// Runs the interactive shell until Ctrl-D, `exit` or a lost connection; returns the status.
-pub fn run(session: Conn) -> i32 {
-    // Plain ANSI only: no synchronized-output mode, and no bracketed paste, so that pasting
-    // several `set` lines runs them one by one as on a router.
+/// Rustyline, plain ANSI only: no synchronized-output mode, and no bracketed paste, so that
+/// pasting several `set` lines runs them one by one as on a router; `?`, TAB and space bound
+/// to the handlers above.
+fn full_editor(shared: &Arc<Shared>) -> Result<Editor<(), DefaultHistory>, ReadlineError> {
     let mut builder = Config::builder()
         .max_history_size(1000)
         .unwrap_or_else(|_| Config::builder())
@@ -157,17 +198,7 @@ pub fn run(session: Conn) -> i32 {
         .history_ignore_dups(true)
         .map(|b| b.build())
         .unwrap_or_default();
-    let mut editor: Editor<(), DefaultHistory> = match Editor::with_config(config) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: cannot set up the terminal: {e}");
-            return 2;
-        }
-    };
-    let shared = Arc::new(Shared {
-        session: Mutex::new(session),
-        pending: Mutex::new(None),
-    });
+    let mut editor: Editor<(), DefaultHistory> = Editor::with_config(config)?;
     for (key, tab) in [
         (KeyEvent::from('?'), false),
         (KeyEvent(KeyCode::Tab, Modifiers::NONE), true),
@@ -180,6 +211,49 @@ pub fn run(session: Conn) -> i32 {
             })),
         );
     }
+    editor.bind_sequence(
+        KeyEvent::from(' '),
+        EventHandler::Conditional(Box::new(SpaceKey {
+            shared: shared.clone(),
+        })),
+    );
+    Ok(editor)
+}
+
+/// What the shell does when lsysd ends the session unasked: the terminal back as it was (the
+/// editor may hold it in raw mode), the reason on a line of its own, and exit 0.
+fn leave_when_closed(session: &Conn) {
+    let saved = termios::tcgetattr(io::stdin()).ok();
+    session.on_closed(Box::new(move |reason| {
+        if let Some(t) = &saved {
+            let _ = termios::tcsetattr(io::stdin(), SetArg::TCSANOW, t);
+        }
+        println!("\n{reason}");
+        let _ = io::stdout().flush();
+        std::process::exit(0);
+    }));
+}
+
+/// Runs the interactive shell until Ctrl-D, `exit` or a lost connection; returns the status.
+pub fn run(session: Conn) -> i32 {
+    leave_when_closed(&session);
+    let shared = Arc::new(Shared {
+        session: Mutex::new(session),
+        pending: Mutex::new(None),
+        complete_on_space: AtomicBool::new(false),
+    });
+    let plain = plain_terminal(std::env::var("TERM").ok().as_deref());
+    let mut editor = if plain {
+        LineEditor::Plain
+    } else {
+        match full_editor(&shared) {
+            Ok(e) => LineEditor::Full(Box::new(e)),
+            Err(e) => {
+                eprintln!("error: cannot set up the terminal: {e}");
+                return 2;
+            }
+        }
+    };
     let sigint = Arc::new(AtomicBool::new(false));
     if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGINT, sigint.clone()) {
         eprintln!("error: cannot handle Ctrl-C: {e}");
@@ -188,10 +262,13 @@ pub fn run(session: Conn) -> i32 {
     let paging = io::stdout().is_terminal();
     let mut help: Option<Help> = None;
     loop {
-        let prompt = match shared.session.lock() {
-            Ok(s) => s.prompt.clone(),
+        let (prompt, cli) = match shared.session.lock() {
+            Ok(s) => (s.prompt.clone(), s.cli.clone()),
             Err(_) => return 2,
         };
+        shared
+            .complete_on_space
+            .store(cli.complete_on_space, Ordering::Relaxed);
         let (before, shown) = render::prompt(&prompt);
         let read = match help.take() {
             Some(h) => {
@@ -223,7 +300,21 @@ pub fn run(session: Conn) -> i32 {
         if line.trim().is_empty() {
             continue;
         }
-        let _ = editor.add_history_entry(line.as_str());
+        // A plain terminal cannot send `?` as it is typed: a line ending in one asks for help.
+        if editor.is_plain() {
+            if let Some(asked) = help_asked(&line) {
+                match shared.session.lock().map(|mut s| s.complete(asked)) {
+                    Ok(Ok((rows, _))) => print!("{}", render::completions(&rows)),
+                    Ok(Err(e)) => {
+                        eprintln!("error: {e}");
+                        return 2;
+                    }
+                    Err(_) => return 2,
+                }
+                continue;
+            }
+        }
+        editor.add_history_entry(line.as_str());
         let mut pipes = match Pipeline::for_line(&line) {
             Ok(p) => p,
             Err(e) => {
@@ -234,10 +325,16 @@ pub fn run(session: Conn) -> i32 {
         sigint.store(false, Ordering::SeqCst);
         let mut ui = TermUi {
             editor: &mut editor,
-            pager: Pager::new(paging && !pipes.no_more),
+            pager: Pager::new(paging && !pipes.no_more)
+                .sized(cli.screen_length, cli.screen_width)
+                .plain(plain),
+            width: cli.screen_width,
             sigint: &sigint,
             ctrl_c: false,
         };
+        if cli.timestamp {
+            ui.output(&render::timestamp_now());
+        }
         let outcome = match shared.session.lock() {
             Ok(mut s) => s.execute(&line, &mut pipes, &mut ui),
             Err(_) => return 2,
@@ -257,12 +354,23 @@ pub fn run(session: Conn) -> i32 {
                     return 0;
                 }
             }
+            Err(SessionError::Closed(reason)) => {
+                println!("{reason}");
+                return 0;
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return 2;
             }
         }
     }
+}
+
+/// For a line typed on a plain terminal: the text before a final `?` (outside quotes), when
+/// the line asks for help.
+fn help_asked(line: &str) -> Option<&str> {
+    let before = line.trim_end().strip_suffix('?')?;
+    (!in_quotes(before)).then_some(before)
 }
 
 #[cfg(test)]
@@ -275,5 +383,13 @@ mod tests {
         assert!(in_quotes("set x description \"why"));
         assert!(!in_quotes("set x description \"why?\" "));
         assert!(in_quotes(r#"set x "a\"b"#));
+    }
+
+    #[test]
+    fn a_final_question_mark_asks_for_help_on_a_plain_terminal() {
+        assert_eq!(help_asked("show ?"), Some("show "));
+        assert_eq!(help_asked("sh?  "), Some("sh"));
+        assert_eq!(help_asked("show route"), None);
+        assert_eq!(help_asked("set x description \"why?"), None);
     }
 }

@@ -2,7 +2,11 @@
 //! reading one key in raw mode at each stop: space = next page, enter = next line, `q` or Ctrl-C
 //! = stop. The size is read again at every line, so a resized window (SIGWINCH) is followed
 //! without a signal handler. Plain ANSI only (`\r\x1b[K` erases the more-prompt), for plain
-//! terminals, ssh, tmux and xterm.js alike.
+//! terminals, ssh, tmux and xterm.js alike; on a terminal without ANSI (TERM unset or `dumb`)
+//! the more-prompt is overwritten with blanks instead, so no ESC byte is written.
+//!
+//! `set cli screen-length N` and `set cli screen-width N` stand in for the terminal's height and
+//! width (a serial console reports no size); `screen-length 0` turns the pager off.
 
 use std::io::{self, Write};
 use std::os::fd::AsRawFd;
@@ -59,17 +63,52 @@ pub struct Pager {
     enabled: bool,
     /// Rows written since the last stop.
     used: usize,
+    /// `set cli screen-length` / `screen-width`, when set (they win over the terminal's size).
+    rows: Option<usize>,
+    cols: Option<usize>,
+    /// No ANSI: erase the more-prompt with blanks.
+    plain: bool,
 }
 
 impl Pager {
     pub fn new(enabled: bool) -> Pager {
-        Pager { enabled, used: 0 }
+        Pager {
+            enabled,
+            used: 0,
+            rows: None,
+            cols: None,
+            plain: false,
+        }
+    }
+
+    /// The page size `set cli` asked for: rows (0: no pager) and columns (0: the terminal's).
+    pub fn sized(mut self, rows: Option<u32>, cols: Option<u32>) -> Pager {
+        self.enabled &= rows != Some(0);
+        self.rows = rows.map(|r| r as usize);
+        self.cols = cols.filter(|&c| c > 0).map(|c| c as usize);
+        self
+    }
+
+    /// For a terminal without ANSI sequences.
+    pub fn plain(mut self, plain: bool) -> Pager {
+        self.plain = plain;
+        self
+    }
+
+    /// (columns, rows) of a page, if paging.
+    fn size(&self, term: &dyn Terminal) -> Option<(usize, usize)> {
+        if !self.enabled {
+            return None;
+        }
+        let actual = term.size();
+        let rows = self.rows.or(actual.map(|(_, r)| r))?;
+        let cols = self.cols.or(actual.map(|(c, _)| c)).unwrap_or(80);
+        Some((cols, rows))
     }
 
     /// Writes one line, stopping at `---(more)---` first when the page is full.
     pub fn line(&mut self, out: &mut dyn Write, term: &mut dyn Terminal, line: &str) -> Flow {
-        let size = if self.enabled { term.size() } else { None };
-        if let Some((cols, rows)) = size {
+        if let Some((cols, rows)) = self.size(term) {
             let page = rows.saturating_sub(1).max(1);
             let height = line.chars().count().div_ceil(cols.max(1)).max(1);
             if self.used > 0 && self.used + height > page {
@@ -94,7 +133,11 @@ impl Pager {
             let _ = write!(out, "{MORE}");
             let _ = out.flush();
             let key = term.key();
-            let _ = write!(out, "\r\x1b[K");
+            if self.plain {
+                let _ = write!(out, "\r{}\r", " ".repeat(MORE.len()));
+            } else {
+                let _ = write!(out, "\r\x1b[K");
+            }
             let key = match key.ok()? {
                 b' ' => Key::Page,
                 b'\r' | b'\n' => Key::Line,
@@ -202,5 +245,58 @@ mod tests {
         let (out, flow) = page(4, (80, 2), b"");
         assert_eq!(flow, Flow::More);
         assert_eq!(out, format!("l1\n{ERASE}l2\nl3\nl4\n"));
+    }
+
+    #[test]
+    fn screen_length_and_width_replace_the_terminal_size() {
+        let run = |pager: Pager, size: Option<(usize, usize)>, lines: &[&str]| {
+            let mut p = pager;
+            let mut t = Fake {
+                size,
+                keys: b"    ".to_vec(),
+            };
+            let mut out = Vec::new();
+            for l in lines {
+                p.line(&mut out, &mut t, l);
+            }
+            String::from_utf8(out).unwrap()
+        };
+        // A terminal with no size (a serial console): screen-length pages all the same.
+        let out = run(
+            Pager::new(true).sized(Some(3), None),
+            None,
+            &["a", "b", "c"],
+        );
+        assert_eq!(out, format!("a\nb\n{ERASE}c\n"));
+        // screen-length 0: never.
+        let out = run(
+            Pager::new(true).sized(Some(0), None),
+            Some((80, 2)),
+            &["a", "b", "c"],
+        );
+        assert_eq!(out, "a\nb\nc\n");
+        // screen-width: rows are counted at that width.
+        let long = "x".repeat(30);
+        let out = run(
+            Pager::new(true).sized(None, Some(10)),
+            Some((80, 4)),
+            &[&long, "y"],
+        );
+        assert_eq!(out, format!("{long}\n{ERASE}y\n"));
+    }
+
+    #[test]
+    fn a_plain_terminal_gets_no_escape_sequence() {
+        let mut p = Pager::new(true).plain(true);
+        let mut t = Fake {
+            size: Some((80, 2)),
+            keys: b" ".to_vec(),
+        };
+        let mut out = Vec::new();
+        p.line(&mut out, &mut t, "a");
+        p.line(&mut out, &mut t, "b");
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out, format!("a\n{MORE}\r{}\rb\n", " ".repeat(MORE.len())));
+        assert!(!out.contains('\x1b'));
     }
 }

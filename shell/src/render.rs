@@ -1,5 +1,6 @@
 //! Text layouts the shell prints itself: the `Possible completions:` listing, the caret line
-//! under a failing column, and the prompt with its `[edit ...]` banner.
+//! under a failing column, the prompt with its `[edit ...]` banner, and what `set cli` asks of
+//! output: lines wrapped at `screen-width`, the `timestamp` line.
 
 use lsys_protocol::{Prompt, Row};
 
@@ -55,6 +56,54 @@ pub fn prompt(p: &Prompt) -> (String, String) {
         None => String::new(),
     };
     (before, p.line())
+}
+
+/// `line` cut into pieces of at most `width` characters (`set cli screen-width`; `None` or 0:
+/// never cut, the terminal wraps).
+pub fn wrap(line: &str, width: Option<u32>) -> Vec<&str> {
+    let width = match width {
+        Some(w) if w > 0 => w as usize,
+        _ => return vec![line],
+    };
+    let mut out = Vec::new();
+    let mut rest = line;
+    loop {
+        match rest.char_indices().nth(width) {
+            Some((cut, _)) => {
+                out.push(&rest[..cut]);
+                rest = &rest[cut..];
+            }
+            None => {
+                out.push(rest);
+                return out;
+            }
+        }
+    }
+}
+
+/// The `set cli timestamp` line for now (`Mar 28 23:05:38`, UTC as everything lsys shows).
+pub fn timestamp_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    lsys_protocol::timestamp(now)
+}
+
+/// What a space completes with `set cli complete-on-space on`: the rest of the only keyword
+/// that fits (TAB's text), never a configured name or a value (where a placeholder row says a
+/// new one may be typed, the word is left as typed).
+pub fn space_completion(rows: &[Row], tab: Option<&str>) -> Option<String> {
+    let words = rows
+        .iter()
+        .filter(|r| !r.name.starts_with('<') && r.name != "|")
+        .count();
+    let values = rows
+        .iter()
+        .any(|r| r.name.starts_with('<') && r.name != "<[Enter]>");
+    match tab {
+        Some(t) if words == 1 && !values && t.ends_with(' ') => Some(t.to_string()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -134,5 +183,30 @@ mod tests {
                 "u@h:ls# ".to_string()
             )
         );
+    }
+
+    #[test]
+    fn lines_wrap_at_the_screen_width() {
+        assert_eq!(wrap("abcdefg", None), ["abcdefg"]);
+        assert_eq!(wrap("abcdefg", Some(0)), ["abcdefg"]);
+        assert_eq!(wrap("abcdefg", Some(3)), ["abc", "def", "g"]);
+        assert_eq!(wrap("abcdef", Some(3)), ["abc", "def"]);
+        assert_eq!(wrap("éé", Some(1)), ["é", "é"]);
+        assert_eq!(wrap("", Some(3)), [""]);
+    }
+
+    #[test]
+    fn space_completes_keywords_only() {
+        let show = [row(' ', "show", "Show system information")];
+        assert_eq!(space_completion(&show, Some("ow ")), Some("ow ".into()));
+        // Several keywords, or only a common prefix: as typed.
+        let two = [row(' ', "set", "a"), row(' ', "show", "b")];
+        assert_eq!(space_completion(&two, Some("")), None);
+        // A configured name where a new one may be typed: as typed.
+        let names = [
+            row(' ', "<name>", "Set default logical system"),
+            row(' ', "l2", ""),
+        ];
+        assert_eq!(space_completion(&names, Some("2 ")), None);
     }
 }

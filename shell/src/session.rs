@@ -7,13 +7,21 @@
 //! A thread reads frames and hands them over a channel, so waiting for output can be cut short
 //! by Ctrl-C (polled through [`Frontend::interrupted`]) without losing half a frame. The session
 //! is generic over the reader and writer so tests can run it against in-memory bytes.
+//!
+//! Every `Done` carries the session's `set cli` settings ([`Session::cli`]): the frontends
+//! apply them from the next command on. lsysd may end an idle session unasked
+//! (`Response::Closed`, `set cli idle-timeout`) while the shell waits for a line: the reader
+//! thread hands that to the hook set with [`Session::on_closed`] at once.
 
 use std::fmt;
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lsys_protocol::{self as protocol, Client, Prompt, Request, Response, Row, VERSION};
+use lsys_protocol::{
+    self as protocol, CliSettings, Client, Prompt, Request, Response, Row, VERSION,
+};
 
 use crate::pipes::Pipeline;
 
@@ -24,6 +32,8 @@ pub enum SessionError {
     Refused(String),
     /// The connection broke or the daemon said something unexpected.
     Lost(String),
+    /// lsysd ended the session (`set cli idle-timeout`); the reason is for the user.
+    Closed(String),
 }
 
 impl fmt::Display for SessionError {
@@ -31,6 +41,7 @@ impl fmt::Display for SessionError {
         match self {
             SessionError::Refused(r) => write!(f, "{r}"),
             SessionError::Lost(r) => write!(f, "connection to lsysd lost: {r}"),
+            SessionError::Closed(r) => write!(f, "{r}"),
         }
     }
 }
@@ -74,6 +85,9 @@ pub trait Frontend {
     }
 }
 
+/// What the reader thread calls when lsysd ends the session unasked.
+pub type ClosedHook = Box<dyn Fn(&str) + Send>;
+
 /// One connection to lsysd.
 pub struct Session<W: Write> {
     writer: W,
@@ -81,6 +95,9 @@ pub struct Session<W: Write> {
     next_id: u64,
     /// The prompt to show (replaced by every `Done`).
     pub prompt: Prompt,
+    /// The session's `set cli` settings (replaced by every `Done`).
+    pub cli: CliSettings,
+    closed: Arc<Mutex<Option<ClosedHook>>>,
 }
 
 /// How often a wait for the daemon looks at Ctrl-C.
@@ -95,8 +112,15 @@ impl<W: Write> Session<W> {
         tty: Option<String>,
     ) -> Result<Session<W>, SessionError> {
         let (tx, rx) = mpsc::channel();
+        let closed: Arc<Mutex<Option<ClosedHook>>> = Arc::default();
+        let hook = closed.clone();
         std::thread::spawn(move || loop {
             let msg = protocol::read::<Response>(&mut reader).map_err(|e| e.to_string());
+            if let Ok(Response::Closed { reason }) = &msg {
+                if let Some(f) = hook.lock().ok().as_deref().and_then(Option::as_ref) {
+                    f(reason);
+                }
+            }
             let end = msg.is_err();
             if tx.send(msg).is_err() || end {
                 break;
@@ -107,6 +131,8 @@ impl<W: Write> Session<W> {
             rx,
             next_id: 1,
             prompt: Prompt::default(),
+            cli: CliSettings::default(),
+            closed,
         };
         s.send(&Request::Hello {
             version: VERSION,
@@ -121,6 +147,15 @@ impl<W: Write> Session<W> {
             Response::Refused { reason } => Err(SessionError::Refused(reason)),
             Response::Error { message } => Err(SessionError::Refused(message)),
             other => Err(SessionError::Lost(format!("unexpected {other:?}"))),
+        }
+    }
+
+    /// Sets what happens when lsysd ends the session while nobody waits for an answer (the
+    /// interactive shell: say why and leave at once, even in the middle of reading a line).
+    /// Without a hook, the next request fails with [`SessionError::Closed`].
+    pub fn on_closed(&self, hook: ClosedHook) {
+        if let Ok(mut h) = self.closed.lock() {
+            *h = Some(hook);
         }
     }
 
@@ -164,6 +199,7 @@ impl<W: Write> Session<W> {
             match self.recv()? {
                 Response::Completions { rows, tab, .. } => return Ok((rows, tab)),
                 Response::Error { message } => return Err(SessionError::Lost(message)),
+                Response::Closed { reason } => return Err(SessionError::Closed(reason)),
                 _ => continue, // leftovers of an abandoned command
             }
         }
@@ -260,8 +296,10 @@ impl<W: Write> Session<W> {
                     caret,
                     prompt,
                     exit,
+                    cli,
                 } if i == id => {
                     self.prompt = prompt;
+                    self.cli = cli;
                     if !cancelled || tail {
                         for l in pipes.finish(ok) {
                             if ui.output(&l) == Flow::Stop {
@@ -279,6 +317,7 @@ impl<W: Write> Session<W> {
                     });
                 }
                 Response::Error { message } => return Err(SessionError::Lost(message)),
+                Response::Closed { reason } => return Err(SessionError::Closed(reason)),
                 _ => continue, // another command's leftovers
             }
         }
@@ -323,6 +362,7 @@ pub(crate) mod tests {
                 banner: Some("[edit]".into()),
             },
             exit: false,
+            cli: CliSettings::default(),
         }
     }
 
@@ -516,6 +556,57 @@ pub(crate) mod tests {
                 "--- 10.0.0.14 ping statistics ---",
                 "4 packets transmitted"
             ]
+        );
+    }
+
+    #[test]
+    fn done_carries_the_settings() {
+        let cli = CliSettings {
+            screen_length: Some(0),
+            ..CliSettings::default()
+        };
+        let mut finished = done(1, true);
+        if let Response::Done { cli: c, .. } = &mut finished {
+            *c = cli.clone();
+        }
+        let input = frames(&[welcome(), finished]);
+        let mut s =
+            Session::start(std::io::Cursor::new(input), Vec::new(), Client::Cli, None).unwrap();
+        assert_eq!(s.cli, CliSettings::default());
+        s.execute(
+            "set cli screen-length 0",
+            &mut Pipeline::default(),
+            &mut Recorder::default(),
+        )
+        .unwrap();
+        assert_eq!(s.cli, cli);
+    }
+
+    #[test]
+    fn an_unasked_close_reaches_the_hook_or_the_next_request() {
+        let closed = || Response::Closed {
+            reason: "Idle timeout exceeded: closing session".into(),
+        };
+        // No hook: the next command fails with the reason.
+        let input = frames(&[welcome(), closed()]);
+        let mut s =
+            Session::start(std::io::Cursor::new(input), Vec::new(), Client::Cli, None).unwrap();
+        let e = s
+            .execute("show x", &mut Pipeline::default(), &mut Recorder::default())
+            .unwrap_err();
+        assert_eq!(e.to_string(), "Idle timeout exceeded: closing session");
+        // A hook hears it as it arrives, without a request.
+        let (tx, rx) = mpsc::channel();
+        let (mut daemon, shell) = std::os::unix::net::UnixStream::pair().unwrap();
+        daemon.write_all(&frames(&[welcome()])).unwrap();
+        let s = Session::start(shell.try_clone().unwrap(), shell, Client::Cli, None).unwrap();
+        s.on_closed(Box::new(move |r| {
+            let _ = tx.send(r.to_string());
+        }));
+        daemon.write_all(&frames(&[closed()])).unwrap();
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            "Idle timeout exceeded: closing session"
         );
     }
 }

@@ -30,6 +30,7 @@ fn done(id: u64, ok: bool, error: Option<&str>, caret: Option<usize>, exit: bool
         caret,
         prompt: prompt(false),
         exit,
+        cli: Default::default(),
     }
 }
 

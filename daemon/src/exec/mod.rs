@@ -8,6 +8,7 @@ mod live;
 mod oper;
 mod ping;
 mod route;
+mod settings;
 
 use lsys_grammar::cli::{self, CliErrorKind, Invocation, Line, Mode};
 use lsys_grammar::complete::{self, Completions, ConfigContext};

@@ -71,37 +71,10 @@ pub(super) fn run(
         "show configuration" => show_configuration(core, s, inv, display, line),
         "show system commit" => show_commit(core, s),
         "show system users" => show_users(core, s),
-        "show version" => Reply::ok(format!(
-            "Hostname: {}\nModel: lsys\nlsys [{}]\n",
-            core.hostname(),
-            env!("CARGO_PKG_VERSION")
-        )),
-        "set cli" if inv.has("logical-system") => {
-            let Some(ls) = inv.arg("logical-system") else {
-                return Reply::error("error: missing argument");
-            };
-            if let Err(e) = s.principal.may_enter_logical_systems() {
-                return denied(e);
-            }
-            if core
-                .running
-                .get()
-                .tree
-                .at(&lsys_grammar::view::ls_path(ls))
-                .is_none()
-            {
-                return Reply::error(format!("error: logical system '{ls}' is not configured"));
-            }
-            s.view = View::operator_in(ls);
-            Reply::ok(format!("Logical system: {ls}\n"))
-        }
-        "clear cli" if inv.has("logical-system") => {
-            if let Err(e) = s.principal.may_enter_logical_systems() {
-                return denied(e);
-            }
-            s.view = View::operator();
-            Reply::ok("Cleared default logical system\n")
-        }
+        "show version" => Reply::ok(version(&core.hostname())),
+        "set cli" => super::settings::set(core, s, inv),
+        "set cli timestamp" => super::settings::set_timestamp(core, s, inv),
+        "clear cli" => super::settings::clear(s, inv),
         "show interfaces" => super::live::interfaces(core, s, inv, display),
         "show route forwarding-table" => super::live::forwarding_table(core, s, inv, display),
         "show route" => super::route::show_route(core, s, inv, display, line),
@@ -118,9 +91,20 @@ pub(super) fn run(
     }
 }
 
+/// `show version` in Junos's shape, so that tools reading `Hostname:`, `Model:` and `Junos:`
+/// (ntc-templates' `juniper_junos_show_version`, NAPALM, Ansible's junos facts) read lsys: the
+/// `Junos:` line names lsys and its version (`lsys-0.1.0`), never a Junos release (man lsys(1)).
+fn version(hostname: &str) -> String {
+    format!(
+        "Hostname: {hostname}\nModel: lsys\nJunos: lsys-{}\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 const HELP: &str = "\
 Type '?' at any point of a command to list what can follow, and TAB to complete a word.
-Operational mode: show, ping, configure [private|exclusive], set cli logical-system (operator), exit.
+Operational mode: show, ping, traceroute, configure [private|exclusive], set cli (screen-length,
+screen-width, timestamp, idle-timeout, ...; logical-system for the operator), exit.
 Configuration mode: set, delete, edit, up, top, show, commit, rollback, load, annotate, activate,
 deactivate, rename, copy, insert, status, run, exit.
 ";

@@ -211,6 +211,9 @@ struct Conn {
     discarding: bool,
 }
 
+/// Why a session ends after `set cli idle-timeout` (Junos's words).
+const IDLE: &str = "Idle timeout exceeded: closing session";
+
 /// Why a session ends at the gate.
 const CHANGED: &str =
     "error: your login was changed or removed by a commit; this session is closed";
@@ -244,7 +247,13 @@ impl Conn {
 
     async fn requests(&mut self, s: &mut Session) -> Result<(), FrameError> {
         loop {
-            let req = match self.rx.recv().await.unwrap_or(Err(FrameError::Closed)) {
+            let Some(next) = self.next_request(s).await else {
+                info!(minutes = s.cli.idle_timeout, "idle timeout");
+                let reason = IDLE.to_string();
+                let _ = send(&mut self.writer, &Response::Closed { reason }).await;
+                return Ok(());
+            };
+            let req = match next {
                 Ok(r) => r,
                 Err(FrameError::Malformed(m)) => {
                     warn!(error = %m, "malformed request");
@@ -292,6 +301,21 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// The next request, or `None` when `set cli idle-timeout` ran out first (a request of
+    /// any kind, a completion too, is activity; a running command is never idle, nor one that
+    /// waits for the user: a question, or the text typed after `load ... terminal`).
+    async fn next_request(&mut self, s: &Session) -> Option<Result<Request, FrameError>> {
+        let next = self.rx.recv();
+        let next = match s.cli.idle_timeout.filter(|_| s.pending.is_none()) {
+            Some(minutes) => {
+                let idle = self.core.limits.idle_minute.saturating_mul(minutes);
+                tokio::time::timeout(idle, next).await.ok()?
+            }
+            None => next.await,
+        };
+        Some(next.unwrap_or(Err(FrameError::Closed)))
     }
 
     /// Runs `f` on the blocking pool; a panic becomes an error for this client only.
@@ -508,6 +532,7 @@ impl Conn {
             caret: reply.caret,
             prompt: s.prompt(&self.core.hostname()),
             exit: reply.exit,
+            cli: s.cli.clone(),
         };
         send(&mut self.writer, &done).await?;
         Ok(())

@@ -5,6 +5,7 @@
 //! lsys-config check FILE                 validate (commit checks); exit 1 with Junos-style errors
 //! lsys-config show FILE [set|json]       print in curly braces, set form or JSON
 //! lsys-config compare OLD NEW            `show | compare` between two files
+//! lsys-config --help | --version
 //! ```
 //! FILE is curly text, set-form text (its first statement starts with `set `, `delete `, ...)
 //! or JSON. It is read as `load` reads it: a device's saved file (a `version` line, `#`
@@ -70,9 +71,38 @@ fn read(path: &str) -> Result<Node, String> {
     }
 }
 
+const USAGE: &str = "usage: lsys-config check FILE | show FILE [set|json] | compare OLD NEW";
+
+/// `lsys-config --help` (on stdout, exit 0).
+const HELP: &str = "\
+usage: lsys-config check FILE | show FILE [set|json] | compare OLD NEW
+
+Checks, prints and compares lsys configuration files offline, with the code lsysd uses.
+
+commands:
+  check FILE             validate FILE as a commit would; exit 1 with the errors
+  show FILE [set|json]   print FILE in curly braces, as set commands or as JSON
+  compare OLD NEW        print the differences as `show | compare` does
+
+options:
+  -h, --help             print this help and exit
+  -V, --version          print the name and version and exit
+
+FILE may be curly braces, set commands or JSON (told by its first statement); statements
+lsys does not have are left out and listed on standard error. Exit status: 0 success,
+1 an invalid file, 2 usage error. See lsys.conf(5).";
+
 fn run(args: &[String]) -> Result<(), String> {
-    let usage = "usage: lsys-config check FILE | show FILE [set|json] | compare OLD NEW";
+    let usage = USAGE;
     match args {
+        [flag] if flag == "-h" || flag == "--help" => {
+            println!("{HELP}");
+            Ok(())
+        }
+        [flag] if flag == "-V" || flag == "--version" => {
+            println!("lsys-config {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
         [cmd, file] if cmd == "check" => {
             let tree = read(file)?;
             validate::validate(&tree).map_err(|e| e.to_string().trim_end().to_string())?;
