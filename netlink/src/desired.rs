@@ -1,9 +1,9 @@
 //! The desired kernel state, computed from the typed intent without touching the kernel.
 //!
 //! One [`Link`] per device lsys owns, in creation order (VRFs, outer VLANs, inner/plain VLANs,
-//! bridges). Names follow DESIGN.md §"Linux realization": `vrf<table>`, bridges named after
-//! their irb (`irb.4`), VLAN members named after their unit (`eth1.4`), QinQ outer devices
-//! `PORT.O` (or `PORT.qO` when a unit already claims `PORT.O`).
+//! bridges). Names follow docs/ARCHITECTURE.md, "Linux realization": `vrf<table>`, bridges
+//! named after their irb (`irb.4`), VLAN members named after their unit (`eth1.4`), QinQ outer
+//! devices `PORT.O` (or `PORT.qO` when a unit already claims `PORT.O`).
 //!
 //! Ownership: every link belongs to the scope in its alias ([`Link::owner`], [`ROOT_LS`] for
 //! the root). A VRF, its bridges and their members belong to one scope (masters never cross
@@ -376,8 +376,8 @@ impl Builder {
             }
             addresses.sort();
             addresses.dedup();
-            // The irb routes each family it has an address of (DESIGN.md: without forwarding
-            // nothing crosses a VRF); lsys never turns forwarding off.
+            // The irb routes each family it has an address of (docs/ARCHITECTURE.md: without
+            // forwarding nothing crosses a VRF); lsys never turns forwarding off.
             let carries = |v4: bool| addresses.iter().any(|a| matches!(a, IpNet::V4(_)) == v4);
             let forwarding = Forwarding {
                 v4: carries(true).then_some(true),

@@ -56,7 +56,7 @@ set +e
 usage=$(lsysd --help 2>&1)
 rc=$?
 set -e
-[[ $rc == 2 && $usage == *"usage: lsysd"* ]] || { echo "lsysd --help: exit $rc: $usage"; exit 1; }
+[[ $rc == 0 && $usage == *"usage: lsysd"* ]] || { echo "lsysd --help: exit $rc: $usage"; exit 1; }
 state=$(mktemp -d)
 LSYSD_LOG=warn lsysd --state-dir "$state/state" --socket "$state/sock" --no-dataplane </dev/null &
 daemon=$!

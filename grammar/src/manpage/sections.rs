@@ -285,9 +285,18 @@ pub(super) fn differences(p: &mut Page) {
          devices that pop their tags); on routing instances vrf-import, vrf-export, \
          vrf-target import, export and auto, and vrf-table-label (meaningful once lsys has \
          MPLS); on login classes idle-timeout, allow-configuration and deny-configuration \
-         (stored, not enforced: the permission flags are), on users authentication (lsys \
-         users are Unix users, authenticated by the kernel; lsysd sets no password or key), \
-         and on units family iso and family mpls (meaningful once lsys runs IS-IS and MPLS).",
+         (stored, not enforced: the permission flags are), on users full-name, and on units \
+         family iso and family mpls (meaningful once lsys runs IS-IS and MPLS).",
+        "Login users are Unix users: a connection is the user its uid names. With lsysd \
+         --manage-accounts, each system login user of the root's configuration is a Unix \
+         account lsysd creates, changes and deletes at commit: GECOS field lsys-managed, \
+         group lsys-users, home /nonexistent, the lsys shell, the configured uid (if any), \
+         authentication encrypted-password as the shadow hash (no password: *, which no password matches; keys still work) and the \
+         ssh-rsa, ssh-ecdsa and ssh-ed25519 keys in the file sshd reads for the user \
+         (/etc/lsys/keys/USER). Commit refuses a user whose name is an account lsysd did not \
+         make (account root exists and is not managed by lsys) or whose uid another account \
+         has, and leaves every account as it was when any part of the commit fails. Without \
+         --manage-accounts lsysd sets no account, password or key (see lsysd(8)).",
         "deny-commands refuses the operational commands it matches (the command's keywords \
          in full, then its arguments as typed; also through run), unless allow-commands \
          matches them too (allow wins, as in Junos). allow-commands does not grant what the \
