@@ -3,13 +3,18 @@
 //! script driving a pty). A plain terminal edits the line itself (the kernel's echo, erase and
 //! kill) and gets nothing from lsys but the prompt: no ESC byte, no cursor movement. There
 //! `?` and TAB cannot act as they are typed; a line ending in `?` lists the completions of
-//! what comes before it instead (interactive.rs).
+//! what comes before it instead (interactive.rs). On an ANSI terminal each line starts in
+//! echo.rs, which writes the prompt and typed text without escape sequences, as Junos does
+//! (scripts such as netmiko read them), and hands the line to rustyline when the cursor has to
+//! move back into it.
 
 use std::io::{self, BufRead, Write};
 
 use rustyline::error::ReadlineError;
-use rustyline::history::DefaultHistory;
+use rustyline::history::{DefaultHistory, History, SearchDirection};
 use rustyline::Editor;
+
+use crate::echo::{self, Ended, Keys};
 
 /// Where lines come from.
 pub enum LineEditor {
@@ -30,23 +35,38 @@ impl LineEditor {
         matches!(self, LineEditor::Plain)
     }
 
-    /// One line after `prompt`; `ReadlineError::Eof` at the end of input (Ctrl-D).
+    /// One line after `prompt`; `ReadlineError::Eof` at the end of input (Ctrl-D). `?` and TAB
+    /// are plain keys (an answer to a question, a line of `load ... terminal`).
     pub fn readline(&mut self, prompt: &str) -> Result<String, ReadlineError> {
-        match self {
-            LineEditor::Full(e) => e.readline(prompt),
-            LineEditor::Plain => plain_line(prompt),
-        }
+        self.read(prompt, ("", ""), None)
     }
 
-    /// As [`LineEditor::readline`], starting from text already typed (after a `?` listing).
-    /// A plain terminal cannot put text back on its line: it starts empty.
-    pub fn readline_with_initial(
+    /// As [`LineEditor::readline`], starting from text already typed (after a `?` listing:
+    /// the text before and after the cursor), with `?`, TAB and space handled by `keys` while
+    /// echo.rs reads the line (rustyline has them bound to the same handlers). A plain
+    /// terminal cannot put text back on its line: it starts empty.
+    pub fn read(
         &mut self,
         prompt: &str,
         initial: (&str, &str),
+        keys: Option<&dyn Keys>,
     ) -> Result<String, ReadlineError> {
         match self {
-            LineEditor::Full(e) => e.readline_with_initial(prompt, initial),
+            LineEditor::Full(e) => {
+                let history = e.history();
+                let entries: Vec<String> = (0..history.len())
+                    .filter_map(|i| {
+                        let found = history.get(i, SearchDirection::Forward).ok()??;
+                        Some(found.entry.into_owned())
+                    })
+                    .collect();
+                match echo::read(prompt, initial, keys, &entries)? {
+                    Ended::Line(line) => Ok(line),
+                    Ended::Handover(left, right) => {
+                        e.readline_with_initial(prompt, (&left, &right))
+                    }
+                }
+            }
             LineEditor::Plain => plain_line(prompt),
         }
     }

@@ -32,6 +32,7 @@ use rustyline::{
     KeyEvent, Modifiers, RepeatCount,
 };
 
+use crate::echo::{Key, Keys};
 use crate::editor::{plain_terminal, LineEditor};
 use crate::pager::{Pager, Tty};
 use crate::pipes::Pipeline;
@@ -68,33 +69,79 @@ pub fn in_quotes(text: &str) -> bool {
 
 impl ConditionalEventHandler for HelpKey {
     fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
-        let (line, pos) = (ctx.line(), ctx.pos());
-        if !self.tab && in_quotes(&line[..pos]) {
-            return None;
+        command(self.shared.help_key(ctx.line(), ctx.pos(), self.tab))
+    }
+}
+
+/// A key handler's answer as rustyline's command (`None`: the key's own action).
+fn command(key: Key) -> Option<Cmd> {
+    match key {
+        Key::Insert(t) => Some(Cmd::Insert(1, t)),
+        Key::Accept => Some(Cmd::AcceptLine),
+        Key::Ignore => Some(Cmd::Noop),
+        Key::Literal => None,
+    }
+}
+
+impl Shared {
+    /// `?` or TAB with the cursor at `pos` of `line`: TAB inserts the completion when there is
+    /// one; otherwise the completions are stashed for the loop to list and the edit ends.
+    fn help_key(&self, line: &str, pos: usize, tab: bool) -> Key {
+        if !tab && in_quotes(&line[..pos]) {
+            return Key::Literal;
         }
         // Locked: a command is running and this is the editor answering its question.
-        let Ok(mut session) = self.shared.session.try_lock() else {
-            return None;
+        let Ok(mut session) = self.session.try_lock() else {
+            return Key::Literal;
         };
-        let Ok((rows, tab)) = session.complete(&line[..pos]) else {
-            return Some(Cmd::Noop);
+        let Ok((rows, completion)) = session.complete(&line[..pos]) else {
+            return Key::Ignore;
         };
-        if self.tab {
-            if let Some(t) = tab {
-                return Some(Cmd::Insert(1, t));
+        if tab {
+            if let Some(t) = completion {
+                return Key::Insert(t);
             }
             if rows.len() < 2 {
-                return Some(Cmd::Noop);
+                return Key::Ignore;
             }
         }
-        if let Ok(mut p) = self.shared.pending.lock() {
+        if let Ok(mut p) = self.pending.lock() {
             *p = Some(Help {
                 left: line[..pos].to_string(),
                 right: line[pos..].to_string(),
                 rows,
             });
         }
-        Some(Cmd::AcceptLine)
+        Key::Accept
+    }
+
+    /// Space after `before`: the only keyword that fits, with complete-on-space on.
+    fn space_key(&self, before: &str) -> Key {
+        if !self.complete_on_space.load(Ordering::Relaxed)
+            || before.is_empty()
+            || before.ends_with(char::is_whitespace)
+            || in_quotes(before)
+        {
+            return Key::Literal;
+        }
+        let Ok(mut session) = self.session.try_lock() else {
+            return Key::Literal;
+        };
+        let Ok((rows, tab)) = session.complete(before) else {
+            return Key::Literal;
+        };
+        render::space_completion(&rows, tab.as_deref()).map_or(Key::Literal, Key::Insert)
+    }
+}
+
+/// The same handlers while echo.rs reads the line (the cursor is at its end).
+impl Keys for Shared {
+    fn help(&self, line: &str, tab: bool) -> Key {
+        self.help_key(line, line.len(), tab)
+    }
+
+    fn space(&self, line: &str) -> Key {
+        self.space_key(line)
     }
 }
 
@@ -106,18 +153,7 @@ struct SpaceKey {
 
 impl ConditionalEventHandler for SpaceKey {
     fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
-        let (line, pos) = (ctx.line(), ctx.pos());
-        let before = &line[..pos];
-        if !self.shared.complete_on_space.load(Ordering::Relaxed)
-            || before.is_empty()
-            || before.ends_with(char::is_whitespace)
-            || in_quotes(before)
-        {
-            return None;
-        }
-        let mut session = self.shared.session.try_lock().ok()?;
-        let (rows, tab) = session.complete(before).ok()?;
-        render::space_completion(&rows, tab.as_deref()).map(|t| Cmd::Insert(1, t))
+        command(self.shared.space_key(&ctx.line()[..ctx.pos()]))
     }
 }
 
@@ -276,11 +312,11 @@ pub fn run(session: Conn) -> i32 {
                 if let Some(b) = &prompt.banner {
                     println!("{b}");
                 }
-                editor.readline_with_initial(&shown, (&h.left, &h.right))
+                editor.read(&shown, (&h.left, &h.right), Some(&*shared))
             }
             None => {
                 print!("{before}");
-                editor.readline(&shown)
+                editor.read(&shown, ("", ""), Some(&*shared))
             }
         };
         let pending = shared.pending.lock().ok().and_then(|mut p| p.take());

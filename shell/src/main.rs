@@ -23,6 +23,7 @@
 
 mod args;
 mod batch;
+mod echo;
 mod editor;
 mod interactive;
 mod pager;

@@ -9,8 +9,11 @@
 //! (the daemon's peak resident memory over a span) and [`latencies`] (p50/p99).
 //!
 //! [`tmux::Tmux`] is a terminal to drive the interactive shell in; [`sshd`] a real OpenSSH
-//! server with lsys as the login shell of test accounts (tests/ssh.rs).
+//! server with lsys as the login shell of test accounts (tests/ssh.rs, tests/netmiko.rs);
+//! [`python::venv`] the Python venv with packages from PyPI that tests/ntc_templates.rs and
+//! tests/netmiko.rs run in.
 
+pub mod python;
 pub mod sshd;
 pub mod tmux;
 

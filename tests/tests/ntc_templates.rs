@@ -5,14 +5,15 @@
 //! ntc-templates later join by themselves: the list comes from the index of the ntc-templates
 //! installed from PyPI, and lsys decides which commands it has.
 //!
-//! The templates run in a Python venv under the target directory (`python3 -m venv`, then
-//! `pip install ntc-templates textfsm` from PyPI), made once and reused. Without Python or a
-//! network the test is skipped with a message, except in CI (`$CI` set), where it fails.
+//! The templates run in the Python venv under the target directory that tests/netmiko.rs
+//! shares (lsys_tests::python: `python3 -m venv`, then `pip install ntc-templates textfsm` from
+//! PyPI), made once and reused. Without Python or a network the test is skipped with a message,
+//! except in CI (`$CI` set), where it fails.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use lsys_tests::{bin, Lab};
+use lsys_tests::Lab;
 
 const SEED: &str = include_str!("../../grammar/tests/fixtures/seed.conf");
 
@@ -68,77 +69,6 @@ else:
         print(json.dumps({"error": "%s: %s" % (type(e).__name__, e)}))
 "##;
 
-/// Skips (outside CI) or fails (in CI) for a missing tool.
-fn unavailable(why: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "ntc-templates: {why} (CI must have python3-venv and network access to PyPI)"
-    );
-    eprintln!("ntc-templates test skipped: {why}");
-}
-
-/// The venv's python with ntc-templates and textfsm, made if needed; `None` when it cannot be.
-fn python() -> Option<PathBuf> {
-    let target = bin("lsys")
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory")
-        .to_path_buf();
-    let venv = target.join("ntc-templates-venv");
-    let python = venv.join("bin/python");
-    let ready = |p: &Path| {
-        Command::new(p)
-            .args(["-c", "import ntc_templates, textfsm"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if ready(&python) {
-        return Some(python);
-    }
-    let made = Command::new("python3")
-        .args(["-m", "venv", "--clear"])
-        .arg(&venv)
-        .output();
-    match made {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => {
-            unavailable(&format!(
-                "python3 -m venv failed: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            ));
-            return None;
-        }
-        Err(e) => {
-            unavailable(&format!("no python3: {e}"));
-            return None;
-        }
-    }
-    let pip = Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "ntc-templates",
-            "textfsm",
-        ])
-        .output();
-    match pip {
-        Ok(o) if o.status.success() && ready(&python) => Some(python),
-        Ok(o) => {
-            unavailable(&format!(
-                "pip install ntc-templates textfsm failed (no network?): {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            ));
-            None
-        }
-        Err(e) => {
-            unavailable(&format!("no pip in the venv: {e}"));
-            None
-        }
-    }
-}
-
 /// Runs the helper with `args`, `input` on its standard input; its JSON answer.
 fn helper(python: &Path, script: &Path, args: &[&str], input: &str) -> String {
     use std::io::Write;
@@ -167,7 +97,11 @@ fn helper(python: &Path, script: &Path, args: &[&str], input: &str) -> String {
 
 #[test]
 fn ntc_templates_parse_lsys_output() {
-    let Some(python) = python() else {
+    let Some(python) = lsys_tests::python::venv(
+        "ntc_templates_parse_lsys_output",
+        &["ntc-templates", "textfsm"],
+        &["ntc_templates", "textfsm"],
+    ) else {
         return;
     };
     let lab = Lab::start();
