@@ -14,6 +14,7 @@ pub enum Client {
     Cli,
     Batch,
     Ssh,
+    Web,
 }
 
 impl fmt::Display for Client {
@@ -22,6 +23,7 @@ impl fmt::Display for Client {
             Client::Cli => "cli",
             Client::Batch => "batch",
             Client::Ssh => "ssh",
+            Client::Web => "web",
         })
     }
 }

@@ -50,6 +50,8 @@ pub enum Client {
     Batch,
     /// An interactive login over ssh.
     Ssh,
+    /// An interactive session in lsys-web's browser terminal.
+    Web,
 }
 
 /// Messages from the shell.

@@ -34,6 +34,23 @@ pub struct CliSettings {
     pub idle_timeout: Option<u32>,
 }
 
+/// The UTC calendar date and time of `unix` seconds: `(year, month, day, hour, minute,
+/// second)`, month and day from 1 (Howard Hinnant's civil-from-days).
+pub fn civil(unix: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
 /// The format [`timestamp`] writes, as Junos names it in `CLI timestamp set to: %b %d %T`.
 pub const TIMESTAMP_FORMAT: &str = "%b %d %T";
 
@@ -43,23 +60,9 @@ pub fn timestamp(unix: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days, month and day only.
-    let z = days + 719_468;
-    let doe = z - z.div_euclid(146_097) * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!(
-        "{} {day:02} {:02}:{:02}:{:02}",
-        MONTHS[(month - 1) as usize],
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    let (_, month, day, h, min, sec) = civil(unix);
+    let month = MONTHS[(month - 1) as usize];
+    format!("{month} {day:02} {h:02}:{min:02}:{sec:02}")
 }
 
 #[cfg(test)]

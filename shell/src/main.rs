@@ -95,8 +95,12 @@ fn run() -> i32 {
         return transfer::refuse(what);
     }
     let interactive = args.source == Source::Terminal && io::stdin().is_terminal();
+    // lsys-web sets LSYS_CLIENT=web: a label for show system users and the commit log (the
+    // user is who the socket's peer credentials say, whatever the label).
     let client = if !interactive {
         Client::Batch
+    } else if std::env::var("LSYS_CLIENT").as_deref() == Ok("web") {
+        Client::Web
     } else if std::env::var_os("SSH_CONNECTION").is_some() {
         Client::Ssh
     } else {

@@ -3,107 +3,12 @@
 //! banner, a caret error, the pager and Ctrl-C during paged output; Ctrl-C stopping a ping
 //! with its statistics printed after `^C`, as in the seed transcript.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use lsys_tests::tmux::Tmux;
 use lsys_tests::{bin, ensure_user, two_tenants, Lab};
 
 const USER: &str = "lsys-t2";
-
-struct Tmux {
-    name: String,
-}
-
-impl Tmux {
-    fn start(name: &str, cmd: &str) -> Tmux {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", name])
-            .status();
-        let st = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "110",
-                "-y",
-                "24",
-                cmd,
-            ])
-            .env("TERM", "xterm")
-            .status()
-            .expect("tmux runs (apt-get install tmux)");
-        assert!(st.success(), "tmux new-session failed");
-        Tmux {
-            name: name.to_string(),
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
-            .args(["send-keys", "-t", &self.name])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-
-    /// Types text literally.
-    fn text(&self, text: &str) {
-        let st = Command::new("tmux")
-            .args(["send-keys", "-t", &self.name, "-l", text])
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen satisfies `pred`.
-    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait(text, |s| s.contains(text))
-    }
-
-    /// The last non-empty line of the screen.
-    fn last_line(&self) -> String {
-        self.screen()
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
-    }
-}
 
 #[test]
 fn interactive_session_in_tmux() {
@@ -206,11 +111,7 @@ fn interactive_session_in_tmux() {
     t.text("exit");
     t.keys(&["Enter"]);
     let start = Instant::now();
-    while Command::new("tmux")
-        .args(["has-session", "-t", "lsys-e2e"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
+    while t.alive() {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "shell did not exit:\n{}",

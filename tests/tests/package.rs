@@ -1,6 +1,7 @@
 //! The Debian package (scripts/package), built from this test profile's binaries with
 //! `--bin-dir` (the release package is scripts/test's own step): its control fields and file
-//! list, the unpacked files against the repository's, `systemd-analyze verify` of lsysd.service,
+//! list, the unpacked files against the repository's, `systemd-analyze verify` of lsysd.service
+//! and lsys-web.service,
 //! and the maintainer scripts run for real in a private mount namespace over a copy of /etc.
 //! Never skips: without dpkg-deb, systemd-analyze or unshare it fails.
 
@@ -49,6 +50,10 @@ fn package() -> &'static Package {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("package directory");
         let bin_dir = bin("lsysd").parent().expect("bin dir").to_path_buf();
+        assert!(
+            bin_dir.join("lsys-web").exists(),
+            "lsys-web is not built: run `cargo build -p lsys-web` (or cargo test --workspace)"
+        );
         assert!(
             bin_dir.join("lsys-config").exists(),
             "lsys-config is not built: run `cargo build -p lsys-grammar --bin lsys-config` (or cargo test --workspace)"
@@ -118,7 +123,9 @@ fn the_package_holds_the_binaries_man_pages_unit_and_sshd_drop_in() {
         ("usr/bin/lsys", "-rwxr-xr-x"),
         ("usr/bin/lsys-config", "-rwxr-xr-x"),
         ("usr/sbin/lsysd", "-rwxr-xr-x"),
+        ("usr/sbin/lsys-web", "-rwxr-xr-x"),
         ("lib/systemd/system/lsysd.service", "-rw-r--r--"),
+        ("lib/systemd/system/lsys-web.service", "-rw-r--r--"),
         ("etc/ssh/sshd_config.d/lsys.conf", "-rw-r--r--"),
         ("usr/share/doc/lsys/copyright", "-rw-r--r--"),
     ]
@@ -145,6 +152,10 @@ fn the_package_holds_the_binaries_man_pages_unit_and_sshd_drop_in() {
     same(
         "lib/systemd/system/lsysd.service",
         &repo_root().join("packaging/lsysd.service"),
+    );
+    same(
+        "lib/systemd/system/lsys-web.service",
+        &repo_root().join("packaging/lsys-web.service"),
     );
     let dropin = repo_root().join("packaging/sshd/lsys.conf");
     if dropin.exists() {
@@ -187,7 +198,7 @@ fn control_fields_conffiles_and_maintainer_scripts() {
     assert_eq!(field("Version"), env!("CARGO_PKG_VERSION"));
     assert_eq!(field("Architecture"), arch());
     let depends = field("Depends");
-    for dep in ["libc6 (>= 2.", "passwd"] {
+    for dep in ["libc6 (>= 2.", "passwd", "libcrypt1"] {
         assert!(depends.contains(dep), "Depends lacks {dep}: {depends}");
     }
     assert_eq!(field("Recommends"), "openssh-server");
@@ -270,13 +281,19 @@ fn lsysd_service_passes_systemd_analyze_verify() {
         );
     }
 
+    verify(p, "lsysd.service", &unit, "usr/sbin/lsysd");
+}
+
+/// `systemd-analyze verify` of the packaged `name` (text `unit`) with ExecStart's `binary`
+/// (its path in the package) pointing into the unpacked tree: any message at all fails.
+fn verify(p: &Package, name: &str, unit: &str, binary: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let copy = dir.path().join("lsysd.service");
-    let lsysd = p.root.join("usr/sbin/lsysd");
+    let copy = dir.path().join(name);
     let rewritten = unit.replace(
-        "ExecStart=/usr/sbin/lsysd ",
-        &format!("ExecStart={} ", lsysd.display()),
+        &format!("ExecStart=/{binary} "),
+        &format!("ExecStart={} ", p.root.join(binary).display()),
     );
+    assert_ne!(rewritten, unit, "{name}: ExecStart is not /{binary}");
     std::fs::write(&copy, rewritten).expect("unit copy");
     let out = Command::new("systemd-analyze")
         .arg("verify")
@@ -285,13 +302,42 @@ fn lsysd_service_passes_systemd_analyze_verify() {
         .stdin(Stdio::null())
         .output()
         .expect("systemd-analyze starts (install systemd: .ci/run does)");
-    eprintln!("systemd-analyze verify lsysd.service:\n{}", show(&out));
+    eprintln!("systemd-analyze verify {name}:\n{}", show(&out));
     assert!(out.status.success(), "{}", show(&out));
     assert!(
         out.stdout.is_empty() && out.stderr.is_empty(),
         "systemd-analyze verify had something to say:\n{}",
         show(&out)
     );
+}
+
+/// lsys-web.service: a simple service restarted on failure, as root (it switches to each
+/// session's user), on loopback port 8080 with the key /etc/lsys/web.key and the packaged lsys.
+#[test]
+fn lsys_web_service_passes_systemd_analyze_verify() {
+    let p = package();
+    let unit = std::fs::read_to_string(p.root.join("lib/systemd/system/lsys-web.service"))
+        .expect("packaged unit");
+    for line in ["Type=simple", "Restart=on-failure"] {
+        assert!(unit.lines().any(|l| l == line), "no {line}: {unit}");
+    }
+    assert!(!unit.lines().any(|l| l.starts_with("User=")), "{unit}");
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart=");
+    let args: Vec<&str> = exec.split_whitespace().collect();
+    assert_eq!(args[0], "/usr/sbin/lsys-web");
+    let after = |flag: &str| {
+        let i = args.iter().position(|a| *a == flag);
+        i.map(|i| args[i + 1])
+            .unwrap_or_else(|| panic!("ExecStart has no {flag}: {exec}"))
+    };
+    assert_eq!(after("--listen"), "127.0.0.1:8080");
+    assert_eq!(after("--token-key"), "/etc/lsys/web.key");
+    let lsys = after("--lsys");
+    assert!(p.root.join(&lsys[1..]).is_file(), "{lsys} is not packaged");
+    verify(p, "lsys-web.service", &unit, "usr/sbin/lsys-web");
 }
 
 /// postinst, prerm and postrm as dpkg runs them, in a mount namespace where /etc is a copy of

@@ -3,10 +3,11 @@
 //! ```text
 //! lsys-web --token-key FILE [--listen 127.0.0.1:8022] [--lsys PATH] [--socket PATH]
 //!          [--allowed-origin ORIGIN]... [--idle-timeout MINUTES|Ns] [--max-sessions-per-user N]
+//!          [--trusted-proxy ADDR]... [--tls-cert FILE --tls-key FILE] [--password-login]
 //! lsys-web --mint-token USER --ttl SECONDS --token-key FILE
 //! ```
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,13 +17,17 @@ use anyhow::{anyhow, bail, Context, Result};
 pub const USAGE: &str = "\
 usage: lsys-web --token-key FILE [options]
        lsys-web --mint-token USER --ttl SECONDS --token-key FILE
-  --listen ADDR              where to listen (default 127.0.0.1:8022; loopback only: no TLS yet)
+  --listen ADDR              where to listen (default 127.0.0.1:8022; loopback only without TLS)
+  --tls-cert FILE            serve HTTPS with this PEM certificate chain (with --tls-key)
+  --tls-key FILE             the certificate's PEM private key
+  --password-login           serve a login form (/login) checked against /etc/shadow
   --token-key FILE           HMAC key for login tokens (owned by root, mode 0600)
   --lsys PATH                the shell to run (default: lsys next to lsys-web, else /usr/bin/lsys)
   --socket PATH              passed to the shell as LSYS_SOCKET
   --allowed-origin ORIGIN    an allowed WebSocket Origin (repeatable; default: the request's Host)
   --idle-timeout T           close a session without input for T minutes, or `Ns` seconds (default 30)
   --max-sessions-per-user N  open sessions per Unix user (default 4)
+  --trusted-proxy ADDR       a proxy whose X-Forwarded-For is logged in audit lines (repeatable)
 ";
 
 /// The server's settings.
@@ -35,6 +40,12 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub idle_timeout: Duration,
     pub max_sessions_per_user: usize,
+    /// Peers whose `X-Forwarded-For` is believed (src/audit.rs).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// PEM certificate chain and private key: HTTPS (src/tls.rs).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Serve /login (src/login.rs), for installations without a portal.
+    pub password_login: bool,
 }
 
 /// What the command line asks for.
@@ -73,6 +84,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode> {
     let (mut token_key, mut lsys, mut socket) = (None, None, None);
     let (mut origins, mut idle, mut max) = (Vec::new(), Duration::from_secs(30 * 60), 4);
     let (mut mint, mut ttl) = (None, None);
+    let mut trusted_proxies = Vec::new();
+    let (mut tls_cert, mut tls_key) = (None, None);
+    let mut password_login = false;
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| anyhow!("{a} needs a value"));
         match a.as_str() {
@@ -89,6 +103,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode> {
             "--max-sessions-per-user" => {
                 max = value()?.parse().context("--max-sessions-per-user")?;
             }
+            "--trusted-proxy" => {
+                let v = value()?;
+                trusted_proxies.push(v.parse().with_context(|| format!("--trusted-proxy {v}"))?);
+            }
+            "--tls-cert" => tls_cert = Some(PathBuf::from(value()?)),
+            "--tls-key" => tls_key = Some(PathBuf::from(value()?)),
+            "--password-login" => password_login = true,
             "--mint-token" => mint = Some(value()?),
             "--ttl" => ttl = Some(value()?.parse::<u64>().context("--ttl")?),
             other => bail!("unknown argument {other:?}\n{USAGE}"),
@@ -103,9 +124,14 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode> {
             token_key,
         });
     }
-    if !listen.ip().is_loopback() {
+    let tls = match (tls_cert, tls_key) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => bail!("--tls-cert and --tls-key go together"),
+    };
+    if tls.is_none() && !listen.ip().is_loopback() {
         bail!(
-            "--listen {listen}: plain HTTP only on a loopback address (TLS is not supported yet)"
+            "--listen {listen}: plain HTTP only on a loopback address (use --tls-cert/--tls-key)"
         );
     }
     Ok(Mode::Serve(Config {
@@ -116,6 +142,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode> {
         allowed_origins: origins,
         idle_timeout: idle,
         max_sessions_per_user: max,
+        trusted_proxies,
+        tls,
+        password_login,
     }))
 }
 
@@ -156,5 +185,10 @@ mod tests {
             _ => panic!("serve"),
         }
         assert!(parse(args("--listen 127.0.0.1:1")).is_err());
+        assert!(parse(args(
+            "--token-key k --listen 0.0.0.0:80 --tls-cert c --tls-key k"
+        ))
+        .is_ok());
+        assert!(parse(args("--token-key k --tls-cert c")).is_err());
     }
 }

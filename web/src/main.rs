@@ -7,14 +7,24 @@
 //!                                                                               (as user) ──► lsysd
 //! ```
 //!
+//! Plain HTTP on loopback (behind a proxy), or HTTPS on any address with `--tls-cert/--tls-key`
+//! (src/tls.rs). Without a portal, `--password-login` serves a login form that issues the same
+//! tokens (src/login.rs). Audit lines for every session and refusal: src/audit.rs.
+//!
 //! `lsys-web --mint-token USER --ttl SECONDS --token-key FILE` prints a token (src/token.rs).
 
 mod assets;
+mod audit;
 mod config;
+mod crypt;
+mod login;
 mod pty;
 mod server;
 mod session;
+mod tls;
 mod token;
+
+use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
 
@@ -54,6 +64,7 @@ fn real_main() -> Result<()> {
                         .unwrap_or_else(|_| "info".into()),
                 )
                 .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .init();
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -65,15 +76,23 @@ fn real_main() -> Result<()> {
 }
 
 async fn serve(config: config::Config, key: Vec<u8>) -> Result<()> {
+    // Read before listening: a bad certificate stops the start, not the first connection.
+    let acceptor = match &config.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     // Tests and supervisors read the bound address (useful with port 0) from this line.
-    println!("lsys-web listening on http://{addr}/");
-    tracing::info!(%addr, lsys = %config.lsys.display(), "listening");
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
+    println!("lsys-web listening on {scheme}://{addr}/");
+    tracing::info!(%addr, scheme, lsys = %config.lsys.display(), "listening");
     let app = server::App::new(config, key);
-    axum::serve(listener, server::router(app))
-        .await
-        .context("serving")
+    if let Some(acceptor) = acceptor {
+        return tls::serve(listener, server::router(app), acceptor).await;
+    }
+    let service = server::router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).await.context("serving")
 }

@@ -63,6 +63,7 @@ pub fn spawn(spec: &Spawn<'_>) -> Result<Pty> {
     let mut cmd = Command::new(spec.lsys);
     cmd.env_clear()
         .env("TERM", "xterm-256color")
+        .env("LSYS_CLIENT", "web")
         .env("HOME", &spec.user.dir)
         .env("USER", &spec.user.name)
         .env("LOGNAME", &spec.user.name)

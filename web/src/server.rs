@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! GET /ws?token=T&cols=C&rows=R  (Upgrade: websocket)
-//!   Origin allowed?            no → 403
+//!   Origin allowed?            no → 403        (every refusal: one audit line, src/audit.rs)
 //!   token valid, unused?       no → 401 (signature, expiry, replay)
 //!   Unix user exists?          no → 401
 //!   upgrade ─► sessions of user < cap?  no → message in the terminal, close 1008
@@ -10,19 +10,21 @@
 //! ```
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use tracing::info;
 
 use crate::assets;
+use crate::audit::{self, Source};
 use crate::config::Config;
+use crate::login::{self, Failures};
 use crate::session;
 use crate::token::{now_unix, Verifier};
 
@@ -30,6 +32,11 @@ use crate::token::{now_unix, Verifier};
 pub struct App {
     pub config: Config,
     pub verifier: Verifier,
+    /// The token key (password logins mint with it).
+    pub key: Vec<u8>,
+    pub failures: Failures,
+    /// Password checks running at once (src/login.rs).
+    pub checks: tokio::sync::Semaphore,
     sessions: Mutex<HashMap<String, usize>>,
 }
 
@@ -37,7 +44,10 @@ impl App {
     pub fn new(config: Config, key: Vec<u8>) -> Arc<App> {
         Arc::new(App {
             config,
-            verifier: Verifier::new(key, 100_000),
+            verifier: Verifier::new(key.clone(), 100_000),
+            key,
+            failures: Failures::default(),
+            checks: tokio::sync::Semaphore::new(login::CHECKS),
             sessions: Mutex::new(HashMap::new()),
         })
     }
@@ -76,11 +86,11 @@ impl Drop for Slot {
 }
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { page("text/html; charset=utf-8", assets::INDEX_HTML.as_bytes()) }),
-        )
+    let mut r = Router::new();
+    if app.config.password_login {
+        r = r.route("/login", get(login::form).merge(post(login::submit)));
+    }
+    r.route("/", get(index))
         .route(
             "/term.js",
             get(|| async { page("text/javascript", assets::TERM_JS.as_bytes()) }),
@@ -99,6 +109,19 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/ws", get(ws))
         .with_state(app)
+}
+
+#[derive(Deserialize)]
+struct IndexQuery {
+    token: Option<String>,
+}
+
+/// The terminal page; without a token and with `--password-login`, the login form instead.
+async fn index(State(app): State<Arc<App>>, Query(q): Query<IndexQuery>) -> Response {
+    if app.config.password_login && q.token.is_none() {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
+    }
+    page("text/html; charset=utf-8", assets::INDEX_HTML.as_bytes())
 }
 
 fn page(kind: &'static str, body: &'static [u8]) -> Response {
@@ -131,7 +154,7 @@ struct WsQuery {
 
 /// `Origin` is one of the configured ones; without any configured, its host is the `Host` the
 /// request was sent to.
-fn origin_ok(config: &Config, headers: &HeaderMap) -> bool {
+pub fn origin_ok(config: &Config, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -147,11 +170,14 @@ fn origin_ok(config: &Config, headers: &HeaderMap) -> bool {
 
 async fn ws(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let source = Source::new(peer, &headers, &app.config.trusted_proxies);
     if !origin_ok(&app.config, &headers) {
+        audit::refused(None, &source, "origin not allowed");
         return plain(StatusCode::FORBIDDEN, "origin not allowed".into());
     }
     let user = match app
@@ -159,16 +185,23 @@ async fn ws(
         .verify(q.token.as_deref().unwrap_or(""), now_unix())
     {
         Ok(u) => u,
-        Err(e) => return plain(StatusCode::UNAUTHORIZED, e.to_string()),
+        Err(e) => {
+            audit::refused(None, &source, &e.to_string());
+            return plain(StatusCode::UNAUTHORIZED, e.to_string());
+        }
     };
     let unix_user = match nix::unistd::User::from_name(&user) {
         Ok(Some(u)) => u,
-        _ => return plain(StatusCode::UNAUTHORIZED, format!("unknown user {user}")),
+        _ => {
+            audit::refused(Some(&user), &source, "unknown Unix user");
+            return plain(StatusCode::UNAUTHORIZED, format!("unknown user {user}"));
+        }
     };
     let slot = app.take_slot(&user);
     let config = &app.config;
     let params = session::Params {
         user: unix_user,
+        source,
         lsys: config.lsys.clone(),
         socket: config.socket.clone(),
         idle: config.idle_timeout,
@@ -183,7 +216,7 @@ async fn ws(
                 drop(slot);
             }
             Err(n) => {
-                info!(user = %user, "session refused: {n} open");
+                audit::refused(Some(&user), &source, &format!("{n} sessions open"));
                 let m = format!("too many sessions for {user} ({n} open, limit {max})");
                 session::refuse(socket, m).await;
             }

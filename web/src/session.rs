@@ -24,8 +24,9 @@ use nix::unistd::{Pid, User};
 use serde::Deserialize;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc;
-use tracing::{info, warn};
+use tracing::warn;
 
+use crate::audit::{self, Source};
 use crate::pty;
 
 /// Output towards the browser.
@@ -44,6 +45,7 @@ enum Control {
 /// Settings a session needs.
 pub struct Params {
     pub user: User,
+    pub source: Source,
     pub lsys: std::path::PathBuf,
     pub socket: Option<std::path::PathBuf>,
     pub idle: Duration,
@@ -80,10 +82,11 @@ pub async fn run(socket: WebSocket, p: Params) {
         Ok(x) => x,
         Err(e) => {
             warn!(user = %p.user.name, "cannot start the shell: {e:#}");
+            audit::refused(Some(&p.user.name), &p.source, "cannot start the shell");
             return refuse(socket, "cannot start the shell".into()).await;
         }
     };
-    info!(user = %p.user.name, pid = pid.as_raw(), "session started");
+    audit::started(&p.user.name, &p.source, pid.as_raw());
     let master = Arc::new(master);
     let (sink, stream) = socket.split();
     let (out_tx, out_rx) = mpsc::channel::<Out>(8);
@@ -93,16 +96,20 @@ pub async fn run(socket: WebSocket, p: Params) {
     let pty_reader = tokio::spawn(pty_read(master.clone(), out_tx));
     let pty_writer = tokio::spawn(pty_write(master.clone(), in_rx));
     let mut ws_writer = tokio::spawn(ws_write(sink, out_rx));
-    let why = tokio::select! {
-        why = ws_read(stream, in_tx, out_weak, &master, pid, p.idle) => why,
-        _ = &mut ws_writer => "shell exited",
+    let (why, writer_done) = tokio::select! {
+        why = ws_read(stream, in_tx, out_weak, &master, pid, p.idle) => (why, false),
+        _ = &mut ws_writer => ("shell exited", true),
     };
     pty::hangup(pid);
     pty_reader.abort();
     pty_writer.abort();
-    // Let the close frame (idle) go out; a browser that does not read gets no more time.
-    let _ = tokio::time::timeout(Duration::from_secs(2), &mut ws_writer).await;
-    ws_writer.abort();
+    // Let the close frame (idle) go out; a browser that does not read gets no more time. (A
+    // finished JoinHandle must not be polled again: it panics, and the session would end
+    // without reaping the child or its audit line.)
+    if !writer_done {
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut ws_writer).await;
+        ws_writer.abort();
+    }
     let status = match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
         Ok(s) => s.ok(),
         Err(_) => {
@@ -110,7 +117,14 @@ pub async fn run(socket: WebSocket, p: Params) {
             child.wait().await.ok()
         }
     };
-    info!(user = %p.user.name, pid = pid.as_raw(), ?status, "session ended: {why}");
+    let status = status.map(|s| s.to_string());
+    audit::ended(
+        &p.user.name,
+        &p.source,
+        pid.as_raw(),
+        why,
+        status.as_deref(),
+    );
 }
 
 /// Browser → PTY; resize messages; the idle timeout. Returns why the session ends.

@@ -1,4 +1,5 @@
-//! lsys-web end to end without a browser: a real lsysd, a real lsys-web, a tokio-tungstenite
+//! lsys-web end to end without a browser (helpers in tests/common; audit, TLS and password
+//! login in tests/security.rs): a real lsysd, a real lsys-web, a tokio-tungstenite
 //! client speaking the page's protocol (binary frames = terminal bytes, text = JSON control).
 //!
 //! ```text
@@ -11,158 +12,20 @@
 //! wrong Origin (403), the per-user cap, and prints two figures (time to prompt, RSS with 100
 //! idle sessions). Needs root (creates users, drops privileges) and built `lsys`/`lsysd`
 //! (`cargo build -p lsysd -p lsys`).
-
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use lsys_tests::{bin, ensure_user, two_tenants, Lab};
-use tokio::net::TcpStream;
+use lsys_tests::{ensure_user, two_tenants, Lab};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::MaybeTlsStream;
 
-const USER: &str = "lsys-web1";
-const OTHER: &str = "lsys-web2";
-const WAIT: Duration = Duration::from_secs(15);
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-struct Web {
-    child: Child,
-    addr: String,
-    key: PathBuf,
-}
-
-impl Drop for Web {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn web_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_lsys-web")
-}
-
-fn start_web(lab: &Lab, cap: usize) -> Web {
-    start_web_with(lab, cap, &[])
-}
-
-fn start_web_with(lab: &Lab, cap: usize, extra: &[&str]) -> Web {
-    let key = lab.dir.path().join(format!("web-{cap}.key"));
-    std::fs::write(&key, "0123456789abcdef0123456789abcdef\n").unwrap();
-    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let mut child = Command::new(web_bin())
-        .args(["--listen", "127.0.0.1:0", "--token-key"])
-        .arg(&key)
-        .arg("--lsys")
-        .arg(bin("lsys"))
-        .arg("--socket")
-        .arg(&lab.socket)
-        .args(["--max-sessions-per-user", &cap.to_string()])
-        .args(extra)
-        .env("LSYS_WEB_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("lsys-web starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("lsys-web listening on http://")
-        .and_then(|a| a.strip_suffix('/'))
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Web { child, addr, key }
-}
-
-fn mint(key: &Path, user: &str, ttl: u64) -> String {
-    let out = Command::new(web_bin())
-        .args([
-            "--mint-token",
-            user,
-            "--ttl",
-            &ttl.to_string(),
-            "--token-key",
-        ])
-        .arg(key)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-async fn connect(web: &Web, token: &str, origin: &str) -> Result<Ws, WsError> {
-    let url = format!("ws://{}/ws?token={token}&cols=100&rows=30", web.addr);
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut()
-        .insert("Origin", HeaderValue::from_str(origin).unwrap());
-    tokio_tungstenite::connect_async(req)
-        .await
-        .map(|(ws, _)| ws)
-}
-
-fn origin(web: &Web) -> String {
-    format!("http://{}", web.addr)
-}
-
-/// Reads terminal bytes until `done(text so far)`; the text so far.
-async fn read_until(ws: &mut Ws, done: impl Fn(&str) -> bool) -> String {
-    let mut text = String::new();
-    let end = Instant::now() + WAIT;
-    while !done(&text) {
-        let left = end.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, ws.next()).await {
-            Ok(Some(Ok(Message::Binary(b)))) => text.push_str(&String::from_utf8_lossy(&b)),
-            Ok(Some(Ok(Message::Close(f)))) => {
-                panic!("closed ({f:?}) while waiting; got {:?}", tail(&text))
-            }
-            Ok(Some(Ok(_))) => {}
-            other => panic!("waiting for output: {other:?}; got {:?}", tail(&text)),
-        }
-    }
-    text
-}
-
-/// The end of `text` (for messages).
-fn tail(text: &str) -> &str {
-    let mut i = text.len().saturating_sub(2000);
-    while !text.is_char_boundary(i) {
-        i += 1;
-    }
-    &text[i..]
-}
-
-fn has_prompt(text: &str, user: &str) -> bool {
-    text.find(&format!("{user}@"))
-        .is_some_and(|i| text[i..].trim_end().ends_with('>'))
-}
-
-fn web_sessions(lab: &Lab, user: &str) -> usize {
-    let r = lab.operator("show system users");
-    r.stdout
-        .lines()
-        .filter(|l| l.split_whitespace().next() == Some(user))
-        .count()
-}
-
-fn status_code(e: WsError) -> u16 {
-    match e {
-        WsError::Http(r) => r.status().as_u16(),
-        other => panic!("expected an HTTP refusal, got {other:?}"),
-    }
-}
+mod common;
+use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_terminal_protocol() {
@@ -421,6 +284,22 @@ fn refuses_to_start_unsafely() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+    // A certificate file that is not one stops the start.
+    let out = Command::new(web_bin())
+        .args(["--listen", "0.0.0.0:0", "--token-key"])
+        .arg(&key)
+        .arg("--tls-cert")
+        .arg(&key)
+        .arg("--tls-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--tls-cert"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A browser that stops reading: lsys-web stops reading the PTY (lsys blocks writing to its
@@ -517,17 +396,4 @@ async fn slow_browser_backpressure() {
         }
     }
     assert_eq!(seen, COMMANDS);
-}
-
-/// Children of `pid` (from /proc/PID/task/*/children).
-fn children(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    for t in std::fs::read_dir(format!("/proc/{pid}/task"))
-        .unwrap()
-        .flatten()
-    {
-        let c = std::fs::read_to_string(t.path().join("children")).unwrap_or_default();
-        out.extend(c.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
-    }
-    out
 }

@@ -334,18 +334,38 @@ fn differs(found: &Account, want: &Account, group: Option<u32>) -> bool {
         || want.keys != found.keys
 }
 
+/// Fixtures shared by the tests of the planner (here) and of the accounts actor
+/// (`actors::accounts`).
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_support {
     use super::*;
 
-    const HASH: &str = "$6$salt$abcdefghijklmnop";
-
-    fn settings() -> Settings {
+    /// The settings the tests plan with.
+    pub(crate) fn settings() -> Settings {
         Settings {
             shell: "/usr/bin/lsys".into(),
             keys_dir: "/etc/lsys/keys".into(),
         }
     }
+
+    /// A managed account exactly as `u` asks for it, with `uid`, in group 990.
+    pub(crate) fn account_of(u: &User, uid: u32) -> Found {
+        let mut account = wanted(&settings(), u);
+        account.uid = Some(uid);
+        account.gid = Some(990);
+        Found {
+            account,
+            managed: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{account_of, settings};
+    use super::*;
+
+    const HASH: &str = "$6$salt$abcdefghijklmnop";
 
     fn user(name: &str) -> User {
         User {
@@ -354,17 +374,6 @@ mod tests {
             encrypted_password: Some(HASH.into()),
             ssh_keys: vec!["ssh-ed25519 AAAAC3Nz test".into()],
             ..User::default()
-        }
-    }
-
-    /// An account exactly as `user` asks for it, with `uid`, in group 990.
-    fn account_of(u: &User, uid: u32) -> Found {
-        let mut account = wanted(&settings(), u);
-        account.uid = Some(uid);
-        account.gid = Some(990);
-        Found {
-            account,
-            managed: true,
         }
     }
 

@@ -233,7 +233,8 @@ mod tests {
     use lsys_grammar::view::View;
 
     use super::*;
-    use crate::accounts::{wanted, Account, Found, MARKER};
+    use crate::accounts::test_support::{account_of as managed, settings};
+    use crate::accounts::{Account, Found, MARKER};
     use crate::pipeline::{ChangeSet, Op};
 
     /// A user database in memory; `fail` makes any change to that account fail.
@@ -305,29 +306,12 @@ mod tests {
         }
     }
 
-    fn settings() -> Settings {
-        Settings {
-            shell: "/usr/bin/lsys".into(),
-            keys_dir: "/etc/lsys/keys".into(),
-        }
-    }
-
     fn user(name: &str, keys: &[&str]) -> User {
         User {
             name: name.into(),
             class: Some("super-user".into()),
             ssh_keys: keys.iter().map(|k| k.to_string()).collect(),
             ..User::default()
-        }
-    }
-
-    fn managed(u: &User, uid: u32) -> Found {
-        let mut account = wanted(&settings(), u);
-        account.uid = Some(uid);
-        account.gid = Some(990);
-        Found {
-            account,
-            managed: true,
         }
     }
 

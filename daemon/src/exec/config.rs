@@ -474,6 +474,7 @@ fn commit(core: &Core, s: &mut Session, inv: &Invocation) -> Reply {
                 Client::Cli => StoreClient::Cli,
                 Client::Batch => StoreClient::Batch,
                 Client::Ssh => StoreClient::Ssh,
+                Client::Web => StoreClient::Web,
             },
             comment: inv.arg("comment").map(str::to_string),
             confirmed_deadline_unix: confirmed.map(|m| time + m * 60),
