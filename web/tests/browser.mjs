@@ -48,8 +48,10 @@ try {
   await page.waitForFunction((c) => window.lsysTerm.cols !== c, result.size_before[0]);
   result.size_after = await size();
   await page.keyboard.type("show vers");
-  await page.keyboard.press("Control+C");
+  // Counted before Ctrl-C: the new prompt may be drawn before the buffer is read again.
+  await waitFor("the typed text", (t) => t.includes("show vers"));
   const before = prompts(await text());
+  await page.keyboard.press("Control+C");
   t = await waitFor("a prompt after Ctrl-C", (t) => prompts(t) > before);
   result.after_ctrl_c = t.trimEnd().split("\n").slice(-2);
   await page.screenshot({ path: shot });
