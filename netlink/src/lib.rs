@@ -42,6 +42,8 @@ pub mod live;
 pub mod reconcile;
 pub mod route;
 mod scope;
+#[cfg(test)]
+mod test_support;
 
 pub use desired::{desired, Desired, DesiredError, Kind, Link, Port, VlanProto, ROOT_LS};
 pub use forwarding::{Family, Forwarding};

@@ -395,30 +395,13 @@ impl Writes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::{desired, VlanProto};
+    use crate::desired::VlanProto;
     use crate::forwarding::Forwarding;
-    use lsys_grammar::schema::ROOT;
-    use lsys_grammar::text::curly;
-    use lsys_grammar::typed::intent;
 
-    const SEED: &str = include_str!("../../grammar/tests/fixtures/seed.conf");
-
-    fn want(text: &str) -> Desired {
-        let tree = curly::read(text, ROOT).expect("parses");
-        desired(&intent(&tree).expect("typed"), &|_| 1000).expect("desired")
-    }
+    use crate::test_support::{want, SEED};
 
     fn port(name: &str) -> Link {
-        Link {
-            name: name.into(),
-            kind: Kind::Other("veth".into()),
-            master: None,
-            alias: None,
-            addresses: vec![],
-            up: true,
-            mtu: Some(9000),
-            forwarding: Forwarding::default(),
-        }
+        crate::test_support::port(name, Forwarding::default())
     }
 
     /// The kernel after applying `want`, plus the port and link-local addresses.

@@ -145,33 +145,18 @@ pub fn repairs(actual: &[Link], want: &Desired) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::{desired, Kind};
     use crate::reconcile::plan;
-    use lsys_grammar::schema::ROOT;
-    use lsys_grammar::text::curly;
-    use lsys_grammar::typed::intent;
 
-    const SEED: &str = include_str!("../../../grammar/tests/fixtures/seed.conf");
-
-    fn want(text: &str) -> Desired {
-        let tree = curly::read(text, ROOT).expect("parses");
-        desired(&intent(&tree).expect("typed"), &|_| 1000).expect("desired")
-    }
+    use crate::test_support::{want, SEED};
 
     fn port(name: &str) -> Link {
-        Link {
-            name: name.into(),
-            kind: Kind::Other("veth".into()),
-            master: None,
-            alias: None,
-            addresses: vec![],
-            up: true,
-            mtu: Some(9000),
-            forwarding: Forwarding {
+        crate::test_support::port(
+            name,
+            Forwarding {
                 v4: Some(false),
                 v6: Some(false),
             },
-        }
+        )
     }
 
     /// The kernel after applying `want`: every wanted value in place, the others 0.
