@@ -1,11 +1,11 @@
-# Sourced by bgp.sh and bgp-tenants.sh (after lib.sh, with CONF set): the seed Cloud Router with
-# its clouds. BIRD 2 plays AWS (AS 64512, VLAN 4, 10.0.0.1/31, MD5, announces 172.31.0.0/16) and
-# FRR bgpd (without zebra) plays Azure (AS 12076, QinQ 1000/100, 10.0.0.14/30, MD5, announces
-# 10.6.0.0/16 and 10.7.0.0/16), each in a namespace of its own on the seed's wire
-# (seed-peers.sh); lsysd commits the seed and both sessions come up. Defines INSTANCE, TABLE
-# (the tenant's VRF table), W (work directory), wait_for/wait_gone, peer_col, birdc_aws,
-# vtysh_azure, start_aws, and the EXIT trap that stops every daemon and removes the namespaces
-# (the including script adds its own clean-up by appending to CLEANUP).
+# Sourced by bgp.sh, bgp-tenants.sh and ntc.sh (after lib.sh, with CONF set): the seed Cloud Router
+# with its clouds. BIRD 2 plays AWS (AS 64512, VLAN 4, 10.0.0.1/31, MD5, announces 172.31.0.0/16)
+# and FRR bgpd (without zebra) plays Azure (AS 12076, QinQ 1000/100, 10.0.0.14/30, MD5, announces
+# 10.6.0.0/16 and 10.7.0.0/16), each in a namespace of its own on the seed's wire (seed-peers.sh);
+# lsysd commits the seed and both sessions come up. Defines INSTANCE, TABLE (the tenant's VRF
+# table), W (work directory), wait_for/wait_gone, peer_col, birdc_aws, vtysh_azure, start_aws, and
+# the EXIT trap that stops every daemon and removes the namespaces (the including script adds its
+# own clean-up by appending to CLEANUP).
 INSTANCE=d87ed303-8b9d-48a5-9f08-aa42b4b50cd8
 W=/tmp/bgp-lab
 rm -rf "$W" "$ST"

@@ -11,11 +11,12 @@
 //! [`tmux::Tmux`] is a terminal to drive the interactive shell in; [`sshd`] a real OpenSSH
 //! server with lsys as the login shell of test accounts (tests/ssh.rs, tests/netmiko.rs);
 //! [`python::venv`] the Python venv with packages from PyPI that tests/ntc_templates.rs and
-//! tests/netmiko.rs run in.
+//! tests/netmiko.rs run in; [`vm`] runs a script of tests/lab in the real-kernel VM.
 
 pub mod python;
 pub mod sshd;
 pub mod tmux;
+pub mod vm;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -5,45 +5,20 @@
 //! routes and ping (routing.sh); BGP with BIRD and FRR (bgp.sh), two tenants' Cloud Routers
 //! side by side with a scripted peer (bgp-tenants.sh) and VRF-scoped MD5 keys (bgp-vrf.sh).
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::Instant;
-
-use lsys_tests::{bin, ensure_user, repo_root};
-
-const TENANT: &str = "lsys-t2";
-
-/// The seed fixture with its tenant user renamed to a Unix user that exists here (the VM shares
-/// this machine's /etc/passwd); returns the bin dir and the fixture's path.
-fn seed_fixture(file: &str) -> (std::path::PathBuf, String) {
-    ensure_user(TENANT);
-    let bin_dir = bin("lsysd").parent().expect("bin dir").to_path_buf();
-    bin("lsys");
-    let root = repo_root();
-    let seed = std::fs::read_to_string(root.join("grammar/tests/fixtures/seed.conf"))
-        .expect("seed fixture");
-    let conf_dir = bin_dir.join("lab-fixtures");
-    std::fs::create_dir_all(&conf_dir).expect("fixture dir");
-    let conf = conf_dir.join(file);
-    std::fs::write(
-        &conf,
-        seed.replace("user jvetter {", &format!("user {TENANT} {{")),
-    )
-    .expect("write fixture");
-    (bin_dir, conf.to_str().expect("utf-8 path").to_string())
-}
+use lsys_tests::vm::{passed, run, seed_fixture, TENANT};
+use lsys_tests::{bin, repo_root};
 
 #[test]
 fn commit_programs_the_kernel_and_undoes_failures() {
     let (bin_dir, conf) = seed_fixture("dataplane-seed.conf");
-    let out = lab(&bin_dir, "dataplane.sh", &[&conf, TENANT]);
+    let out = run(&bin_dir, "dataplane.sh", &[&conf, TENANT], None);
     passed(&out, "DATAPLANE-OK");
 }
 
 #[test]
 fn static_routes_show_route_ping_and_traceroute_in_the_tenant_vrf() {
     let (bin_dir, conf) = seed_fixture("routing-seed.conf");
-    let out = lab(&bin_dir, "routing.sh", &[&conf, TENANT]);
+    let out = run(&bin_dir, "routing.sh", &[&conf, TENANT], None);
     passed(&out, "ROUTING-OK");
 }
 
@@ -58,7 +33,7 @@ fn static_routes_show_route_ping_and_traceroute_in_the_tenant_vrf() {
 #[test]
 fn the_seed_cloud_router_peers_with_bird_and_frr() {
     let (bin_dir, conf) = seed_fixture("bgp-seed.conf");
-    let out = lab(&bin_dir, "bgp.sh", &[&conf, TENANT]);
+    let out = run(&bin_dir, "bgp.sh", &[&conf, TENANT], None);
     let stdout = passed(&out, "BGP-OK");
     bless_goldens(&stdout);
 }
@@ -73,7 +48,7 @@ fn the_seed_cloud_router_peers_with_bird_and_frr() {
 fn two_tenants_peer_with_the_same_address_and_a_malformed_update_withdraws() {
     let (bin_dir, conf) = seed_fixture("bgp-tenants-seed.conf");
     bin("bgp-script-peer");
-    let out = lab(&bin_dir, "bgp-tenants.sh", &[&conf, TENANT]);
+    let out = run(&bin_dir, "bgp-tenants.sh", &[&conf, TENANT], None);
     passed(&out, "BGP-TENANTS-OK");
 }
 
@@ -127,48 +102,11 @@ fn md5_keys_are_scoped_to_their_vrf() {
         .parent()
         .expect("bin dir")
         .to_path_buf();
-    let out = lab(&bin_dir, "bgp-vrf.sh", &[]);
+    let out = run(&bin_dir, "bgp-vrf.sh", &[], None);
     let stdout = passed(&out, "VRF-MD5-OK");
     for line in stdout.lines().filter(|l| l.starts_with("check:")) {
         eprintln!("{line}");
     }
-}
-
-/// Asserts that a lab script exited 0 and printed `marker`; returns its stdout.
-fn passed(out: &Output, marker: &str) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let shown = format!(
-        "exit {:?}\n--- stdout\n{stdout}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(0), "{shown}");
-    assert!(stdout.lines().any(|l| l == marker), "{shown}");
-    stdout
-}
-
-/// Runs `tests/lab/SCRIPT ARGS` in the lab and prints its `figure:` lines.
-fn lab(bin_dir: &Path, script: &str, args: &[&str]) -> Output {
-    let root = repo_root();
-    let start = Instant::now();
-    let out = Command::new(root.join("tests/lab/run"))
-        .arg(root.join("tests/lab").join(script))
-        .args(args)
-        .env("LSYS_LAB_BIN", bin_dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("tests/lab/run starts");
-    eprintln!(
-        "lab {script}: boot + run {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
-    for line in String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.starts_with("figure:"))
-    {
-        eprintln!("{line}");
-    }
-    out
 }
 
 #[test]
@@ -181,7 +119,12 @@ fn commit_stage_failures_leave_the_real_kernel_unchanged() {
         faults.display()
     );
     let seed = repo_root().join("grammar/tests/fixtures/seed.conf");
-    let out = lab(&bin_dir, "faults.sh", &[seed.to_str().expect("utf-8 path")]);
+    let out = run(
+        &bin_dir,
+        "faults.sh",
+        &[seed.to_str().expect("utf-8 path")],
+        None,
+    );
     let stdout = passed(&out, "FAULTS-OK");
     assert_eq!(
         stdout
