@@ -90,16 +90,20 @@ impl Drop for Cleanup {
     }
 }
 
-/// An lsysd process managing accounts.
+/// An lsysd process managing accounts. Its log goes to a file, printed only if the test fails
+/// (the forced failure logs an ERROR on purpose).
 struct Lsysd {
     child: Child,
     socket: PathBuf,
+    log: PathBuf,
 }
 
 impl Lsysd {
     fn start(dir: &Path, keys: &Path, shell: &Path) -> Lsysd {
         let socket = dir.join("lsysd.sock");
         let _ = std::fs::remove_file(&socket);
+        let log = dir.join("lsysd.log");
+        let stderr = std::fs::File::create(&log).expect("lsysd log");
         let child = Command::new(env!("CARGO_BIN_EXE_lsysd"))
             .arg("--state-dir")
             .arg(dir.join("state"))
@@ -113,6 +117,7 @@ impl Lsysd {
             .arg(shell)
             .env("LSYSD_LOG", "warn")
             .stdin(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("lsysd starts");
         let start = Instant::now();
@@ -124,7 +129,7 @@ impl Lsysd {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Lsysd { child, socket }
+        Lsysd { child, socket, log }
     }
 
     fn connect(&self) -> Conn {
@@ -136,6 +141,10 @@ impl Drop for Lsysd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!("--- lsysd log:\n{log}---");
+        }
     }
 }
 

@@ -83,8 +83,53 @@ pub struct LabOptions {
     pub args: Vec<String>,
 }
 
-/// A running lsysd with its own state and socket, stopped on drop.
+/// Where a daemon a test starts writes its log: a file, whose last lines are printed only when
+/// the test fails. The warnings a test provokes on purpose (a malformed frame it sends, a
+/// refused login) then never look like failures in the test output.
+pub struct ChildLog {
+    path: PathBuf,
+    name: String,
+}
+
+impl ChildLog {
+    /// A log for `name` at `path`, and the stdio to give the child as its stderr.
+    pub fn create(path: &Path, name: &str) -> (ChildLog, Stdio) {
+        let file = std::fs::File::create(path)
+            .unwrap_or_else(|e| panic!("{name} log {}: {e}", path.display()));
+        let log = ChildLog {
+            path: path.to_path_buf(),
+            name: name.to_string(),
+        };
+        (log, Stdio::from(file))
+    }
+
+    /// What the daemon has logged so far.
+    pub fn text(&self) -> String {
+        std::fs::read_to_string(&self.path).unwrap_or_default()
+    }
+}
+
+impl Drop for ChildLog {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let text = self.text();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(60)..];
+        eprintln!("--- {} log, last {} lines:", self.name, tail.len());
+        for line in tail {
+            eprintln!("{line}");
+        }
+        eprintln!("---");
+    }
+}
+
+/// A running lsysd with its own state and socket, stopped on drop. Its log (LSYSD_LOG=warn) is
+/// kept in the state directory and printed only if the test fails ([`ChildLog`]).
 pub struct Lab {
+    /// Before `dir`: fields drop in order, and the log is read before the directory goes.
+    pub log: ChildLog,
     pub dir: tempfile::TempDir,
     pub socket: PathBuf,
     daemon: Child,
@@ -114,6 +159,7 @@ impl Lab {
             }
             None => Command::new(&lsysd),
         };
+        let (log, stderr) = ChildLog::create(&dir.path().join("lsysd.log"), "lsysd");
         let daemon = cmd
             .arg("--state-dir")
             .arg(dir.path().join("state"))
@@ -123,17 +169,20 @@ impl Lab {
             .args(&options.args)
             .env("LSYSD_LOG", "warn")
             .stdin(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("lsysd starts");
         let start = Instant::now();
         while std::os::unix::net::UnixStream::connect(&socket).is_err() {
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "lsysd did not come up"
+                "lsysd did not come up: {}",
+                log.text()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
         Lab {
+            log,
             dir,
             socket,
             daemon,

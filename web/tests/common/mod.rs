@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use lsys_tests::{bin, Lab};
+use lsys_tests::{bin, ChildLog, Lab};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -23,6 +23,8 @@ pub const WAIT: Duration = Duration::from_secs(15);
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 pub struct Web {
+    /// lsys-web's log when the test did not ask for one: printed only if the test fails.
+    pub log: Option<ChildLog>,
     pub child: Child,
     pub addr: String,
     pub key: PathBuf,
@@ -52,6 +54,16 @@ pub fn start_web_logged(lab: &Lab, cap: usize, extra: &[&str], log: Option<&Path
     let key = lab.dir.path().join(format!("web-{cap}.key"));
     std::fs::write(&key, "0123456789abcdef0123456789abcdef\n").unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (own_log, stderr) = match log {
+        Some(f) => (None, Stdio::from(std::fs::File::create(f).unwrap())),
+        None => {
+            static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = lab.dir.path().join(format!("lsys-web-{n}.log"));
+            let (log, stderr) = ChildLog::create(&path, "lsys-web");
+            (Some(log), stderr)
+        }
+    };
     let mut child = Command::new(web_bin())
         .args(["--listen", "127.0.0.1:0", "--token-key"])
         .arg(&key)
@@ -63,10 +75,7 @@ pub fn start_web_logged(lab: &Lab, cap: usize, extra: &[&str], log: Option<&Path
         .args(extra)
         .env("LSYS_WEB_LOG", if log.is_some() { "info" } else { "warn" })
         .stdout(Stdio::piped())
-        .stderr(match log {
-            Some(f) => Stdio::from(std::fs::File::create(f).unwrap()),
-            None => Stdio::inherit(),
-        })
+        .stderr(stderr)
         .spawn()
         .expect("lsys-web starts");
     let mut line = String::new();
@@ -80,7 +89,12 @@ pub fn start_web_logged(lab: &Lab, cap: usize, extra: &[&str], log: Option<&Path
         .and_then(|a| a.strip_suffix('/'))
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_string();
-    Web { child, addr, key }
+    Web {
+        log: own_log,
+        child,
+        addr,
+        key,
+    }
 }
 
 pub fn mint(key: &Path, user: &str, ttl: u64) -> String {

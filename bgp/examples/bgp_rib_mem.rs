@@ -9,7 +9,7 @@
 //! its paths.
 //!
 //! ```sh
-//! cargo run --release -p lsys-bgp --example rib_mem [prefixes]
+//! cargo run --release -p lsys-bgp --example bgp_rib_mem [prefixes]
 //! ```
 
 use std::net::{IpAddr, Ipv4Addr};
