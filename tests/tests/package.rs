@@ -361,16 +361,20 @@ state() {
     for d in /var/lib/lsys /etc/lsys/keys; do
         if [ -d "$d" ]; then echo "$d: $(stat -c '%a %U:%G' "$d")"; else echo "$d: absent"; fi
     done
+    k=/etc/lsys/web.key
+    if [ -f $k ]; then echo "$k: $(stat -c '%a %U:%G %s' $k) bytes"; else echo "$k: absent"; fi
 }
 echo "== install"; sh "$control/postinst" configure ""; state
+key=$(cat /etc/lsys/web.key)
 echo "== upgrade"; sh "$control/postinst" configure 0.0.1; state
+[ "$(cat /etc/lsys/web.key)" = "$key" ] || echo "the upgrade replaced the web key"
 echo "== remove"; sh "$control/prerm" remove; sh "$control/postrm" remove; state
 echo "== purge"; sh "$control/postrm" purge 2>/dev/null; state
 echo "== systemctl"; cat "$work/systemctl.log"
 "#;
 
 #[test]
-fn maintainer_scripts_list_the_shell_make_the_group_and_directories_and_undo() {
+fn maintainer_scripts_list_the_shell_make_the_group_directories_and_web_key_and_undo() {
     let p = package();
     let work = tempfile::tempdir().expect("temp dir");
     let out = run(Command::new("unshare")
@@ -391,22 +395,26 @@ fn maintainer_scripts_list_the_shell_make_the_group_and_directories_and_undo() {
 group: lsys-users
 /var/lib/lsys: 700 root:root
 /etc/lsys/keys: 755 root:root
+/etc/lsys/web.key: 600 root:root 45 bytes
 ";
     let removed = "shells: 0
 group: lsys-users
 /var/lib/lsys: 700 root:root
 /etc/lsys/keys: 755 root:root
+/etc/lsys/web.key: 600 root:root 45 bytes
 ";
     let purged = "shells: 0
 group: lsys-users
 /var/lib/lsys: 700 root:root
 /etc/lsys/keys: absent
+/etc/lsys/web.key: absent
 ";
     assert_eq!(
         report,
         format!(
             "== install\n{installed}== upgrade\n{installed}== remove\n{removed}== purge\n{purged}\
-             == systemctl\nsystemctl enable lsysd.service\nsystemctl disable --quiet lsysd.service\n"
+             == systemctl\nsystemctl enable lsysd.service\nsystemctl enable lsys-web.service\n\
+             systemctl disable --quiet lsys-web.service lsysd.service\n"
         ),
         "{}",
         show(&out)

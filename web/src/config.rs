@@ -7,6 +7,7 @@
 //! lsys-web --mint-token USER --ttl SECONDS --token-key FILE
 //! ```
 
+use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -19,9 +20,9 @@ usage: lsys-web --token-key FILE [options]
        lsys-web --mint-token USER --ttl SECONDS --token-key FILE
   --listen ADDR              where to listen (default 127.0.0.1:8022; loopback only without TLS)
   --tls-cert FILE            serve HTTPS with this PEM certificate chain (with --tls-key)
-  --tls-key FILE             the certificate's PEM private key
+  --tls-key FILE             the certificate's PEM private key (owned by root, mode 0600 or 0400)
   --password-login           serve a login form (/login) checked against /etc/shadow
-  --token-key FILE           HMAC key for login tokens (owned by root, mode 0600)
+  --token-key FILE           HMAC key for login tokens (owned by root, mode 0600 or 0400)
   --lsys PATH                the shell to run (default: lsys next to lsys-web, else /usr/bin/lsys)
   --socket PATH              passed to the shell as LSYS_SOCKET
   --allowed-origin ORIGIN    an allowed WebSocket Origin (repeatable; default: the request's Host)
@@ -148,24 +149,37 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Mode> {
     }))
 }
 
-/// Reads the token key; refuses a file that is not root's with mode 0600, or is empty.
+/// Reads the token key (a [`read_secret`]); refuses an empty one.
 pub fn read_key(path: &Path) -> Result<Vec<u8>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("--token-key {}", path.display()))?;
-    let mode = meta.mode() & 0o7777;
-    if meta.uid() != 0 || mode != 0o600 {
-        bail!(
-            "--token-key {}: must be owned by root with mode 0600 (owner {}, mode {mode:04o})",
-            path.display(),
-            meta.uid()
-        );
-    }
-    let key = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let key = read_secret("--token-key", path)?;
     let key = key.trim_ascii().to_vec();
     if key.len() < 16 {
         bail!("--token-key {}: key shorter than 16 bytes", path.display());
     }
     Ok(key)
+}
+
+/// Reads the secret file given as `flag` (the token key, the TLS private key): it must be owned
+/// by root and give group and others no access (mode 0600 or 0400). The checks and the read
+/// are made on one open file.
+pub fn read_secret(flag: &str, path: &Path) -> Result<Vec<u8>> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("{flag} {}", path.display()))?;
+    let meta = file
+        .metadata()
+        .with_context(|| format!("{flag} {}", path.display()))?;
+    let mode = meta.mode() & 0o7777;
+    if meta.uid() != 0 || mode & 0o077 != 0 {
+        bail!(
+            "{flag} {}: must be owned by root with mode 0600 or 0400 (owner {}, mode {mode:04o})",
+            path.display(),
+            meta.uid()
+        );
+    }
+    let mut secret = Vec::new();
+    file.read_to_end(&mut secret)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(secret)
 }
 
 #[cfg(test)]

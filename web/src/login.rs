@@ -9,6 +9,8 @@
 //!                                  /etc/shadow hash of U matches P?   no → 401 (a failure)
 //!                                  yes → token (60 s, as the portal's) → 303 /?token=T
 //! ```
+//! A refusal answers with the form again, its reason above the fields (one of the fixed texts
+//! here: nothing the client sent is echoed).
 //!
 //! The source is the peer, or the `X-Forwarded-For` of a `--trusted-proxy` (src/audit.rs). The
 //! failure table is bounded: when it holds [`MAX_SOURCES`] sources, logins from new sources are
@@ -75,24 +77,33 @@ pub struct LoginForm {
 }
 
 pub async fn form() -> Response {
+    page(StatusCode::OK, None)
+}
+
+/// The form, with `message` above its fields.
+fn page(code: StatusCode, message: Option<&'static str>) -> Response {
+    let body = match message {
+        Some(m) => PAGE.replace(
+            "<!--message-->",
+            &format!("<p class=\"error\" role=\"alert\">{m}</p>"),
+        ),
+        None => PAGE.to_string(),
+    };
     (
+        code,
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
-        PAGE,
+        body,
     )
         .into_response()
 }
 
-fn text(code: StatusCode, t: &str) -> Response {
-    (
-        code,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{t}\n"),
-    )
-        .into_response()
+/// A refusal: the form again with its reason.
+fn refused(code: StatusCode, t: &'static str) -> Response {
+    page(code, Some(t))
 }
 
 /// Whether `password` is `user`'s (read from /etc/shadow; blocking: crypt is slow on purpose).
@@ -112,17 +123,17 @@ pub async fn submit(
     let source = Source::new(peer, &headers, &app.config.trusted_proxies);
     if !crate::server::origin_ok(&app.config, &headers) {
         audit::login_refused(&f.user, &source, "origin not allowed");
-        return text(StatusCode::FORBIDDEN, "origin not allowed");
+        return refused(StatusCode::FORBIDDEN, "origin not allowed");
     }
     let ip = source.forwarded_for.unwrap_or(peer.ip());
     // At most CHECKS hashes at once (each costs tens of ms of CPU on purpose); the failure count
     // is read with the permit held, so that parallel attempts cannot all pass it.
     let Ok(_permit) = app.checks.acquire().await else {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+        return refused(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     };
     if !app.failures.allowed(ip, Instant::now()) {
         audit::login_refused(&f.user, &source, "too many failures");
-        return text(
+        return refused(
             StatusCode::TOO_MANY_REQUESTS,
             "too many failed logins; try again in a minute",
         );
@@ -134,10 +145,10 @@ pub async fn submit(
     if !ok {
         app.failures.failed(ip, Instant::now());
         audit::login_refused(&f.user, &source, "wrong user or password");
-        return text(StatusCode::UNAUTHORIZED, "wrong user or password");
+        return refused(StatusCode::UNAUTHORIZED, "wrong user or password");
     }
     let Ok(nonce) = token::random_nonce() else {
-        return text(StatusCode::INTERNAL_SERVER_ERROR, "no randomness");
+        return refused(StatusCode::INTERNAL_SERVER_ERROR, "no randomness");
     };
     let t = token::mint(&app.key, &f.user, token::now_unix() + TOKEN_TTL, &nonce);
     audit::logged_in(&f.user, &source);
@@ -164,5 +175,29 @@ mod tests {
         assert!(!f.allowed(a, t));
         assert!(f.allowed(b, t));
         assert!(f.allowed(a, t + WINDOW));
+    }
+
+    #[test]
+    fn a_refusal_is_the_form_with_its_reason() {
+        let body = |r: Response| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let bytes = rt
+                .block_on(axum::body::to_bytes(r.into_body(), 1 << 16))
+                .unwrap();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
+        let r = refused(StatusCode::UNAUTHORIZED, "wrong user or password");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let page = body(r);
+        assert!(
+            page.contains(
+                "<form method=\"post\" action=\"/login\">\n<p class=\"error\" \
+                 role=\"alert\">wrong user or password</p>\n"
+            ),
+            "{page}"
+        );
+        assert!(!body(page(StatusCode::OK, None)).contains("role=\"alert\""));
     }
 }

@@ -29,13 +29,15 @@ use tracing::{debug, warn};
 
 /// The acceptor for a PEM certificate chain and its PEM private key.
 pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor> {
+    // Owned by root and private, as the token key: refused before anything is read from it.
+    let key_pem = crate::config::read_secret("--tls-key", key)?;
     let chain = CertificateDer::pem_file_iter(cert)
         .and_then(|i| i.collect::<Result<Vec<_>, _>>())
         .map_err(|e| anyhow!("--tls-cert {}: {e}", cert.display()))?;
     if chain.is_empty() {
         return Err(anyhow!("--tls-cert {}: no certificate", cert.display()));
     }
-    let key = PrivateKeyDer::from_pem_file(key)
+    let key = PrivateKeyDer::from_pem_slice(&key_pem)
         .map_err(|e| anyhow!("--tls-key {}: {e}", key.display()))?;
     let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_safe_default_protocol_versions()

@@ -375,10 +375,13 @@ async fn password_login() {
     run("usermod", &["-L", LOGIN], None);
     assert!(shadow_hash(LOGIN).starts_with('!'));
     let right = format!("user={LOGIN}&password=pw-two");
-    assert_eq!(
-        http(&web.addr, "POST", "/login", &right, &o).0,
-        401,
-        "locked"
+    let (code, resp) = http(&web.addr, "POST", "/login", &right, &o);
+    assert_eq!(code, 401, "locked");
+    // The form again, with the reason above its fields.
+    assert!(
+        resp.contains("<p class=\"error\" role=\"alert\">wrong user or password</p>")
+            && resp.contains("<form method=\"post\" action=\"/login\">"),
+        "{resp}"
     );
     run("usermod", &["-p", "*", LOGIN], None);
     assert_eq!(
@@ -398,6 +401,10 @@ async fn password_login() {
     }
     let (code, resp) = http(&web.addr, "POST", "/login", &right, &o);
     assert_eq!(code, 429, "{resp}");
+    assert!(
+        resp.contains("too many failed logins; try again in a minute</p>"),
+        "{resp}"
+    );
     // Unknown users fail like wrong passwords (counted too, so still 429 here).
     assert_eq!(
         http(

@@ -262,7 +262,8 @@ async fn idle_timeout_closes() {
     }
 }
 
-/// A key file others can read, and a non-loopback address without TLS, stop the server.
+/// A key file others can read (the token key, the TLS key), and a non-loopback address without
+/// TLS, stop the server.
 #[test]
 fn refuses_to_start_unsafely() {
     let dir = tempfile::tempdir().unwrap();
@@ -299,6 +300,25 @@ fn refuses_to_start_unsafely() {
         String::from_utf8_lossy(&out.stderr).contains("--tls-cert"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // A TLS private key others can read stops the start too, as the token key does.
+    let tls_key = dir.path().join("tls.pem");
+    std::fs::write(&tls_key, "-----BEGIN PRIVATE KEY-----\n").unwrap();
+    std::fs::set_permissions(&tls_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = Command::new(web_bin())
+        .args(["--listen", "0.0.0.0:0", "--token-key"])
+        .arg(&key)
+        .arg("--tls-cert")
+        .arg(&key)
+        .arg("--tls-key")
+        .arg(&tls_key)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--tls-key") && stderr.contains("mode 0600 or 0400"),
+        "{stderr}"
     );
 }
 
