@@ -190,13 +190,13 @@ mod tests {
         };
         let r = refused(StatusCode::UNAUTHORIZED, "wrong user or password");
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        let page = body(r);
+        let text = body(r);
         assert!(
-            page.contains(
+            text.contains(
                 "<form method=\"post\" action=\"/login\">\n<p class=\"error\" \
                  role=\"alert\">wrong user or password</p>\n"
             ),
-            "{page}"
+            "{text}"
         );
         assert!(!body(page(StatusCode::OK, None)).contains("role=\"alert\""));
     }
