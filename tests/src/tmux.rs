@@ -70,6 +70,33 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The screen with up to `lines` lines of scrollback above it.
+    pub fn history(&self, lines: usize) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "capture-pane",
+                "-p",
+                "-S",
+                &format!("-{lines}"),
+                "-t",
+                &self.name,
+            ])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Resizes the window, as a user dragging it does: the terminal's program gets SIGWINCH
+    /// (over ssh, the client's window-change request first).
+    pub fn resize(&self, cols: u16, rows: u16) {
+        let st = Command::new("tmux")
+            .args(["resize-window", "-t", &self.name])
+            .args(["-x", &cols.to_string(), "-y", &rows.to_string()])
+            .status()
+            .expect("tmux resize-window");
+        assert!(st.success(), "tmux resize-window failed");
+    }
+
     /// Waits until the screen satisfies `pred`; returns that screen.
     pub fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();

@@ -281,6 +281,21 @@ fn file_transfer_and_forwarding_are_refused() {
     assert!(r.stderr.contains("remote port forwarding failed"), "{r:?}");
 }
 
+/// Lines the pager printed for the last `show configuration` on `screen` before its
+/// more-prompt.
+fn page_after_last_command(screen: &str) -> usize {
+    let lines: Vec<&str> = screen.lines().collect();
+    let start = lines
+        .iter()
+        .rposition(|l| l.ends_with("> show configuration"))
+        .unwrap_or_else(|| panic!("no command line in:\n{screen}"));
+    let more = lines[start..]
+        .iter()
+        .position(|l| l.contains("---(more)---"))
+        .unwrap_or_else(|| panic!("no more-prompt after the command in:\n{screen}"));
+    more - 1
+}
+
 #[test]
 fn interactive_over_ssh_and_a_killed_client_leaves_no_candidate() {
     let Some(rig) = Rig::start(
@@ -331,6 +346,20 @@ fn interactive_over_ssh_and_a_killed_client_leaves_no_candidate() {
     t.wait("prompt after Ctrl-C", |_| {
         t.last_line().trim_end().ends_with(&oper)
     });
+    // The window shrinks to 12 rows (SIGWINCH through sshd): the next page is 11 lines and
+    // the more-prompt, the rows follow the window.
+    t.resize(110, 12);
+    t.text("show configuration");
+    t.keys(&["Enter"]);
+    t.wait("the pager's stop", |_| {
+        t.last_line().contains("---(more)---")
+    });
+    assert_eq!(page_after_last_command(&t.history(100)), 11);
+    t.keys(&["C-c"]);
+    t.wait("prompt after Ctrl-C", |_| {
+        t.last_line().trim_end().ends_with(&oper)
+    });
+    t.resize(110, 24);
     t.text("show version");
     t.keys(&["Enter"]);
     t.wait_for("Model: lsys");
