@@ -98,6 +98,14 @@ fn run() -> Result<()> {
         );
     }
 
+    // What every process that reads configuration (lsysd at start, lsys, lsys-config) pays
+    // once: both schemas from their DSL text.
+    let (t_schema, _) = median(a.runs, || {
+        let config = Schema::parse(lsys_grammar::schema::SOURCE).map(|s| s.len());
+        let commands = Schema::parse(lsys_grammar::schema::COMMANDS_SOURCE).map(|s| s.len());
+        (config, commands)
+    });
+    row("load both schemas (median)", ms(t_schema));
     row("generate text", ms(t_gen));
     row("statements", tree.count() - 1);
     row(

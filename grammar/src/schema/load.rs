@@ -210,8 +210,11 @@ impl<'i> Loader<'i> {
     }
 
     fn node(&mut self, parent: SchemaId, pair: Pair<'i, Rule>, depth: usize) -> Result<(), String> {
-        let line = pair.as_span().start_pos().line_col().0;
-        let err = |m: String| format!("schema line {line}: {m}");
+        // The line is counted only for an error: line_col scans the text from its start, and
+        // counting it for every node made loading the schema quadratic (0.6 s of a debug
+        // build's start, 17 s under the lab's emulation).
+        let start = pair.as_span().start_pos();
+        let err = |m: String| format!("schema line {}: {m}", start.line_col().0);
         let id = self.nodes.len() as SchemaId;
         let mut node = blank(id, Some(parent));
         node.template = self.nodes[parent as usize].template;
