@@ -55,6 +55,9 @@ pub struct Neighbor {
     pub advertise_inactive: bool,
     /// `multipath [multiple-as]`: paths equal down to the router id share the traffic.
     pub multipath: Option<crate::rib::Multipath>,
+    /// `preference N`: the route preference of the paths received (170 unless configured;
+    /// an import policy's `then preference` overrides it per route).
+    pub preference: u32,
     /// Junos's `Options: <...>` words for `show bgp neighbor`.
     pub options: Vec<&'static str>,
 }
@@ -229,6 +232,7 @@ fn neighbor(
         multipath: s.multipath.map(|m| crate::rib::Multipath {
             multiple_as: m.multiple_as,
         }),
+        preference: s.preference.unwrap_or(crate::policy::BGP_PREFERENCE),
         options,
     })
 }

@@ -73,6 +73,39 @@ fn check(ia: PeerInfo, a: Attrs, ib: PeerInfo, b: Attrs, step: Step) {
 }
 
 #[test]
+fn lower_route_preference_first() {
+    // Junos compares the route preference before anything BGP: a path import gave 160
+    // beats one at the default 170 that is better at every BGP step.
+    let worse = A {
+        lp: Some(50),
+        path: vec![1, 2, 3],
+        origin: Origin::Incomplete,
+        med: Some(50),
+        ..A::default()
+    };
+    let a = Attrs {
+        preference: Some(160),
+        ..worse.build()
+    };
+    check(
+        ibgp(9),
+        a,
+        ebgp(1, 64512),
+        A::default().build(),
+        Step::Preference,
+    );
+    // 170 given explicitly is the default.
+    let explicit = Attrs {
+        preference: Some(170),
+        ..A::default().build()
+    };
+    assert_eq!(
+        key(1, &ebgp(1, 64512), &explicit).preference,
+        key(2, &ebgp(1, 64512), &A::default().build()).preference
+    );
+}
+
+#[test]
 fn higher_local_pref_first() {
     // b is better at every later step.
     let a = A {

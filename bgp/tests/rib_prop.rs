@@ -24,11 +24,17 @@ fn key() -> impl Strategy<Value = PathKey> {
     (
         (0u32..4, 99u32..102, 0u32..3, 0u8..3, 0u32..3),
         (64512u32..64515, any::<bool>(), 1u8..4, 0u32..2, 1u8..4),
+        169u32..172,
     )
         .prop_map(
-            |((peer, local_pref, as_path_len, origin, med), (nbr, external, rid, cl, addr))| {
+            |(
+                (peer, local_pref, as_path_len, origin, med),
+                (nbr, external, rid, cl, addr),
+                preference,
+            )| {
                 PathKey {
                     peer: PeerId(peer),
+                    preference,
                     local_pref,
                     as_path_len,
                     origin: [Origin::Igp, Origin::Egp, Origin::Incomplete][origin as usize],

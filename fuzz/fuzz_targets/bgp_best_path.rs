@@ -29,6 +29,7 @@ fn origin(u: &mut Unstructured) -> Result<Origin> {
 fn direct(u: &mut Unstructured, peer: u32) -> Result<PathKey> {
     Ok(PathKey {
         peer: PeerId(peer),
+        preference: 169 + u32::from(small(u, 3)?),
         local_pref: 99 + u32::from(small(u, 3)?),
         as_path_len: u32::from(small(u, 3)?),
         origin: origin(u)?,

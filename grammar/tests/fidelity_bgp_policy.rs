@@ -300,6 +300,45 @@ fn bgp_checks_are_those_of_junos() {
     .is_empty());
 }
 
+/// `preference` is inherited as the other statements; an import policy's `then preference`
+/// is applied, but `then next-hop` and `then tag` would be ignored by BGP import: refused.
+#[test]
+fn bgp_preference_and_what_import_cannot_do() {
+    let t = tree(
+        "routing-options { autonomous-system 64496; }
+         protocols { bgp { preference 160; group e { peer-as 64511;
+             neighbor 192.0.2.2; neighbor 192.0.2.3 { preference 150; } } } }",
+    );
+    let bgp = intent(&t).unwrap().root.bgp;
+    let prefs: Vec<Option<u32>> = bgp.groups[0]
+        .neighbors
+        .iter()
+        .map(|n| n.settings.preference)
+        .collect();
+    assert_eq!(prefs, [Some(160), Some(150)]);
+
+    let asn = "routing-options { autonomous-system 64496; }";
+    let with = |then: &str| {
+        checks(&format!(
+            "{asn} policy-options {{ policy-statement in {{ term t {{ then {{ {then} }} }} }} }}
+             protocols {{ bgp {{ group e {{ peer-as 64511; import in; neighbor 192.0.2.2; }} }} }}"
+        ))
+    };
+    assert!(with("preference 160; accept;").is_empty());
+    assert_eq!(
+        with("next-hop discard;"),
+        ["Error in neighbor 192.0.2.2 of group e:
+then next-hop in an import policy is not \
+          supported yet (policy-statement in)"]
+    );
+    assert_eq!(
+        with("tag 7; accept;"),
+        ["Error in neighbor 192.0.2.2 of group e:
+then tag in an import policy is not \
+          supported yet (policy-statement in)"]
+    );
+}
+
 #[test]
 fn peer_type_is_decided_as_junos_does() {
     let t = tree(

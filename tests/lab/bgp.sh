@@ -10,7 +10,8 @@
 #   under LSYS_BLESS=1); lsysd's resident memory;
 # - the routes in the VRF table (proto 211), each cloud learning the other's prefixes with
 #   next-hop self, traffic from the AWS VPC to the Azure VNet through the VRF, a static route
-#   winning over BGP;
+#   winning over BGP, and BGP winning back with an import policy's `then preference 3` and then
+#   the group's `preference 4`;
 # - an import policy on the Azure group that rejects 10.7.0.0/16: gone from show route and the
 #   kernel, neither session reset (flap counts before/after printed), back once removed;
 # - prefix-limit maximum 1 teardown on Azure (2 prefixes): Cease / Maximum Number of Prefixes
@@ -88,7 +89,7 @@ step "traffic from the AWS VPC to the Azure VNet crosses the tenant's VRF"
 out=$(wait_for 10 "ip netns exec aws ip route show 10.6.0.0/16" "via 10.0.0.0") || fail "BIRD did not install: $out"
 ip netns exec aws "${PING[@]}" -c 3 -W 2 -I 172.31.0.1 10.6.0.1 | sed 's/^/  | /' || fail "no transit"
 
-step "a static route wins over BGP for the same prefix (preference 5 against 170)"
+step "a static route wins over BGP for the same prefix (preference 5 against 170); import preference 3 and group preference 4 win over it"
 tenant_commit "set routing-instances $INSTANCE routing-options static route 10.7.0.0/16 discard"
 out=$(wait_for 10 "tenant 'show route 10.7.0.0/16 exact'" "*[Static/5]") || fail "$out"
 has "$out" "[BGP/170]"
@@ -96,6 +97,27 @@ out=$(wait_for 10 "ip route show table $TABLE 10.7.0.0/16" "blackhole") || fail 
 # Junos exports active routes: the BGP path the static beat is no longer advertised to AWS.
 out=$(wait_gone 20 "birdc_aws show route for 10.7.0.0/16 all" "BGP.as_path: 65000 12076") ||
     fail "AWS keeps 10.7.0.0/16 while a static is active: $out"
+# An import policy's `then preference 3` puts Azure's path ahead of the static's 5 (the
+# preference is compared first), then the group's `preference 4` does, for all its paths.
+az_flaps=$(peer_col "$(tenant 'show bgp summary')" 10.0.0.14 6)
+tenant_commit "set policy-options policy-statement pref3 term t from route-filter 10.7.0.0/16 exact" \
+    "set policy-options policy-statement pref3 term t then preference 3" \
+    "set routing-instances $INSTANCE protocols bgp group azure import pref3"
+out=$(wait_for 10 "tenant 'show route 10.7.0.0/16 exact'" "*[BGP/3]") || fail "$out"
+has "$out" " [Static/5]"
+has "$(tenant 'show route 10.6.0.0/16 exact')" "*[BGP/170]"
+out=$(wait_for 10 "ip route show table $TABLE 10.7.0.0/16" "via 10.0.0.14") || fail "kernel: $out"
+tenant_commit "delete routing-instances $INSTANCE protocols bgp group azure import" \
+    "delete policy-options policy-statement pref3" \
+    "set routing-instances $INSTANCE protocols bgp group azure preference 4"
+out=$(wait_for 10 "tenant 'show route 10.6.0.0/16 exact'" "*[BGP/4]") || fail "$out"
+has "$(tenant 'show route 10.7.0.0/16 exact')" "*[BGP/4]" " [Static/5]"
+has "$(tenant 'show bgp neighbor 10.0.0.14')" "Preference: 4 "
+tenant_commit "delete routing-instances $INSTANCE protocols bgp group azure preference"
+out=$(wait_for 10 "tenant 'show route 10.7.0.0/16 exact'" "*[Static/5]") || fail "static not back: $out"
+out=$(wait_for 10 "ip route show table $TABLE 10.7.0.0/16" "blackhole") || fail "kernel: $out"
+[[ $(peer_col "$(tenant 'show bgp summary')" 10.0.0.14 6) == "$az_flaps" ]] ||
+    fail "the preference edits reset Azure's session"
 tenant_commit "delete routing-instances $INSTANCE routing-options static route 10.7.0.0/16"
 wait_for 10 "ip route show table $TABLE proto 211" "10.7.0.0/16 via 10.0.0.14" >/dev/null || fail "BGP route not back"
 wait_for 20 "birdc_aws show route for 10.7.0.0/16 all" "BGP.as_path: 65000 12076" >/dev/null ||

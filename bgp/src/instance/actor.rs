@@ -488,6 +488,7 @@ impl Actor {
             local_address: None,
             chain: &s.import,
             advertise_peer_as: false,
+            preference: s.neighbor.preference,
         };
         let (interner, name) = (&mut self.interner_in, &self.name);
         let mut import = |p: &IpNet, a: &Arc<Attrs>| export::import(p, a, &side, name, interner);
@@ -658,6 +659,7 @@ impl Actor {
             local_address,
             chain: &s.export,
             advertise_peer_as: s.neighbor.advertise_peer_as,
+            preference: s.neighbor.preference,
         };
         let advertise_inactive = s.neighbor.advertise_inactive;
         let mut decisions = Vec::with_capacity(prefixes.len());
@@ -708,7 +710,10 @@ impl Actor {
                     .collect();
                 Some(Selected {
                     next_hops,
-                    preference: 170,
+                    preference: best
+                        .attrs
+                        .preference
+                        .unwrap_or(crate::policy::BGP_PREFERENCE),
                     attrs: best.attrs.clone(),
                     peer: from.address,
                     peer_as: from.peer_as,
@@ -748,6 +753,7 @@ impl Actor {
                     local_as: n.session.local_as,
                     local_id: n.session.local_bgp_id,
                     hold_time: n.session.hold_time,
+                    preference: n.preference,
                     import: n.import.clone(),
                     export: n.export.clone(),
                     options: n.options.clone(),

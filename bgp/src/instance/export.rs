@@ -7,7 +7,9 @@ use ipnet::IpNet;
 
 use super::LocalRoute;
 use crate::packet::{AsPath, AttrInterner, Attrs, NextHop as WireNextHop, Origin};
-use crate::policy::{Chain, NextHop, PolicyRoute, Protocol, RouteType, MASTER_INSTANCE};
+use crate::policy::{
+    Chain, NextHop, PolicyRoute, Protocol, RouteType, BGP_PREFERENCE, MASTER_INSTANCE,
+};
 use crate::rib::PeerInfo;
 
 /// LOCAL_PREF when none is known (RFC 4271 §5.1.5 leaves it local; Junos uses 100).
@@ -20,6 +22,8 @@ pub(super) struct Side<'a> {
     pub local_address: Option<IpAddr>,
     pub chain: &'a Chain,
     pub advertise_peer_as: bool,
+    /// The neighbor's `preference` (import; 170 when not configured).
+    pub preference: u32,
 }
 
 fn route_type(info: &PeerInfo) -> RouteType {
@@ -31,7 +35,8 @@ fn route_type(info: &PeerInfo) -> RouteType {
 }
 
 /// Import of one received route: hidden when the AS path holds the local AS (a loop), else
-/// what the neighbor's import chain returns. `None`: hidden.
+/// what the neighbor's import chain returns, with the route preference it set (`then
+/// preference`) or the neighbor's. `None`: hidden.
 pub(super) fn import(
     prefix: &IpNet,
     attrs: &Arc<Attrs>,
@@ -56,8 +61,12 @@ pub(super) fn import(
     if !out.accepted() {
         return None;
     }
-    if out.attrs_changed(attrs) {
-        Some(interner.intern_ref(&out.attrs))
+    let preference = out.changes.preference.unwrap_or(from.preference);
+    let preference = (preference != BGP_PREFERENCE).then_some(preference);
+    if out.attrs_changed(attrs) || preference != attrs.preference {
+        let mut accepted = (*out.attrs).clone();
+        accepted.preference = preference;
+        Some(interner.intern(accepted))
     } else {
         Some(attrs.clone())
     }
@@ -129,6 +138,8 @@ fn outgoing(
     let keep_med = out.attrs.med != before.med || learned == Learned::Local;
     let policy_set_lp = out.attrs.local_pref != before.local_pref;
     let mut a: Attrs = (*out.attrs).clone();
+    // The route preference stays here: it is not sent.
+    a.preference = None;
     let local = to.local_address;
     if peer.internal {
         a.local_pref = Some(a.local_pref.unwrap_or(DEFAULT_LOCAL_PREF));
@@ -250,6 +261,7 @@ mod tests {
             local_address: Some("10.0.0.0".parse().unwrap()),
             chain: &chain,
             advertise_peer_as: false,
+            preference: BGP_PREFERENCE,
         };
         let mut i = AttrInterner::new();
         let prefix: IpNet = "10.6.0.0/16".parse().unwrap();
@@ -280,6 +292,7 @@ mod tests {
         // advertise-peer-as: it may.
         let allowed = Side {
             advertise_peer_as: true,
+            preference: BGP_PREFERENCE,
             ..same_as
         };
         assert!(export(
@@ -304,6 +317,7 @@ mod tests {
             local_address: Some("10.0.0.0".parse().unwrap()),
             chain: &default,
             advertise_peer_as: false,
+            preference: BGP_PREFERENCE,
         };
         let route = LocalRoute {
             protocol: crate::policy::Protocol::Static,
@@ -337,10 +351,72 @@ mod tests {
             local_address: None,
             chain: &chain,
             advertise_peer_as: false,
+            preference: BGP_PREFERENCE,
         };
         let mut i = AttrInterner::new();
         let p: IpNet = "172.31.0.0/16".parse().unwrap();
         assert!(import(&p, &learned(&[64512]), &from, "CUST", &mut i).is_some());
         assert!(import(&p, &learned(&[64512, 65000]), &from, "CUST", &mut i).is_none());
+    }
+
+    /// The route preference import gives a path: the policy's `then preference`, else the
+    /// neighbor's `preference`; 170 is kept as `None`, and nothing of it is sent.
+    #[test]
+    fn import_sets_the_route_preference_and_export_drops_it() {
+        let text = "policy-options { policy-statement pref {
+            term t { from { route-filter 10.6.0.0/16 exact; } then { preference 160; } } } }";
+        let tree = lsys_grammar::text::curly::read(text, lsys_grammar::schema::ROOT).unwrap();
+        let options = lsys_grammar::typed::intent(&tree)
+            .unwrap()
+            .root
+            .policy_options;
+        let policies = crate::policy::Policies::compile(&options).unwrap();
+        let chain = policies
+            .chain(&["pref"], DefaultPolicy::BGP_IMPORT)
+            .unwrap();
+        let azure = info("10.0.0.14", 12076, false);
+        let mut side = Side {
+            info: &azure,
+            local_address: None,
+            chain: &chain,
+            advertise_peer_as: false,
+            preference: BGP_PREFERENCE,
+        };
+        let mut i = AttrInterner::new();
+        let (vnet, other): (IpNet, IpNet) = (
+            "10.6.0.0/16".parse().unwrap(),
+            "10.7.0.0/16".parse().unwrap(),
+        );
+        let got = import(&vnet, &learned(&[12076]), &side, "CUST", &mut i).unwrap();
+        assert_eq!(got.preference, Some(160));
+        let default = learned(&[12076]);
+        let got = import(&other, &default, &side, "CUST", &mut i).unwrap();
+        assert_eq!(got.preference, None);
+        assert!(
+            Arc::ptr_eq(&got, &default),
+            "an unchanged path is not copied"
+        );
+        side.preference = 150;
+        let got = import(&other, &default, &side, "CUST", &mut i).unwrap();
+        assert_eq!(got.preference, Some(150));
+        let got = import(&vnet, &default, &side, "CUST", &mut i).unwrap();
+        assert_eq!(
+            got.preference,
+            Some(160),
+            "the policy's wins over the neighbor's"
+        );
+
+        // Exported, the path carries no preference (it is not an attribute on the wire).
+        let aws = info("10.0.0.1", 64512, false);
+        let export_chain = Chain::default_only(DefaultPolicy::BGP_EXPORT);
+        let to = Side {
+            info: &aws,
+            local_address: Some("10.0.0.0".parse().unwrap()),
+            chain: &export_chain,
+            advertise_peer_as: false,
+            preference: BGP_PREFERENCE,
+        };
+        let out = export(&vnet, &got, &azure, &to, "CUST", &mut i).unwrap();
+        assert_eq!(out.preference, None);
     }
 }

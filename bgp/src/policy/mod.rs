@@ -110,12 +110,18 @@ impl<'a> PolicyRoute<'a> {
             interface_addresses: &[],
             next_hops: &[],
             tag: None,
-            preference: default_preference(protocol),
+            preference: match protocol {
+                Protocol::Bgp => attrs.preference.unwrap_or(BGP_PREFERENCE),
+                _ => default_preference(protocol),
+            },
             metric: None,
             route_type: None,
         }
     }
 }
+
+/// BGP's default route preference (Junos), for a path import gave no other.
+pub const BGP_PREFERENCE: u32 = 170;
 
 /// Junos default route preferences.
 pub fn default_preference(protocol: Protocol) -> u32 {
@@ -126,7 +132,7 @@ pub fn default_preference(protocol: Protocol) -> u32 {
         Protocol::Isis => 15,
         Protocol::Rip | Protocol::Ripng => 100,
         Protocol::Aggregate => 130,
-        Protocol::Bgp => 170,
+        Protocol::Bgp => BGP_PREFERENCE,
     }
 }
 

@@ -6,6 +6,7 @@
 //!
 //! | step | prefer | source |
 //! |---|---|---|
+//! | [`Step::Preference`] | lower route preference (170 unless import set another: `then preference`, the neighbor's `preference`) | Junos, its first step for every protocol |
 //! | [`Step::LocalPref`] | higher LOCAL_PREF, missing = 100 | RFC 4271 §9.1.1, Junos default |
 //! | [`Step::AsPathLength`] | shorter AS_PATH (AS_SET = 1, confederation segments = 0) | RFC 4271 §9.1.2.2 a, RFC 5065 §5.3 |
 //! | [`Step::Origin`] | lower ORIGIN: IGP < EGP < Incomplete (missing = Incomplete) | RFC 4271 §9.1.2.2 b |
@@ -49,6 +50,8 @@ pub const DEFAULT_LOCAL_PREF: u32 = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PathKey {
     pub peer: PeerId,
+    /// The route preference (lower wins), [`Attrs::preference`] or 170.
+    pub preference: u32,
     pub local_pref: u32,
     pub as_path_len: u32,
     pub origin: Origin,
@@ -67,6 +70,7 @@ impl PathKey {
     pub fn new(peer: PeerId, info: &PeerInfo, attrs: &Attrs) -> Self {
         Self {
             peer,
+            preference: attrs.preference.unwrap_or(crate::policy::BGP_PREFERENCE),
             local_pref: attrs.local_pref.unwrap_or(DEFAULT_LOCAL_PREF),
             as_path_len: attrs
                 .as_path
@@ -109,6 +113,7 @@ pub enum Med {
 /// The step that decided a comparison (for `show route detail`'s inactive reason).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Step {
+    Preference,
     LocalPref,
     AsPathLength,
     Origin,
@@ -125,6 +130,7 @@ pub enum Step {
 /// which step decided.
 pub fn compare(a: &PathKey, b: &PathKey, med: Med) -> (Ordering, Step) {
     let steps = [
+        (Step::Preference, a.preference.cmp(&b.preference)),
         (Step::LocalPref, b.local_pref.cmp(&a.local_pref)),
         (Step::AsPathLength, a.as_path_len.cmp(&b.as_path_len)),
         (Step::Origin, a.origin.cmp(&b.origin)),
@@ -203,7 +209,7 @@ pub struct Multipath {
 
 /// The paths that share the traffic with `best` (which [`select`] chose; it comes
 /// first, the others follow in [`Med::Skip`] order): those equal to it down to, not
-/// including, the router-id step. That is: same LOCAL_PREF, AS_PATH length, ORIGIN and
+/// including, the router-id step. That is: same preference, LOCAL_PREF, AS_PATH length, ORIGIN and
 /// eBGP/iBGP kind; the best MED of their own neighboring AS (no path of that AS with the
 /// same LOCAL_PREF, length and ORIGIN has a lower one); and the best's neighboring AS
 /// unless `multiple_as`.
@@ -211,7 +217,7 @@ pub fn multipath(paths: &[PathKey], best: usize, mode: Multipath) -> Vec<usize> 
     let Some(b) = paths.get(best) else {
         return Vec::new();
     };
-    let head = |p: &PathKey| (p.local_pref, p.as_path_len, p.origin);
+    let head = |p: &PathKey| (p.preference, p.local_pref, p.as_path_len, p.origin);
     let tied: Vec<&PathKey> = paths.iter().filter(|p| head(p) == head(b)).collect();
     let best_med = |asn: u32| {
         tied.iter()
@@ -279,6 +285,7 @@ mod tests {
     #[test]
     fn key_defaults() {
         let k = PathKey::new(PeerId(1), &info(false), &Attrs::default());
+        assert_eq!(k.preference, 170);
         assert_eq!(k.local_pref, 100);
         assert_eq!(k.med, 0);
         assert_eq!(k.origin, Origin::Incomplete);

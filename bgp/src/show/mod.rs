@@ -128,6 +128,8 @@ pub struct PeerView {
     pub local_id: Ipv4Addr,
     /// Configured hold time (`Holdtime:`).
     pub hold_time: u16,
+    /// The route preference of the paths learned (`Preference:`; 170 unless configured).
+    pub preference: u32,
     pub import: Vec<String>,
     pub export: Vec<String>,
     /// Junos's `Options: <...>` words, in its order (`Preference HoldTime AuthKey PeerAS ...`).

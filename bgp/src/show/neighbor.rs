@@ -87,8 +87,8 @@ fn block(out: &mut String, p: &PeerView, index: usize) {
     let _ = writeln!(out, "  Options: <{}>", p.options.join(" "));
     let _ = writeln!(
         out,
-        "  Holdtime: {} Preference: 170 Local AS: {} Local System AS: 0",
-        p.hold_time, p.local_as
+        "  Holdtime: {} Preference: {} Local AS: {} Local System AS: 0",
+        p.hold_time, p.preference, p.local_as
     );
     let _ = writeln!(out, "  Number of flaps: {}", s.record.flaps);
     if let Some(e) = &s.record.last_error {

@@ -172,6 +172,8 @@ pub fn attrs(old_session: bool) -> impl Strategy<Value = Attrs> {
                     ext_communities,
                     large_communities,
                     unknown,
+                    // Not a path attribute: never on the wire, so never round-tripped.
+                    preference: None,
                 }
             },
         )

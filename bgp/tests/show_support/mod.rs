@@ -106,6 +106,7 @@ pub fn peer(address: &str, group: &str, peer_as: u32, status: Status, n: u64) ->
         local_as: 65000,
         local_id: "10.0.0.0".parse().unwrap(),
         hold_time: 90,
+        preference: 170,
         import: vec![],
         export: vec![],
         options: vec!["Preference", "AuthKey", "PeerAS", "Refresh"],

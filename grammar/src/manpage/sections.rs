@@ -308,7 +308,8 @@ pub(super) fn differences(p: &mut Page) {
          family inet-vpn and inet6-vpn, and in BGP remove-private, as-override, cluster \
          (route reflection), bfd-liveness-detection, the local-as options loops, private, \
          alias and no-prepend-global-as, graceful-restart other than graceful-restart \
-         disable, and authentication-algorithm other than md5.",
+         disable, authentication-algorithm other than md5, and then next-hop and then tag \
+         in a policy BGP imports with.",
         "The attributes of a static route (metric, tag, community, as-path) are kept for \
          policies and BGP; retain, install and their no- forms have no effect (a route with \
          a usable next hop is always installed), and resolve does not make lsys resolve a \
@@ -323,8 +324,11 @@ pub(super) fn differences(p: &mut Page) {
          static route in the table is not advertised unless advertise-inactive. multipath \
          on any neighbor turns it on for the whole instance (Junos: per group); the kernel \
          installs several next hops only with a load-balance forwarding-table export, as for \
-         statics. A session that does not come up says why in show bgp neighbor (Last \
-         connect error): no answer with an authentication key usually means the keys differ.",
+         statics. The route preference of BGP paths is 170, or the neighbor's preference, \
+         or what an import policy's then preference sets; it is compared first, as Junos \
+         does, between BGP paths and against other protocols' routes. A session that does \
+         not come up says why in show bgp neighbor (Last connect error): no answer with an \
+         authentication key usually means the keys differ.",
         "In policies, to conditions are kept but not evaluated, and conditions on protocols \
          lsys does not run (isis, ospf, rip) never match. A community whose members are \
          regular expressions (^65000:.*$, *:*) can be matched and deleted; community add \

@@ -63,6 +63,9 @@ pub struct PeerSettings {
     pub local_as_options: LocalAsOptions,
     pub local_address: Option<IpAddr>,
     pub hold_time: Option<u16>,
+    /// `preference N`: the route preference of the paths learned (BGP's default is 170).
+    #[serde(default)]
+    pub preference: Option<u32>,
     /// Decoded (clear text) MD5 key.
     pub authentication_key: Option<String>,
     #[serde(default)]
@@ -346,6 +349,7 @@ pub(super) fn peer_settings(n: &Node, above: Option<&PeerSettings>) -> Result<Pe
         local_as_options,
         local_address: leaf(n, "local-address")?.or(g.local_address),
         hold_time: leaf(n, "hold-time")?.or(g.hold_time),
+        preference: leaf(n, "preference")?.or(g.preference),
         authentication_key,
         authentication_algorithm,
         import: list("import", &g.import),

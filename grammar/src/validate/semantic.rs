@@ -9,7 +9,8 @@ use ipnet::IpNet;
 
 use super::{at, error, CheckError};
 use crate::typed::{
-    AuthenticationAlgorithm, Bgp, InstanceType, PeerType, RoutingInstance, Scope, Unit, UnitRef,
+    AuthenticationAlgorithm, Bgp, InstanceType, PeerType, PolicyOptions, RoutingInstance, Scope,
+    Unit, UnitRef,
 };
 use crate::types::quote;
 
@@ -49,6 +50,7 @@ pub(super) fn check(scope: &Scope, prefix: &[String], errs: &mut Vec<CheckError>
         interfaces: &master,
         autonomous_system: scope.routing_options.autonomous_system,
         bgp: &scope.bgp,
+        policies: &scope.policy_options,
     };
     master.check(&units, prefix, errs);
 
@@ -63,6 +65,7 @@ pub(super) fn check(scope: &Scope, prefix: &[String], errs: &mut Vec<CheckError>
                 .autonomous_system
                 .or(scope.routing_options.autonomous_system),
             bgp: &ri.bgp,
+            policies: &scope.policy_options,
         };
         inst.check(&units, prefix, errs);
     }
@@ -185,6 +188,8 @@ struct Instance<'a> {
     interfaces: &'a [UnitRef],
     autonomous_system: Option<u32>,
     bgp: &'a Bgp,
+    /// The scope's policy-options (for what BGP import can do with a policy).
+    policies: &'a PolicyOptions,
 }
 
 impl Instance<'_> {
@@ -265,6 +270,13 @@ impl Instance<'_> {
                         alg.keyword()
                     )));
                 }
+                for what in s
+                    .import
+                    .iter()
+                    .filter_map(|name| import_unsupported(self.policies, name))
+                {
+                    errs.push(fail(what));
+                }
                 if s.graceful_restart.is_some_and(|g| !g.disable) {
                     errs.push(fail(
                         "graceful-restart is not supported yet (graceful-restart disable is)"
@@ -281,6 +293,24 @@ impl Instance<'_> {
             }
         }
     }
+}
+
+/// What BGP import would silently ignore in policy `name`: its actions that change the route
+/// outside the BGP attributes, other than `preference` (import applies that one).
+fn import_unsupported(policies: &PolicyOptions, name: &str) -> Option<String> {
+    let p = policies.policy_statements.iter().find(|p| p.name == name)?;
+    let actions = p.terms.iter().map(|t| &t.then).chain([&p.then]);
+    for a in actions {
+        let what = match (&a.next_hop, a.tag) {
+            (Some(_), _) => "then next-hop",
+            (None, Some(_)) => "then tag",
+            (None, None) => continue,
+        };
+        return Some(format!(
+            "{what} in an import policy is not supported yet (policy-statement {name})"
+        ));
+    }
+    None
 }
 
 fn connected(addrs: &[(&UnitRef, IpNet)], peer: IpAddr) -> bool {

@@ -156,6 +156,11 @@ pub struct Attrs {
     pub ext_communities: Vec<ExtCommunity>,
     pub large_communities: Vec<LargeCommunity>,
     pub unknown: Vec<RawAttr>,
+    /// Not a path attribute: the route preference import gave the path (`then preference N`,
+    /// or the neighbor's `preference N`), `None` for BGP's default, 170. Never encoded, never
+    /// decoded; kept here so that it is interned with the attributes it came with and the
+    /// Adj-RIB-In entry stays small.
+    pub preference: Option<u32>,
 }
 
 impl Attrs {

@@ -184,7 +184,7 @@ fn neighbor_peer(p: &PeerView, index: usize) -> NeighborPeer<'_> {
             import_policy: &p.import,
             bgp_options: p.options.join(" "),
             holdtime: p.hold_time,
-            preference: Some(170),
+            preference: Some(p.preference),
             local_as: Some(p.local_as),
             local_system_as: Some(0),
         },
