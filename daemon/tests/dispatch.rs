@@ -32,6 +32,7 @@ const SAMPLES: &[(&str, &str, bool)] = &[
     ("set cli timestamp", "set cli timestamp", false),
     ("set cli timestamp", "set cli timestamp disable", false),
     ("show", "show version", false),
+    ("show arp", "show arp no-resolve", false),
     ("show bgp", "show bgp summary", false),
     ("show bgp group", "show bgp group aws", false),
     ("show bgp neighbor", "show bgp neighbor", false),

@@ -12,7 +12,7 @@ use lsys_grammar::schema::ROOT;
 use lsys_grammar::text::curly;
 use lsys_grammar::typed::{intent, Intent};
 use lsys_netlink::live::{
-    KernelRoute, LiveLink, LiveState, NextHop, RouteKind, RouteProto, RouteScope,
+    KernelRoute, LiveLink, LiveState, Neighbor, NextHop, RouteKind, RouteProto, RouteScope,
 };
 use lsysd::show::{self, visible, TableRef};
 
@@ -224,6 +224,24 @@ fn routes_of(t: &TableRef) -> Vec<KernelRoute> {
     }
 }
 
+/// The kernel's ARP table for [`kernel`]: both clouds' routers, a permanent entry on irb.2,
+/// l3's neighbor on irb.7 and the management gateway on eth0, out of order.
+fn neighbors() -> Vec<Neighbor> {
+    let n = |index, address: &str, last: u8, permanent| Neighbor {
+        index,
+        address: address.parse().unwrap(),
+        mac: [0x52, 0x54, 0x00, 0x4e, 0xa2, last],
+        permanent,
+    };
+    vec![
+        n(21, "192.0.2.9", 0x09, false),
+        n(14, "10.0.0.14", 0x0e, false),
+        n(2, "192.168.1.1", 0xfe, false),
+        n(15, "10.0.0.1", 0x01, false),
+        n(14, "10.0.0.12", 0x0c, true),
+    ]
+}
+
 /// Runs one command line the way the daemon does: view filtering, table selection, render.
 fn run(intent: &Intent, live: &LiveState, ls: Option<&str>, line: &str) -> String {
     let (cmd, json) = match line.strip_suffix(" | display json") {
@@ -240,6 +258,15 @@ fn run(intent: &Intent, live: &LiveState, ls: Option<&str>, line: &str) -> Strin
             } else {
                 show::terse(&view, live, name)
             }
+        }
+        ["show", "arp", rest @ ..] => {
+            let view = visible::interfaces(intent, ls);
+            let resolve = !rest.contains(&"no-resolve");
+            let interface = rest
+                .iter()
+                .position(|w| *w == "interface")
+                .map(|i| rest[i + 1]);
+            show::arp::arp(&view, live, &neighbors(), interface, resolve)
         }
         ["show", "route", "forwarding-table", rest @ ..] => {
             let filter = match rest {
@@ -419,6 +446,21 @@ fn cases() -> Vec<(&'static str, String)> {
             "12-forwarding-json",
             transcript(&up, &[(TENANT, &format!("{vrf_inet} | display json"))]),
         ),
+        (
+            "13-arp",
+            transcript(
+                &up,
+                &[
+                    (TENANT, "show arp no-resolve"),
+                    (TENANT, "show arp"),
+                    (TENANT, "show arp no-resolve interface irb.4"),
+                    (TENANT, "show arp interface irb.7"),
+                    (TENANT, "show arp interface eth0"),
+                    (Some("l3"), "show arp no-resolve"),
+                    (OPERATOR, "show arp no-resolve"),
+                ],
+            ),
+        ),
     ]
 }
 
@@ -481,6 +523,7 @@ fn tenant_output_never_names_other_tenants() {
         "show interfaces terse | display json",
         "show route forwarding-table",
         "show route forwarding-table | display json",
+        "show arp",
     ] {
         let out = run(&intent, &live, TENANT, line);
         for secret in ["irb.7", "eth2", "blue", "l3", "192.0.2.1", "eth0", "vrf10"] {

@@ -8,6 +8,7 @@
 #   tests/lab/golden/seed-*.out, packet counters and ages masked (`golden` below: the masked text
 #   is printed between `golden: NAME begin|end` lines, diffed here, and written by the Rust test
 #   under LSYS_BLESS=1); lsysd's resident memory;
+# - the tenant's show arp (both clouds' routers with their MACs);
 # - the routes in the VRF table (proto 211), each cloud learning the other's prefixes with
 #   next-hop self, traffic from the AWS VPC to the Azure VNet through the VRF, a static route
 #   winning over BGP, and BGP winning back with an import policy's `then preference 3` and then
@@ -74,6 +75,15 @@ has "$out" "10.6.0.0/16        *[BGP/170]" "AS path: 12076 I" "> to 10.0.0.14 vi
     "172.31.0.0/16      *[BGP/170]" "AS path: 64512 I" "> to 10.0.0.1 via irb.4"
 has "$(tenant 'show bgp neighbor 10.0.0.14')" "Peer: 10.0.0.14+" "AS 12076 Local: 10.0.0.13+" "State: Established" \
     "Active prefixes:              2"
+
+step "the tenant's show arp: both clouds' routers, with the MACs of their interfaces"
+mac_of() { ip -n "$1" -o link show "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
+out=$(tenant 'show arp no-resolve')
+echo "$out" | sed 's/^/  | /'
+has "$out" "MAC Address       Address         Interface                Flags" \
+    "$(mac_of aws eth0.4) 10.0.0.1        irb.4                    none" \
+    "$(mac_of azure eth0.1000.100) 10.0.0.14       irb.2                    none" "Total entries: 2"
+has "$(tenant 'show arp interface irb.2')" "10.0.0.14       10.0.0.14                 irb.2 "
 
 step "the VRF table holds the BGP routes (protocol 211)"
 out=$(wait_for 10 "ip route show table $TABLE proto 211" "10.6.0.0/16 via 10.0.0.14 dev irb.2") || fail "kernel: $out"

@@ -59,6 +59,21 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "ROUTE_SRC",
         "BGP",
     ),
+    (
+        "juniper_junos_show_arp_no-resolve.textfsm",
+        "IP_ADDRESS",
+        "10.0.0.1",
+    ),
+    (
+        "juniper_junos_show_arp_no-resolve.textfsm",
+        "IP_ADDRESS",
+        "10.0.0.14",
+    ),
+    (
+        "juniper_junos_show_arp_no-resolve.textfsm",
+        "INTERFACE",
+        "irb.2",
+    ),
 ];
 /// Reads ntc-templates' index and parses output with it.
 const HELPER: &str = r##"

@@ -1,5 +1,5 @@
 //! Operational commands answered from the live kernel: `show interfaces [NAME] [terse]` (the
-//! `| display json` shape is the terse one for both) and
+//! `| display json` shape is the terse one for both), `show arp` and
 //! `show route forwarding-table [table NAME]`. What a view may see comes from the running
 //! configuration (crate::show::visible); the state comes from the kernel: links and addresses
 //! from the event-fed live state, routes from a dump of each table asked for.
@@ -48,6 +48,32 @@ pub(super) fn interfaces(core: &Core, s: &Session, inv: &Invocation, display: &D
         _ => show::terse(&view, &live.state, name).map(Reply::ok),
     };
     r.unwrap_or_else(|e| Reply::error(format!("error: {e}")))
+}
+
+/// `show arp [no-resolve] [interface NAME]`: the ARP table, read now.
+pub(super) fn arp(core: &Core, s: &Session, inv: &Invocation) -> Reply {
+    let Some(kernel) = &core.kernel else {
+        return Reply::error("error: no dataplane: lsysd runs with --no-dataplane");
+    };
+    let intent = match intent(core) {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    let view = visible::interfaces(&intent, s.view.logical_system());
+    let neighbors = match kernel.runtime.block_on(lsys_netlink::live::neighbors_now()) {
+        Ok(n) => n,
+        Err(e) => return Reply::error(format!("error: kernel: {e}")),
+    };
+    let live = kernel.live.read().unwrap_or_else(|e| e.into_inner());
+    show::arp::arp(
+        &view,
+        &live.state,
+        &neighbors,
+        inv.arg("interface"),
+        !inv.has("no-resolve"),
+    )
+    .map(Reply::ok)
+    .unwrap_or_else(|e| Reply::error(format!("error: {e}")))
 }
 
 /// `show route forwarding-table [table NAME]`.

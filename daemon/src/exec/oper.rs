@@ -76,6 +76,7 @@ pub(super) fn run(
         "set cli timestamp" => super::settings::set_timestamp(core, s, inv),
         "clear cli" => super::settings::clear(s, inv),
         "show interfaces" => super::live::interfaces(core, s, inv, display),
+        "show arp" => super::live::arp(core, s, inv),
         "show route forwarding-table" => super::live::forwarding_table(core, s, inv, display),
         "show route" => super::route::show_route(core, s, inv, display, line),
         "ping" => super::ping::ping(core, s, inv),

@@ -42,7 +42,7 @@ use super::interfaces::{collect, UnitRow};
 use super::visible::{Proto, VisiblePhysical};
 use super::ShowError;
 
-fn mac(m: [u8; 6]) -> String {
+pub(super) fn mac(m: [u8; 6]) -> String {
     m.iter()
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()

@@ -5,6 +5,8 @@
 //!  live::LiveState (netlink::live::watch) ─────────────────────┴─► interfaces::terse[_json]
 //!  typed::Intent ─visible::tables(ls)─► [VisibleTable] ─forwarding::select(filter)─►
 //!     daemon: TableRef → table id → live::routes() ─► forwarding::forwarding_table[_json]
+//!  typed::Intent ─visible::interfaces(ls)─► [VisiblePhysical] ─┐
+//!  live::neighbors_now() (the kernel's ARP table) ─────────────┴─► arp::arp
 //! ```
 //! A view is the operator (`None`) or a logical system (`Some(ls)`); everything a view may not
 //! see is filtered out before rendering, and a name it may not see gets the same
@@ -39,6 +41,7 @@
 //!         "nh": [{"nh-type": "ulst"}, {"to": ..., "nh-type": "ucst", "via": ...}, ...]}]}]}]}
 //! ```
 
+pub mod arp;
 pub mod columns;
 pub mod detail;
 pub mod forwarding;

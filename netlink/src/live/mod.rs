@@ -27,12 +27,14 @@
 //! Layout: `state.rs` holds the pure model ([`LiveState`], [`LiveLink`], [`Applied`]),
 //! `decode.rs` bytes to messages ([`decode_datagram`], [`LiveState::apply_datagram`]),
 //! `watch.rs` the driver ([`watch`], [`dump`], [`SharedLive`]), `routes.rs` the one-shot dump
-//! of a table ([`routes`], [`routes_with`]), `route_events.rs` deletions of lsys's routes
+//! of a table ([`routes`], [`routes_with`]), `neighbors.rs` the one-shot dump of the ARP table
+//! ([`neighbors_now`]), `route_events.rs` deletions of lsys's routes
 //! ([`watch_route_deletions`]). The routes it returns are the crate's one route
 //! model, [`crate::route::KernelRoute`], re-exported here with its parts.
 
 mod counters;
 mod decode;
+mod neighbors;
 mod route_events;
 mod routes;
 mod state;
@@ -41,6 +43,7 @@ mod watch;
 pub use crate::route::{parse_route, KernelRoute, NextHop, RouteKind, RouteProto, RouteScope};
 pub use counters::{counters_now, parse_counters, Counters};
 pub use decode::decode_datagram;
+pub use neighbors::{neighbors_now, parse_neighbor, Neighbor};
 pub use route_events::{route_event, watch_route_deletions, RouteEvent};
 pub use routes::{routes, routes_with};
 pub use state::{parse_live_link, Applied, LiveLink, LiveState};
