@@ -68,6 +68,8 @@ pub struct Core {
     /// The BGP speakers (`show bgp`); `None`: `--no-dataplane`.
     pub bgp: Option<crate::bgp::BgpHandle>,
     pub clock: Arc<dyn Clock>,
+    /// When this lsysd started (`show system uptime`: Protocols started).
+    pub started: i64,
     pub limits: Limits,
     /// Failed automatic rollbacks, shown by `show system commit` (scope → message).
     pub rollback_failures: Mutex<BTreeMap<String, String>>,
@@ -156,6 +158,7 @@ impl Core {
             kernel: options.kernel,
             rib: options.rib,
             bgp: options.bgp.map(|(h, _)| h),
+            started: options.clock.now(),
             clock: options.clock,
             limits: options.limits,
             rollback_failures: Mutex::default(),

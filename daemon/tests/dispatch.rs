@@ -68,6 +68,7 @@ const SAMPLES: &[(&str, &str, bool)] = &[
     ("show system", "show system users", false),
     ("show system commit", "show system commit", false),
     ("show system users", "show system users", false),
+    ("show system uptime", "show system uptime", false),
     ("show version", "show version", false),
     ("traceroute", "traceroute 192.0.2.1", false),
     ("activate", "activate system", true),

@@ -268,6 +268,20 @@ fn run(intent: &Intent, live: &LiveState, ls: Option<&str>, line: &str) -> Strin
                 .map(|i| rest[i + 1]);
             show::arp::arp(&view, live, &neighbors(), interface, resolve)
         }
+        ["show", "system", "uptime", rest @ ..] => {
+            // 2026-11-29 16:57:03 UTC; booted 9 days 6:57 before; lsysd up 42 minutes; the
+            // last commit 25 minutes ago; /proc unreadable with `no-proc`.
+            let now = 1_795_971_423;
+            let proc = rest.is_empty();
+            Ok(show::uptime::render(&show::uptime::Uptime {
+                now,
+                booted: proc.then_some(now - (9 * 86_400 + 6 * 3600 + 57 * 60)),
+                started: now - (42 * 60 + 2),
+                last_commit: proc.then(|| (now - (25 * 60 + 12), "jvetter".to_string())),
+                users: if ls.is_some() { 1 } else { 2 },
+                load: proc.then_some([0.0, 0.01, 0.05]),
+            }))
+        }
         ["show", "route", "forwarding-table", rest @ ..] => {
             let filter = match rest {
                 ["table", name] => Some(*name),
@@ -445,6 +459,17 @@ fn cases() -> Vec<(&'static str, String)> {
         (
             "12-forwarding-json",
             transcript(&up, &[(TENANT, &format!("{vrf_inet} | display json"))]),
+        ),
+        (
+            "14-uptime",
+            transcript(
+                &up,
+                &[
+                    (TENANT, "show system uptime"),
+                    (OPERATOR, "show system uptime"),
+                    (OPERATOR, "show system uptime no-proc"),
+                ],
+            ),
         ),
         (
             "13-arp",

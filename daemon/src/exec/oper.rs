@@ -71,6 +71,7 @@ pub(super) fn run(
         "show configuration" => show_configuration(core, s, inv, display, line),
         "show system commit" => show_commit(core, s),
         "show system users" => show_users(core, s),
+        "show system uptime" => show_uptime(core, s),
         "show version" => Reply::ok(version(&core.hostname())),
         "set cli" => super::settings::set(core, s, inv),
         "set cli timestamp" => super::settings::set_timestamp(core, s, inv),
@@ -294,6 +295,46 @@ fn is_operator_commit(core: &Core, seq: u64) -> bool {
         core.store.as_of(&lsys_datastore::Scope::Root, seq),
         Ok(lsys_datastore::AsOf::Version(v)) if v.seq == seq
     )
+}
+
+/// `show system uptime`: the kernel's boot and load from /proc, lsysd's start, the view's
+/// last commit and sessions.
+fn show_uptime(core: &Core, s: &Session) -> Reply {
+    let now = core.now();
+    let proc = |file: &str| std::fs::read_to_string(format!("/proc/{file}")).ok();
+    let figures = |text: String| -> Vec<f64> {
+        text.split_whitespace()
+            .map_while(|w| w.parse().ok())
+            .collect()
+    };
+    let booted = proc("uptime")
+        .map(figures)
+        .and_then(|f| f.first().copied())
+        .map(|up| now - up as i64);
+    let load = proc("loadavg")
+        .map(figures)
+        .and_then(|f| Some([*f.first()?, *f.get(1)?, *f.get(2)?]));
+    let last_commit = match core.store.history(&scope_of(&s.view)) {
+        Ok(h) => h
+            .into_iter()
+            .next()
+            .map(|h| (h.meta.time_unix, h.meta.user)),
+        Err(e) => return Reply::error(format!("error: {e}")),
+    };
+    let users = lock(&core.sessions)
+        .values()
+        .filter(|info| {
+            !s.view.is_tenant() || info.logical_system.as_deref() == s.view.logical_system()
+        })
+        .count();
+    Reply::ok(crate::show::uptime::render(&crate::show::uptime::Uptime {
+        now,
+        booted,
+        started: core.started,
+        last_commit,
+        users,
+        load,
+    }))
 }
 
 fn show_users(core: &Core, s: &Session) -> Reply {

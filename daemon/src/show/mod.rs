@@ -46,6 +46,7 @@ pub mod columns;
 pub mod detail;
 pub mod forwarding;
 pub mod interfaces;
+pub mod uptime;
 pub mod visible;
 
 pub use forwarding::{forwarding_table, forwarding_table_json};
