@@ -7,6 +7,7 @@ use crate::cli::{self, Mode};
 use crate::complete::ConfigContext;
 use crate::path::{match_keyword, Match, Word};
 use crate::schema::{Kind, Schema, SchemaId, ROOT};
+use crate::tree::Node;
 
 /// Completions for a command line (the text before the cursor) in `mode`.
 pub fn line(text: &str, mode: Mode, ctx: &ConfigContext) -> Completions {
@@ -112,12 +113,14 @@ fn command_rows(
                     .flat_map(|n| n.children.iter().filter_map(|e| e.key.clone()))
                     .collect()
             }
-            "routing-instance" => ctx
+            "routing-instance" | "instance" => ctx
                 .view
                 .scope(ctx.root)
                 .and_then(|s| s.get("routing-instances"))
                 .map(|ri| ri.children.iter().filter_map(|e| e.key.clone()).collect())
                 .unwrap_or_default(),
+            // `show arp interface NAME`.
+            "interface" => interface_names(ctx),
             _ => Vec::new(),
         };
         rows.extend(names.into_iter().map(|k| Row::new(' ', k, "")));
@@ -126,15 +129,17 @@ fn command_rows(
             rows.push(enter());
         }
     } else {
-        // A keyless interface argument (`show interfaces ?`) lists the view's interfaces.
+        // A keyless argument that names configuration lists the view's: interfaces
+        // (`show interfaces ?`), BGP groups (`show bgp group ?`) and neighbors
+        // (`show bgp neighbor ?`, `show route receive-protocol bgp ?`).
         if let Some(k) = c.keyless_child(cur) {
-            if c.node(k).word == "interface-name" {
-                rows.extend(
-                    interface_names(ctx)
-                        .into_iter()
-                        .map(|n| Row::new(' ', n, "")),
-                );
-            }
+            let names = match c.node(k).word.as_str() {
+                "interface-name" => interface_names(ctx),
+                "group-name" => bgp_names(ctx, Bgp::Groups),
+                "address" | "neighbor" => bgp_names(ctx, Bgp::Neighbors),
+                _ => Vec::new(),
+            };
+            rows.extend(names.into_iter().map(|n| Row::new(' ', n, "")));
         }
         if !words.is_empty() {
             rows.push(enter());
@@ -169,6 +174,39 @@ fn interface_names(ctx: &ConfigContext) -> Vec<String> {
                 .filter_map(|u| u.key.as_ref().map(|k| format!("{name}.{k}"))),
         );
     }
+    out
+}
+
+/// What [`bgp_names`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bgp {
+    Groups,
+    Neighbors,
+}
+
+/// The BGP groups, or their neighbors' addresses, configured in the view's scope: in its
+/// master instance and in every routing instance, sorted, each once.
+fn bgp_names(ctx: &ConfigContext, what: Bgp) -> Vec<String> {
+    let Some(scope) = ctx.view.scope(ctx.root) else {
+        return Vec::new();
+    };
+    fn bgp(n: &Node) -> Option<&Node> {
+        n.get("protocols")?.get("bgp")
+    }
+    let mut speakers: Vec<&Node> = bgp(scope).into_iter().collect();
+    if let Some(ris) = scope.get("routing-instances") {
+        speakers.extend(ris.children.iter().filter_map(bgp));
+    }
+    let mut out: Vec<String> = speakers
+        .iter()
+        .flat_map(|b| b.list("group"))
+        .flat_map(|g| match what {
+            Bgp::Groups => g.key.iter().cloned().collect::<Vec<_>>(),
+            Bgp::Neighbors => g.list("neighbor").filter_map(|n| n.key.clone()).collect(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -301,6 +339,44 @@ mod tests {
         assert!(n.contains(&"aws") && n.contains(&"azure"), "{n:?}");
         let c = complete("sh", Mode::Operational, &v);
         assert_eq!(c.tab().as_deref(), Some("ow "));
+    }
+
+    #[test]
+    fn bgp_show_commands_offer_the_views_groups_and_neighbors() {
+        let v = View::tenant("l2");
+        let n = |line: &str| {
+            let c = complete(line, Mode::Operational, &v);
+            names(&c).into_iter().map(String::from).collect::<Vec<_>>()
+        };
+        let groups = n("show bgp group ");
+        assert!(groups.iter().any(|g| g == "aws") && groups.iter().any(|g| g == "azure"));
+        let peers = n("show bgp neighbor ");
+        assert!(peers.iter().any(|p| p == "10.0.0.1") && peers.iter().any(|p| p == "10.0.0.14"));
+        let peers = n("show route receive-protocol bgp 10.0.0.1");
+        assert!(peers.iter().any(|p| p == "10.0.0.14"), "{peers:?}");
+        let c = complete(
+            "show route advertising-protocol bgp 10.0.0.",
+            Mode::Operational,
+            &v,
+        );
+        // 10.0.0.1 and 10.0.0.14: TAB goes as far as they agree.
+        assert_eq!(c.tab().as_deref(), Some("1"));
+        let c = complete("show bgp group az", Mode::Operational, &v);
+        assert_eq!(c.tab().as_deref(), Some("ure "));
+        let c = complete("show bgp summary instance d", Mode::Operational, &v);
+        assert_eq!(
+            c.tab().as_deref(),
+            Some("87ed303-8b9d-48a5-9f08-aa42b4b50cd8 ")
+        );
+        let c = complete("show arp interface irb.", Mode::Operational, &v);
+        let units = names(&c);
+        assert!(
+            units.contains(&"irb.2") && units.contains(&"irb.4"),
+            "{units:?}"
+        );
+        // The operator's root has no BGP of its own in the seed.
+        let c = complete("show bgp group ", Mode::Operational, &View::operator());
+        assert!(!names(&c).contains(&"aws"));
     }
 
     #[test]
