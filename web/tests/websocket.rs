@@ -270,52 +270,26 @@ fn refuses_to_start_unsafely() {
     let key = dir.path().join("key");
     std::fs::write(&key, "0123456789abcdef0123456789abcdef").unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = Command::new(web_bin())
-        .arg("--token-key")
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("mode 0600"));
-    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let out = Command::new(web_bin())
-        .args(["--listen", "0.0.0.0:0", "--token-key"])
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+    let key = key.to_str().unwrap();
+    // lsys-web with `args` must not start; its stderr.
+    let refused = |args: &[&str]| {
+        let out = Command::new(web_bin()).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} started");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(refused(&["--token-key", key]).contains("mode 0600"));
+    std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let public = ["--listen", "0.0.0.0:0", "--token-key", key];
+    assert!(refused(&public).contains("loopback"));
     // A certificate file that is not one stops the start.
-    let out = Command::new(web_bin())
-        .args(["--listen", "0.0.0.0:0", "--token-key"])
-        .arg(&key)
-        .arg("--tls-cert")
-        .arg(&key)
-        .arg("--tls-key")
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--tls-cert"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = refused(&[&public[..], &["--tls-cert", key, "--tls-key", key]].concat());
+    assert!(stderr.contains("--tls-cert"), "{stderr}");
     // A TLS private key others can read stops the start too, as the token key does.
     let tls_key = dir.path().join("tls.pem");
     std::fs::write(&tls_key, "-----BEGIN PRIVATE KEY-----\n").unwrap();
     std::fs::set_permissions(&tls_key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = Command::new(web_bin())
-        .args(["--listen", "0.0.0.0:0", "--token-key"])
-        .arg(&key)
-        .arg("--tls-cert")
-        .arg(&key)
-        .arg("--tls-key")
-        .arg(&tls_key)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let tls_key = tls_key.to_str().unwrap();
+    let stderr = refused(&[&public[..], &["--tls-cert", key, "--tls-key", tls_key]].concat());
     assert!(
         stderr.contains("--tls-key") && stderr.contains("mode 0600 or 0400"),
         "{stderr}"
