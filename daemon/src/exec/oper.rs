@@ -314,11 +314,9 @@ fn show_uptime(core: &Core, s: &Session) -> Reply {
     let load = proc("loadavg")
         .map(figures)
         .and_then(|f| Some([*f.first()?, *f.get(1)?, *f.get(2)?]));
-    let last_commit = match core.store.history(&scope_of(&s.view)) {
-        Ok(h) => h
-            .into_iter()
-            .next()
-            .map(|h| (h.meta.time_unix, h.meta.user)),
+    // Rollback 0 only: the history would read every version kept.
+    let last_commit = match core.store.committed(&scope_of(&s.view)) {
+        Ok(v) => v.map(|v| (v.meta.time_unix, v.meta.user)),
         Err(e) => return Reply::error(format!("error: {e}")),
     };
     let users = lock(&core.sessions)
