@@ -35,6 +35,45 @@ fn path(peer: u32, attrs: &Arc<Attrs>) -> Option<PathRef> {
     })
 }
 
+/// Each family keeps its own counts (a table line of `show bgp summary`, a family's prefix
+/// limit); `counters` is their sum.
+#[test]
+fn counters_per_family() {
+    use lsys_bgp::net::Family;
+    let mut rib = two_peers();
+    let aws = A::path(&[64512]).arc();
+    let routes = [
+        (net("172.31.0.0/16"), aws.clone()),
+        (net("2001:db8:100::/48"), aws.clone()),
+        (net("2001:db8:101::/48"), aws.clone()),
+    ];
+    let hide_one = |p: &IpNet, a: &Arc<Attrs>| (*p != net("2001:db8:101::/48")).then(|| a.clone());
+    rib.update(p(1), &[], &routes, hide_one).unwrap();
+    rib.process();
+    assert_eq!(
+        rib.family_counters(p(1), Family::Ipv4),
+        Some(counters(1, 1, 1))
+    );
+    assert_eq!(
+        rib.family_counters(p(1), Family::Ipv6),
+        Some(counters(1, 2, 1))
+    );
+    assert_eq!(rib.counters(p(1)), Some(counters(2, 3, 2)));
+    rib.update(p(1), &[net("2001:db8:100::/48")], &[], accept)
+        .unwrap();
+    rib.process();
+    assert_eq!(
+        rib.family_counters(p(1), Family::Ipv6),
+        Some(counters(0, 1, 0))
+    );
+    rib.peer_down(p(1)).unwrap();
+    assert_eq!(
+        rib.family_counters(p(1), Family::Ipv4),
+        Some(counters(0, 0, 0))
+    );
+    assert_eq!(rib.family_counters(p(9), Family::Ipv4), None);
+}
+
 #[test]
 fn seed_scenario_each_prefix_from_its_cloud() {
     let mut rib = two_peers();

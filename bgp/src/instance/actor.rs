@@ -534,8 +534,11 @@ impl Actor {
         let Some(s) = self.slots.get_mut(&addr) else {
             return;
         };
-        let received = self.rib.counters(s.id).map_or(0, |c| c.received) as u64;
         for (family, limit) in &s.neighbor.prefix_limits {
+            // Each family's limit counts that family's routes (Junos: per family).
+            let received = sock_family(family.afi)
+                .and_then(|f| self.rib.family_counters(s.id, f))
+                .map_or(0, |c| c.received) as u64;
             if received <= u64::from(limit.maximum) {
                 continue;
             }
@@ -742,8 +745,30 @@ impl Actor {
             .values()
             .map(|s| {
                 let st = s.peer.status();
-                let c = self.rib.counters(s.id).unwrap_or_default();
                 let n = &s.neighbor;
+                // One table line per family the session carries (IPv4 alone when it is not up).
+                let families: &[SockFamily] = match s.families.as_slice() {
+                    [] => &[SockFamily::Ipv4],
+                    f => f,
+                };
+                let tables = families
+                    .iter()
+                    .map(|&f| {
+                        let c = self.rib.family_counters(s.id, f).unwrap_or_default();
+                        TableCounts {
+                            table: match f {
+                                SockFamily::Ipv4 => self.tables.0.clone(),
+                                SockFamily::Ipv6 => self.tables.1.clone(),
+                            },
+                            master,
+                            active: c.active as u64,
+                            received: c.received as u64,
+                            accepted: c.accepted as u64,
+                            damped: c.damped as u64,
+                            advertised: s.out.len_of(f) as u64,
+                        }
+                    })
+                    .collect();
                 PeerView {
                     address: n.session.peer_address,
                     group: n.group.clone(),
@@ -759,15 +784,7 @@ impl Actor {
                     options: n.options.clone(),
                     status: st,
                     last_change_age: s.since.elapsed().as_secs() as i64,
-                    tables: vec![TableCounts {
-                        table: self.tables.0.clone(),
-                        master,
-                        active: c.active as u64,
-                        received: c.received as u64,
-                        accepted: c.accepted as u64,
-                        damped: c.damped as u64,
-                        advertised: s.out.len() as u64,
-                    }],
+                    tables,
                 }
             })
             .collect()

@@ -87,18 +87,37 @@ pub struct PeerCounters {
     pub damped: usize,
 }
 
+impl std::ops::Add for PeerCounters {
+    type Output = PeerCounters;
+
+    fn add(self, o: PeerCounters) -> PeerCounters {
+        PeerCounters {
+            active: self.active + o.active,
+            received: self.received + o.received,
+            accepted: self.accepted + o.accepted,
+            damped: self.damped + o.damped,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct PeerSlot {
     pub(crate) info: PeerInfo,
-    pub(crate) counters: PeerCounters,
+    /// Per family: IPv4 unicast, IPv6 unicast (index [`Prefix::FAMILY`](super::loc::Prefix)).
+    pub(crate) counters: [PeerCounters; 2],
 }
 
 impl PeerSlot {
     pub(crate) fn new(info: PeerInfo) -> Self {
         Self {
             info,
-            counters: PeerCounters::default(),
+            counters: [PeerCounters::default(); 2],
         }
+    }
+
+    /// Both families together.
+    pub(crate) fn total(&self) -> PeerCounters {
+        self.counters[0] + self.counters[1]
     }
 }
 

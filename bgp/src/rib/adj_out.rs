@@ -134,4 +134,12 @@ impl AdjRibOut {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Prefixes advertised of one family.
+    pub fn len_of(&self, family: crate::net::Family) -> usize {
+        match family {
+            crate::net::Family::Ipv4 => self.v4.len(),
+            crate::net::Family::Ipv6 => self.v6.len(),
+        }
+    }
 }

@@ -12,9 +12,16 @@ use super::decision::{self, Multipath, PathKey};
 use super::{BestChange, PathRef, PeerId};
 
 /// A family's prefix type.
-pub(crate) trait Prefix: Copy + Ord + Debug + Into<IpNet> {}
-impl Prefix for Ipv4Net {}
-impl Prefix for Ipv6Net {}
+pub(crate) trait Prefix: Copy + Ord + Debug + Into<IpNet> {
+    /// The family's index in a peer's counters: 0 IPv4, 1 IPv6.
+    const FAMILY: usize;
+}
+impl Prefix for Ipv4Net {
+    const FAMILY: usize = 0;
+}
+impl Prefix for Ipv6Net {
+    const FAMILY: usize = 1;
+}
 
 /// One family: destinations and the prefixes waiting to be decided again.
 #[derive(Debug)]
@@ -209,7 +216,7 @@ impl<P: Prefix> Table<P> {
             };
             n += 1;
             let (best, others) = match self.dests.get_mut(&prefix) {
-                Some(paths) => decide(paths, peers, mode, scratch),
+                Some(paths) => decide::<P>(paths, peers, mode, scratch),
                 None => (None, Vec::new()),
             };
             let multipath_changed = sets_differ((&snap.best, &snap.others), (&best, &others));
@@ -259,7 +266,7 @@ impl<P: Prefix> Table<P> {
 /// Runs the decision process over one prefix's accepted paths, sets the flags (and the
 /// peers' active counters) to match, and returns the best and the other members of the
 /// multipath set.
-fn decide(
+fn decide<P: Prefix>(
     paths: &mut Paths,
     peers: &mut Peers,
     mode: Option<Multipath>,
@@ -291,8 +298,8 @@ fn decide(
         if was != is {
             if let Some(slot) = peers.get_mut(&e.peer) {
                 match is {
-                    true => slot.counters.active += 1,
-                    false => slot.counters.active -= 1,
+                    true => slot.counters[P::FAMILY].active += 1,
+                    false => slot.counters[P::FAMILY].active -= 1,
                 }
             }
         }

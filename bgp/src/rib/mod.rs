@@ -56,6 +56,7 @@ use std::sync::Arc;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::net::Family;
 use crate::packet::Attrs;
 
 pub use adj_in::{PeerCounters, RouteIn};
@@ -146,7 +147,7 @@ impl Rib {
             Some(slot) if slot.info == info => {}
             Some(slot) => {
                 slot.info = info;
-                if slot.counters.accepted > 0 {
+                if slot.total().accepted > 0 {
                     self.v4.touch_peer(peer);
                     self.v6.touch_peer(peer);
                 }
@@ -167,10 +168,19 @@ impl Rib {
         self.peers.get(&peer).map(|s| &s.info)
     }
 
-    /// `show bgp summary`'s Active/Received/Accepted/Damped, kept up to date on every
-    /// change (active as of the last `process`).
+    /// `show bgp summary`'s Active/Received/Accepted/Damped over both families, kept up to
+    /// date on every change (active as of the last `process`).
     pub fn counters(&self, peer: PeerId) -> Option<PeerCounters> {
-        self.peers.get(&peer).map(|s| s.counters)
+        self.peers.get(&peer).map(|s| s.total())
+    }
+
+    /// The same for one family (a table line of `show bgp summary`, a family's prefix limit).
+    pub fn family_counters(&self, peer: PeerId, family: Family) -> Option<PeerCounters> {
+        let i = match family {
+            Family::Ipv4 => 0,
+            Family::Ipv6 => 1,
+        };
+        self.peers.get(&peer).map(|s| s.counters[i])
     }
 
     /// One UPDATE from `peer`: withdrawals first, then announcements (an implicit
@@ -187,19 +197,19 @@ impl Rib {
             .peers
             .get_mut(&peer)
             .ok_or(RibError::UnknownPeer(peer))?;
-        let c = &mut slot.counters;
+        let [c4, c6] = &mut slot.counters;
         for prefix in withdrawn {
             match prefix.trunc() {
-                IpNet::V4(p) => self.v4.withdraw(p, peer, c),
-                IpNet::V6(p) => self.v6.withdraw(p, peer, c),
+                IpNet::V4(p) => self.v4.withdraw(p, peer, c4),
+                IpNet::V6(p) => self.v6.withdraw(p, peer, c6),
             }
         }
         for (prefix, attrs) in announced {
             let prefix = prefix.trunc();
             let accepted = import(&prefix, attrs);
             match prefix {
-                IpNet::V4(p) => self.v4.announce(p, peer, attrs.clone(), accepted, c),
-                IpNet::V6(p) => self.v6.announce(p, peer, attrs.clone(), accepted, c),
+                IpNet::V4(p) => self.v4.announce(p, peer, attrs.clone(), accepted, c4),
+                IpNet::V6(p) => self.v6.announce(p, peer, attrs.clone(), accepted, c6),
             }
         }
         Ok(())
@@ -211,11 +221,11 @@ impl Rib {
             .peers
             .get_mut(&peer)
             .ok_or(RibError::UnknownPeer(peer))?;
-        if slot.counters.received > 0 {
+        if slot.total().received > 0 {
             self.v4.drop_peer(peer);
             self.v6.drop_peer(peer);
         }
-        slot.counters = PeerCounters::default();
+        slot.counters = [PeerCounters::default(); 2];
         Ok(())
     }
 
@@ -230,10 +240,12 @@ impl Rib {
             .peers
             .get_mut(&peer)
             .ok_or(RibError::UnknownPeer(peer))?;
-        let c = &mut slot.counters;
-        if c.received > 0 {
-            self.v4.reimport(peer, &mut import, c);
-            self.v6.reimport(peer, &mut import, c);
+        let [c4, c6] = &mut slot.counters;
+        if c4.received > 0 {
+            self.v4.reimport(peer, &mut import, c4);
+        }
+        if c6.received > 0 {
+            self.v6.reimport(peer, &mut import, c6);
         }
         Ok(())
     }
