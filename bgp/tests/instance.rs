@@ -458,6 +458,14 @@ fn ipv6_unicast_with_bird() {
             .await
             .expect("BIRD learns the IPv6 subnet");
         assert!(at_bird.contains("BGP.next_hop: fd00::"), "{at_bird}");
+        // show bgp summary's table line is the IPv6 table's, with IPv6's counts.
+        let peers = speaker.status().await;
+        let tables: Vec<(&str, u64, u64)> = peers[0]
+            .tables
+            .iter()
+            .map(|t| (t.table.as_str(), t.received, t.advertised))
+            .collect();
+        assert_eq!(tables, [("cust.inet6.0", 1, 1)]);
     });
 }
 
