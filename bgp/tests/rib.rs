@@ -421,6 +421,46 @@ fn multipath_changes_are_reported_without_a_best_change() {
     assert!(!rib.routes(&prefix)[1].multipath);
 }
 
+/// Junos: "all paths with the same neighboring AS, learned by a multipath-enabled BGP
+/// neighbor, are considered" -- multipath is a neighbor's (or group's) statement.
+#[test]
+fn multipath_is_the_neighbors() {
+    let mut rib = Rib::new();
+    for n in 1..=3 {
+        rib.set_peer(p(n), ebgp(n as u8, 64512));
+    }
+    let prefix = net("203.0.113.0/24");
+    for n in 1..=3u8 {
+        let a = A {
+            nh: n,
+            ..A::default()
+        }
+        .arc();
+        rib.update(p(u32::from(n)), &[], &[(prefix, a)], accept)
+            .unwrap();
+    }
+    rib.process();
+    let set = |rib: &Rib| -> Vec<u32> { rib.multipath(&prefix).iter().map(|p| p.peer.0).collect() };
+    // Peer 1 has the best path (lowest router id); nobody has multipath.
+    assert_eq!(set(&rib), [1]);
+    // Multipath on peers 1 and 3: their paths share, peer 2's does not.
+    rib.set_peer_multipath(p(1), Some(Multipath::default()))
+        .unwrap();
+    rib.set_peer_multipath(p(3), Some(Multipath::default()))
+        .unwrap();
+    let c = rib.process();
+    assert!(c[0].multipath_changed && !c[0].best_changed());
+    assert_eq!(set(&rib), [1, 3]);
+    // The best's neighbor without multipath: the best alone, whatever the others have.
+    rib.set_peer_multipath(p(1), None).unwrap();
+    rib.process();
+    assert_eq!(set(&rib), [1]);
+    assert_eq!(
+        rib.set_peer_multipath(p(9), None),
+        Err(RibError::UnknownPeer(p(9)))
+    );
+}
+
 #[test]
 fn adj_rib_out_sends_only_differences_grouped_by_attributes() {
     let mut interner = AttrInterner::new();

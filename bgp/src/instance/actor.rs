@@ -225,18 +225,13 @@ impl Actor {
         if policies_changed {
             soft.extend(self.slots.keys().copied());
         }
-        let multipath = config
-            .neighbors
-            .values()
-            .filter_map(|n| n.multipath)
-            .reduce(|a, b| crate::rib::Multipath {
-                multiple_as: a.multiple_as || b.multiple_as,
-            });
-        let multipath_changed = self.rib.multipath_mode() != multipath;
         self.config = Some(config);
         self.listen();
-        if multipath_changed {
-            self.rib.set_multipath(multipath);
+        // Each neighbor's multipath (peers not up are set when they come up).
+        for s in self.slots.values() {
+            let _ = self.rib.set_peer_multipath(s.id, s.neighbor.multipath);
+        }
+        if self.rib.pending() > 0 {
             let changes = self.rib.process();
             self.propagate(changes).await;
         }
@@ -413,6 +408,7 @@ impl Actor {
                 s.synced.clear();
                 s.last_update = Instant::now();
                 self.rib.set_peer(s.id, info);
+                let _ = self.rib.set_peer_multipath(s.id, s.neighbor.multipath);
                 if s.neighbor.log_updown {
                     tracing::info!(instance = %self.name, neighbor = %addr, "BGP peer Established");
                 }

@@ -103,14 +103,18 @@ impl std::ops::Add for PeerCounters {
 #[derive(Debug)]
 pub(crate) struct PeerSlot {
     pub(crate) info: PeerInfo,
+    /// The neighbor's `multipath` (Junos: only paths learned by a multipath-enabled neighbor
+    /// share the traffic).
+    pub(crate) multipath: Option<super::Multipath>,
     /// Per family: IPv4 unicast, IPv6 unicast (index [`Prefix::FAMILY`](super::loc::Prefix)).
     pub(crate) counters: [PeerCounters; 2],
 }
 
 impl PeerSlot {
-    pub(crate) fn new(info: PeerInfo) -> Self {
+    pub(crate) fn new(info: PeerInfo, multipath: Option<super::Multipath>) -> Self {
         Self {
             info,
+            multipath,
             counters: [PeerCounters::default(); 2],
         }
     }
@@ -311,5 +315,13 @@ impl Peers {
     pub(crate) fn remove(&mut self, peer: &PeerId) -> Option<PeerSlot> {
         let i = self.0.binary_search_by_key(peer, |(p, _)| *p).ok()?;
         Some(self.0.remove(i).1)
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &PeerSlot> {
+        self.0.iter().map(|(_, s)| s)
+    }
+
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut PeerSlot> {
+        self.0.iter_mut().map(|(_, s)| s)
     }
 }

@@ -8,7 +8,7 @@ use std::fmt::Debug;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::adj_in::{Entry, Peers, RouteIn, ACTIVE, MULTIPATH};
-use super::decision::{self, Multipath, PathKey};
+use super::decision::{self, PathKey};
 use super::{BestChange, PathRef, PeerId};
 
 /// A family's prefix type.
@@ -205,7 +205,6 @@ impl<P: Prefix> Table<P> {
         &mut self,
         max: usize,
         peers: &mut Peers,
-        mode: Option<Multipath>,
         scratch: &mut Scratch,
         out: &mut Vec<BestChange>,
     ) -> usize {
@@ -216,7 +215,7 @@ impl<P: Prefix> Table<P> {
             };
             n += 1;
             let (best, others) = match self.dests.get_mut(&prefix) {
-                Some(paths) => decide::<P>(paths, peers, mode, scratch),
+                Some(paths) => decide::<P>(paths, peers, scratch),
                 None => (None, Vec::new()),
             };
             let multipath_changed = sets_differ((&snap.best, &snap.others), (&best, &others));
@@ -269,7 +268,6 @@ impl<P: Prefix> Table<P> {
 fn decide<P: Prefix>(
     paths: &mut Paths,
     peers: &mut Peers,
-    mode: Option<Multipath>,
     scratch: &mut Scratch,
 ) -> (Option<PathRef>, Vec<PathRef>) {
     let Scratch { keys, index } = scratch;
@@ -282,8 +280,21 @@ fn decide<P: Prefix>(
         }
     }
     let best = decision::select(keys);
-    let members = match (mode, best) {
-        (Some(m), Some(b)) if keys.len() > 1 => decision::multipath(keys, b, m),
+    // Junos: the paths learned by multipath neighbors share the traffic, when the best is one
+    // of them, in the best's neighbor's mode.
+    let multipath_of = |k: &PathKey| peers.get(&k.peer).and_then(|s| s.multipath);
+    let members = match best.map(|b| (b, multipath_of(&keys[b]))) {
+        Some((b, Some(m))) if keys.len() > 1 => {
+            let candidates: Vec<usize> = (0..keys.len())
+                .filter(|&i| i == b || multipath_of(&keys[i]).is_some())
+                .collect();
+            let subset: Vec<PathKey> = candidates.iter().map(|&i| keys[i]).collect();
+            let at = candidates.iter().position(|&i| i == b).unwrap_or(0);
+            decision::multipath(&subset, at, m)
+                .into_iter()
+                .map(|k| candidates[k])
+                .collect()
+        }
         _ => Vec::new(),
     };
     let best_entry = best.map(|b| index[b]);

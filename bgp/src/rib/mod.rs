@@ -142,7 +142,7 @@ impl Rib {
     pub fn set_peer(&mut self, peer: PeerId, info: PeerInfo) {
         match self.peers.get_mut(&peer) {
             None => {
-                self.peers.insert(peer, PeerSlot::new(info));
+                self.peers.insert(peer, PeerSlot::new(info, self.multipath));
             }
             Some(slot) if slot.info == info => {}
             Some(slot) => {
@@ -250,17 +250,40 @@ impl Rib {
         Ok(())
     }
 
-    /// Turns multipath on or off; every prefix with more than one path is decided again.
+    /// Turns multipath on or off for every peer, and for peers registered later; every
+    /// prefix with more than one path is decided again.
     pub fn set_multipath(&mut self, mode: Option<Multipath>) {
-        if self.multipath != mode {
-            self.multipath = mode;
+        let changed = self.multipath != mode || self.peers.values().any(|s| s.multipath != mode);
+        self.multipath = mode;
+        for slot in self.peers.values_mut() {
+            slot.multipath = mode;
+        }
+        if changed {
             self.v4.touch_multi();
             self.v6.touch_multi();
         }
     }
 
-    pub fn multipath_mode(&self) -> Option<Multipath> {
-        self.multipath
+    /// Turns multipath on or off for one neighbor (Junos's `multipath` on a group or a
+    /// neighbor): a prefix's paths share the traffic only when its best path comes from a
+    /// multipath neighbor, and only with the paths of other multipath neighbors.
+    pub fn set_peer_multipath(
+        &mut self,
+        peer: PeerId,
+        mode: Option<Multipath>,
+    ) -> Result<(), RibError> {
+        let slot = self
+            .peers
+            .get_mut(&peer)
+            .ok_or(RibError::UnknownPeer(peer))?;
+        if slot.multipath != mode {
+            slot.multipath = mode;
+            if slot.total().accepted > 0 {
+                self.v4.touch_multi();
+                self.v6.touch_multi();
+            }
+        }
+        Ok(())
     }
 
     /// Re-decides every dirty prefix; returns those whose best or multipath set changed,
@@ -274,21 +297,12 @@ impl Rib {
     pub fn process_limited(&mut self, max: usize) -> Vec<BestChange> {
         let mut out = Vec::with_capacity(self.pending().min(max).min(1 << 16));
         let mut left = max;
-        let n = self.v4.process(
-            left,
-            &mut self.peers,
-            self.multipath,
-            &mut self.scratch,
-            &mut out,
-        );
+        let n = self
+            .v4
+            .process(left, &mut self.peers, &mut self.scratch, &mut out);
         left -= n;
-        self.v6.process(
-            left,
-            &mut self.peers,
-            self.multipath,
-            &mut self.scratch,
-            &mut out,
-        );
+        self.v6
+            .process(left, &mut self.peers, &mut self.scratch, &mut out);
         out
     }
 

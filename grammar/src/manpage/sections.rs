@@ -322,7 +322,8 @@ pub(super) fn differences(p: &mut Page) {
          routes: a static or direct route goes out when an export policy accepts it (from \
          protocol static), with origin IGP and next-hop self; a BGP path that lost to a \
          static route in the table is not advertised unless advertise-inactive. multipath \
-         on any neighbor turns it on for the whole instance (Junos: per group); the kernel \
+         is a neighbor's (or its group's), as in Junos: a prefix's paths learned by multipath \
+         neighbors share the traffic when its best path is one of them; the kernel \
          installs several next hops only with a load-balance forwarding-table export, as for \
          statics. The route preference of BGP paths is 170, or the neighbor's preference, \
          or what an import policy's then preference sets; it is compared first, as Junos \
