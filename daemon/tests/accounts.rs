@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::Conn;
 use lsys_protocol::Client;
+use lsys_tests::ChildLog;
 
 const USER: &str = "lsys-acct1";
 const OTHER: &str = "lsys-acct2";
@@ -95,15 +96,15 @@ impl Drop for Cleanup {
 struct Lsysd {
     child: Child,
     socket: PathBuf,
-    log: PathBuf,
+    /// Held for its drop, which prints the log when the test fails.
+    _log: ChildLog,
 }
 
 impl Lsysd {
     fn start(dir: &Path, keys: &Path, shell: &Path) -> Lsysd {
         let socket = dir.join("lsysd.sock");
         let _ = std::fs::remove_file(&socket);
-        let log = dir.join("lsysd.log");
-        let stderr = std::fs::File::create(&log).expect("lsysd log");
+        let (log, stderr) = ChildLog::create(&dir.join("lsysd.log"), "lsysd");
         let child = Command::new(env!("CARGO_BIN_EXE_lsysd"))
             .arg("--state-dir")
             .arg(dir.join("state"))
@@ -125,11 +126,16 @@ impl Lsysd {
         while std::os::unix::net::UnixStream::connect(&socket).is_err() {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
-                "lsysd did not come up"
+                "lsysd did not come up: {}",
+                log.text()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Lsysd { child, socket, log }
+        Lsysd {
+            child,
+            socket,
+            _log: log,
+        }
     }
 
     fn connect(&self) -> Conn {
@@ -141,10 +147,6 @@ impl Drop for Lsysd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            eprintln!("--- lsysd log:\n{log}---");
-        }
     }
 }
 

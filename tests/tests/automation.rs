@@ -147,6 +147,17 @@ fn first_escape(bytes: &[u8]) -> Option<String> {
     ))
 }
 
+/// netmiko juniper_junos's session preparation (JuniperBase.session_preparation): each command
+/// and the confirmation it waits for.
+const NETMIKO_PREPARATION: [(&str, &str); 3] = [
+    ("set cli screen-width 511", "Screen width set to 511"),
+    (
+        "set cli complete-on-space off",
+        "Disabling complete-on-space",
+    ),
+    ("set cli screen-length 0", "Screen length set to 0"),
+];
+
 /// netmiko's session preparation and a backup tool's commands on a terminal without ANSI:
 /// every confirmation netmiko waits for arrives, and not one ESC byte is written.
 #[test]
@@ -155,15 +166,7 @@ fn plain_terminals_get_no_control_sequences() {
     for term in [Some("dumb"), None] {
         let mut t = Pty::start(&lab, term);
         t.wait(0, PROMPT);
-        // netmiko juniper_junos: JuniperBase.session_preparation.
-        for (cmd, confirmation) in [
-            ("set cli screen-width 511", "Screen width set to 511"),
-            (
-                "set cli complete-on-space off",
-                "Disabling complete-on-space",
-            ),
-            ("set cli screen-length 0", "Screen length set to 0"),
-        ] {
+        for (cmd, confirmation) in NETMIKO_PREPARATION {
             let out = t.command(cmd, PROMPT);
             assert!(out.contains(confirmation), "{term:?} {cmd}: {out}");
         }
@@ -205,14 +208,7 @@ fn netmiko_preparation_on_an_ansi_terminal() {
     let lab = lab();
     let mut t = Pty::start(&lab, Some("vt100"));
     t.wait(0, PROMPT);
-    for (cmd, confirmation) in [
-        ("set cli screen-width 511", "Screen width set to 511"),
-        (
-            "set cli complete-on-space off",
-            "Disabling complete-on-space",
-        ),
-        ("set cli screen-length 0", "Screen length set to 0"),
-    ] {
+    for (cmd, confirmation) in NETMIKO_PREPARATION {
         let from = t.bytes().len();
         t.send(&format!("{cmd}\n"));
         t.wait(from, confirmation);

@@ -9,14 +9,13 @@
 //! Needs root, `chromium` (`apt-get install -y chromium`), node/npm (the test runs `npm ci` in
 //! web/ when playwright-core is missing). Writes target/web-screenshot.png.
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::fs::PermissionsExt;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use lsys_tests::{bin, ensure_user, repo_root, two_tenants, Lab};
-
-const USER: &str = "lsys-web1";
+use common::{OTHER, USER};
+use lsys_tests::{ensure_user, repo_root, two_tenants, Lab};
 
 #[test]
 fn chromium_drives_the_page() {
@@ -35,48 +34,26 @@ fn chromium_drives_the_page() {
         assert!(st.success(), "npm ci in web/ failed");
     }
     ensure_user(USER);
-    ensure_user("lsys-web2");
+    ensure_user(OTHER);
     let lab = Lab::start();
-    lab.load(&two_tenants(USER, "lsys-web2"));
-    let key = lab.dir.path().join("web.key");
-    std::fs::write(&key, "0123456789abcdef0123456789abcdef").unwrap();
-    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let web_bin = env!("CARGO_BIN_EXE_lsys-web");
-    let mut web = Command::new(web_bin)
-        .args(["--listen", "127.0.0.1:0", "--token-key"])
-        .arg(&key)
-        .arg("--lsys")
-        .arg(bin("lsys"))
-        .arg("--socket")
-        .arg(&lab.socket)
-        .env("LSYS_WEB_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(web.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().strip_prefix("lsys-web listening on ").unwrap();
-    let token = Command::new(web_bin)
-        .args(["--mint-token", USER, "--ttl", "120", "--token-key"])
-        .arg(&key)
-        .output()
-        .unwrap();
-    let token = String::from_utf8(token.stdout).unwrap();
+    lab.load(&two_tenants(USER, OTHER));
+    let web = common::start_web(&lab, 4);
+    let token = common::mint(&web.key, USER, 120);
     let shot = repo_root().join("target/web-screenshot.png");
     let _ = std::fs::remove_file(&shot);
     let out = Command::new("node")
         .arg(web_dir.join("tests/browser.mjs"))
         .current_dir(web_dir)
-        .env("LSYS_WEB_URL", format!("{base}?token={}", token.trim()))
+        .env(
+            "LSYS_WEB_URL",
+            format!("http://{}/?token={token}", web.addr),
+        )
         .env("LSYS_WEB_USER", USER)
         .env("LSYS_WEB_SCREENSHOT", &shot)
         .env("CHROMIUM", chromium)
         .output()
         .expect("node runs");
-    let _ = web.kill();
-    let _ = web.wait();
+    drop(web);
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(
