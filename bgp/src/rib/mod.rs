@@ -278,9 +278,10 @@ impl Rib {
             .ok_or(RibError::UnknownPeer(peer))?;
         if slot.multipath != mode {
             slot.multipath = mode;
+            // Only prefixes this peer has a path for can change their set.
             if slot.total().accepted > 0 {
-                self.v4.touch_multi();
-                self.v6.touch_multi();
+                self.v4.touch_peer(peer);
+                self.v6.touch_peer(peer);
             }
         }
         Ok(())
